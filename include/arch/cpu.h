@@ -1,0 +1,23 @@
+/*
+ * cpu.h - descriptor tables, the TSS and the interrupt controllers.
+ */
+#ifndef ARCH_CPU_H
+#define ARCH_CPU_H
+#include <stdint.h>
+
+/* Load the GDT (kernel/user code and data, TSS) and the task register. */
+void gdt_init(void);
+/* Set the kernel stack the CPU switches to on a trap from ring 3. */
+void tss_set_kernel_stack(uint32_t esp0);
+/* Fill and load the IDT: 32 exceptions, 16 IRQs, int 0x80 (DPL 3). */
+void idt_init(void);
+/* Remap the 8259 PICs to T_IRQ0 and mask everything but the given IRQs. */
+void pic_init(void);
+/* Unmask one IRQ line. */
+void pic_enable(int irq);
+/* Acknowledge an IRQ at the PIC(s). */
+void pic_eoi(int irq);
+/* Program the PIT for HZ interrupts per second. */
+void pit_init(void);
+
+#endif

@@ -1,0 +1,72 @@
+/*
+ * trap.h - the register frame every interrupt, exception and system call
+ * builds on the kernel stack (src/kernel/arch/isr.asm), and trap dispatch.
+ */
+#ifndef ARCH_TRAP_H
+#define ARCH_TRAP_H
+#include <stdint.h>
+
+#define T_DIVIDE        0
+#define T_DEBUG         1
+#define T_BREAKPOINT    3
+#define T_INVALID_OP    6
+#define T_DOUBLE_FAULT  8
+#define T_GPF           13
+#define T_PAGE_FAULT    14
+#define T_EXCEPTIONS    32
+#define T_IRQ0          32
+#define T_IRQS          16
+#define T_SYSCALL       0x80
+#define IRQ_TIMER       0
+#define IRQ_KEYBOARD    1
+#define IRQ_COM1        4
+
+/* Page-fault error code bits. */
+#define PF_PRESENT      0x1
+#define PF_WRITE        0x2
+#define PF_USER         0x4
+
+#define SEG_KCODE       0x08
+#define SEG_KDATA       0x10
+#define SEG_UCODE       0x1B
+#define SEG_UDATA       0x23
+#define SEG_TSS         0x28
+#define RPL_USER        3
+
+struct trap_frame {
+  uint32_t gs, fs, es, ds;
+  uint32_t edi, esi, ebp, esp_kernel, ebx, edx, ecx, eax;
+  uint32_t vector, error;
+  uint32_t eip, cs, eflags;
+  uint32_t esp, ss;   /* only when the trap came from ring 3 */
+};
+
+/* Non-zero when the frame was pushed on entry from ring 3. */
+static inline int trap_from_user(const struct trap_frame *tf) { return (tf->cs & 3) == RPL_USER; }
+
+/* Called by the common stub for every vector except the page fault. */
+void trap_dispatch(struct trap_frame *tf);
+/* Print the full register dump for an exception. */
+void trap_dump(const struct trap_frame *tf, uint32_t cr2);
+/* Human name of an exception vector. */
+const char *trap_name(uint32_t vector);
+/* Decode a page-fault error code into "present,write,user"-style text. */
+const char *trap_pf_decode(uint32_t err, char *buf, unsigned size);
+/* The page-fault C handler, called from asm_page_fault_handler. */
+void c_page_fault_handler(uint32_t error_code, uint32_t cr2, struct trap_frame *tf);
+
+/* Where the kernel self-tests ask a controlled exception to resume. */
+struct trap_expect {
+  int armed;
+  uint32_t vector;
+  uint32_t error;
+  uint32_t cr2;
+  uint32_t resume_eip;
+  int hit;
+};
+extern struct trap_expect trap_expected;
+
+/* Start of the NASM return path that restores a trap frame and irets (isr.asm). */
+void trap_return(void);
+
+#endif

@@ -1,0 +1,28 @@
+/*
+ * cow.h - copy-on-write: resolving a write to a shared page, counters, trace.
+ */
+#ifndef COW_COW_H
+#define COW_COW_H
+#include <stdint.h>
+
+enum cow_result {
+  COW_NOT_COW,          /* not a present, user, PTE_COW page: someone else's fault */
+  COW_REUSED,           /* last reference: made writable in place */
+  COW_COPIED,           /* shared: copied to a fresh frame */
+  COW_OUT_OF_MEMORY,    /* shared, and no frame for the copy: nothing changed */
+};
+
+struct cow_stats {
+  uint32_t faults;      /* write faults on PTE_COW pages (user and kernel mode) */
+  uint32_t copies;
+  uint32_t reuses;
+};
+
+extern struct cow_stats cow_stats;
+
+/* Resolve a write to va in the current space; err and eip only feed the trace line. */
+enum cow_result cow_handle_write(uint32_t va, uint32_t err, uint32_t eip);
+/* Set the trace level (0 off, 1 one line per COW fault); returns the old level. */
+int cow_trace_set(int level);
+
+#endif

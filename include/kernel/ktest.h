@@ -1,0 +1,20 @@
+/*
+ * ktest.h - the kernel self-tests run in test mode before init starts.
+ */
+#ifndef KERNEL_KTEST_H
+#define KERNEL_KTEST_H
+
+/* Run every self-test; each prints `kt_name: ok` or `kt_name: FAIL: ...`. */
+void ktest_run_all(void);
+/* Record one result: prints the line; returns cond != 0. */
+int ktest_check(const char *name, int cond, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Number of failed self-tests so far. */
+int ktest_failures(void);
+
+/* The groups, one file each under src/kernel/test/. */
+void ktest_lib(void);
+void ktest_dev(void);
+void ktest_cpu(void);
+void ktest_mm(void);
+
+#endif

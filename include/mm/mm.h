@@ -1,0 +1,35 @@
+/*
+ * mm.h - the memory manager: set-up from the E820 map, accounting and memcheck.
+ */
+#ifndef MM_MM_H
+#define MM_MM_H
+#include <stdint.h>
+#include "boot/bootinfo.h"
+
+/* Where mm_init put things (physical addresses), for the boot screen and the self-tests. */
+struct mm_layout {
+  uint32_t mem_top;            /* end of the highest usable RAM region used */
+  uint32_t usable_bytes;       /* usable RAM reported by E820, all regions */
+  uint32_t kernel_end;         /* end of the kernel image */
+  uint32_t early_end;          /* end of the boot-time structures below the kernel pool */
+  uint32_t refs_phys, refs_bytes;
+  uint32_t kbitmap_phys, ubitmap_phys;
+  uint32_t kpool_base, kpool_end;
+  uint32_t upool_base, upool_end;
+};
+
+extern struct mm_layout mm_layout;
+extern const struct bootinfo *mm_bootinfo;
+
+/* Build the pools, the count array and the kernel page directory from the E820 map. */
+void mm_init(const struct bootinfo *bi);
+/* Print the E820 map and the pool layout. */
+void mm_print_layout(void);
+
+/* Non-zero when the frame at pa is RAM according to E820. */
+int mm_frame_is_ram(uint32_t pa);
+
+/* Compare every user mapping with the reference counts and the pool bitmap; prints each mismatch, returns their number. */
+int memcheck(void);
+
+#endif

@@ -1,0 +1,75 @@
+/*
+ * vm.h - paging helpers: page-table walks, mappings, translation, TLB,
+ * the recursive slot, the scratch page and whole address spaces.
+ */
+#ifndef MM_VM_H
+#define MM_VM_H
+#include <stdint.h>
+#include "boot/layout.h"
+
+typedef uint32_t pte_t;
+typedef uint32_t pde_t;
+
+#define PTE_P        0x001   /* present */
+#define PTE_W        0x002   /* writable */
+#define PTE_U        0x004   /* user accessible */
+#define PTE_A        0x020   /* accessed */
+#define PTE_D        0x040   /* dirty */
+#define PTE_COW      0x200   /* bit 9 (AVL): shared copy-on-write */
+#define PTE_FLAGS    0xFFF
+#define PTE_ADDR(e)  ((e) & ~(uint32_t)PTE_FLAGS)
+#define PT_ENTRIES   1024
+#define PDX(va)      ((uint32_t)(va) >> 22)
+#define PTX(va)      (((uint32_t)(va) >> 12) & 0x3FF)
+#define PG_ROUND_DOWN(a) ((uint32_t)(a) & ~(uint32_t)(PGSIZE - 1))
+#define PG_ROUND_UP(a)   (((uint32_t)(a) + PGSIZE - 1) & ~(uint32_t)(PGSIZE - 1))
+#define USER_PDES    PDX(USER_TOP)
+
+#define P2V(pa)      ((void *)((uint32_t)(pa) + KERNEL_BASE))
+#define V2P(va)      ((uint32_t)(va) - KERNEL_BASE)
+
+/* The kernel's own page directory; its kernel-half entries are copied into every space. */
+extern pde_t *kernel_pd;
+
+/* The page-table entry for va in pd; with create, allocate a missing page table (0 when out of memory). */
+pte_t *vm_walk(pde_t *pd, uint32_t va, int create);
+/* Map the page at va to pa with flags (PTE_P added); -1 when a page table cannot be allocated. */
+int vm_map(pde_t *pd, uint32_t va, uint32_t pa, uint32_t flags);
+/* Remove the mapping of va and invalidate it if live; returns the old entry (0 if none). */
+pte_t vm_unmap(pde_t *pd, uint32_t va);
+/* Physical address behind va in pd (page offset kept), 0 when unmapped. */
+uint32_t vm_vaddr2paddr(pde_t *pd, uint32_t va);
+
+/* toPDE / toPTE: the current space's entries for va through the recursive slot. */
+static inline pde_t *vm_pde_current(uint32_t va) { return (pde_t *)(RECURSIVE_PD_BASE + PDX(va) * 4); }
+static inline pte_t *vm_pte_current(uint32_t va) { return (pte_t *)(RECURSIVE_PT_BASE + (va >> PGSHIFT) * 4); }
+
+/* Invalidate one TLB entry. */
+void vm_invlpg(uint32_t va);
+/* Invalidate the whole (non-global) TLB by reloading CR3. */
+void vm_flush_tlb(void);
+/* Switch to the address space pd. */
+void vm_activate(pde_t *pd);
+/* The page directory of the running space. */
+pde_t *vm_current(void);
+
+/* Map frame pa at the scratch page (interrupts masked until unmap); returns its address. */
+void *vm_scratch_map(uint32_t pa);
+/* Unmap the scratch page and invalidate it. */
+void vm_scratch_unmap(void);
+/* Copy one page from the mapped address src into frame dst_pa through the scratch page. */
+void vm_copy_to_frame(uint32_t dst_pa, const void *src);
+/* Copy n bytes from src to offset off inside frame dst_pa (the rest untouched). */
+void vm_write_frame(uint32_t dst_pa, uint32_t off, const void *src, uint32_t n);
+
+/* A new address space: a page directory with the kernel half and its recursive slot; 0 when out of memory. */
+pde_t *vm_space_create(void);
+/* Drop every user mapping of pd (each frame loses one reference), free its page tables and pd. */
+void vm_space_destroy(pde_t *pd);
+/* Unmap user pages in [start, end) of pd, dropping their references. */
+void vm_unmap_range(pde_t *pd, uint32_t start, uint32_t end);
+
+/* Install the kernel page directory built by mm_init and switch to it. */
+void vm_init(pde_t *pd, pte_t *scratch_pt);
+
+#endif

@@ -1,0 +1,78 @@
+/*
+ * proc.h - processes: records, the process list, life and death.
+ */
+#ifndef PROC_PROC_H
+#define PROC_PROC_H
+#include <stdint.h>
+#include "mm/vm.h"
+#include "arch/trap.h"
+
+#define PROC_MAX        64       /* processes alive or zombie at once */
+#define PROC_NAME_LEN   16
+#define PROC_NOFILE     16
+#define PROC_KILLED     (-1)     /* exit status of a process the kernel killed */
+
+enum proc_state { PROC_EMBRYO, PROC_RUNNABLE, PROC_RUNNING, PROC_SLEEPING, PROC_ZOMBIE };
+
+struct file;
+
+struct proc {
+  int pid;
+  enum proc_state state;
+  char name[PROC_NAME_LEN];
+  struct proc *parent;
+  pde_t *pd;                     /* page directory (kernel virtual address) */
+  uint32_t kstack_top;           /* top of the kernel stack (guard page below it) */
+  uint32_t context_esp;          /* saved kernel esp while switched out */
+  struct trap_frame *tf;         /* user registers at the top of the kernel stack */
+  const void *wait_chan;         /* what a sleeping process waits for */
+  int killed_by;                 /* pid that called kill() on it; dies at its next kernel exit */
+  int exit_status;
+  uint32_t wake_tick;            /* sleep(): wake at this tick */
+  uint32_t heap_start;           /* first byte of the heap (page aligned) */
+  uint32_t brk;                  /* current break */
+  uint32_t data_start;           /* first writable ELF page (start of data) */
+  struct file *files[PROC_NOFILE];
+  struct proc *next;             /* the all-processes list */
+};
+
+extern struct proc *proc_list;
+
+/* The process running on this CPU (0 before the first one starts). */
+struct proc *proc_current(void);
+void proc_set_current(struct proc *p);
+/* Number of processes that exist (zombies included). */
+int proc_count(void);
+/* A new record in EMBRYO state with a pid, a kernel stack and a trap frame; 0 when out of memory or at PROC_MAX. */
+struct proc *proc_alloc(const char *name);
+/* Free a record that never ran or was reaped (kernel stack, address space if any, record). */
+void proc_free(struct proc *p);
+/* Find a live process by pid. */
+struct proc *proc_find(int pid);
+/* Start init (pid 1) running the named program; panics when it cannot. */
+void proc_start_init(const char *program);
+/* Called when init exits: report the run's result to the host. */
+void proc_init_exited(int status) __attribute__((noreturn));
+/* End the current process with status: close files, free the address space, wake the parent. */
+void proc_exit(int status) __attribute__((noreturn));
+/* Wait for a child (pid -1: any); store its status at the user pointer (0: none); -1 if no such child. */
+int proc_wait(int pid, uint32_t status_uva);
+/* Mark pid killed; -1 when there is no such process. */
+int proc_kill(int pid);
+/* Kill the current process for a fault: prints the [fault] line, never returns. */
+void proc_fault_kill(uint32_t va, uint32_t err, uint32_t eip, const char *why) __attribute__((noreturn));
+/* Sleep on chan until proc_wakeup(chan); interrupts must be masked by the caller. */
+void proc_sleep(const void *chan);
+/* Make every process sleeping on chan runnable. */
+void proc_wakeup(const void *chan);
+
+/* Die now if kill() was called on the current process (on the way back to user mode). */
+void proc_check_killed(const struct trap_frame *tf);
+/* Process-wide policy for fork (include/user.h's FORK_POLICY_*); returns the child's pid or -1. */
+int copy_process(int policy);
+/* Move the break by inc bytes; returns the old break or -1 (nothing changed). */
+int proc_sbrk(int inc);
+/* Load program path with kernel-space arguments into p (current or new); -1 leaves p as it was. */
+int exec_load(struct proc *p, const char *path, char *const kargv[], int argc);
+
+#endif

@@ -1,0 +1,56 @@
+/*
+ * user.h - the system-call API every user program gets.
+ *
+ * Programs in src/user/ include this header and link against the user
+ * library (src/lib/ulib.c, src/lib/usys.asm, src/lib/fmt.c). The kernel
+ * side of each call lives in src/kernel/proc/syscall.c.
+ */
+#ifndef USER_H
+#define USER_H
+
+#define PGSIZE 4096
+#define HZ 100                 /* timer ticks per second */
+#define FORK_POLICY_OLD    1   /* eager copy of every user page */
+#define FORK_POLICY_COW    2   /* copy-on-write: what fork() does */
+#define FORK_POLICY_THREAD 3   /* child shares data, bss and heap writable; private stack */
+
+struct memstat {
+  unsigned total_pages;        /* frames in the user pool */
+  unsigned free_pages;         /* free frames in the user pool */
+  unsigned kernel_free_pages;  /* free frames in the kernel pool */
+  unsigned cow_faults;         /* write faults on COW pages since boot (user and kernel mode) */
+  unsigned cow_copies;         /* ... resolved by copying the frame */
+  unsigned cow_reuses;         /* ... resolved by reusing it (reference count was 1) */
+  unsigned shared_pages;       /* user frames mapped by more than one page table now */
+};
+
+int fork(void);
+int xfork(int policy);         /* -1 for an unknown policy */
+void exit(int status) __attribute__((noreturn));
+int wait(int *status);         /* any child; -1 if there is none */
+int waitpid(int pid, int *status);
+int getpid(void);
+int getppid(void);
+void *sbrk(int increment);     /* (void *)-1 on failure */
+int exec(const char *path, char *argv[]);   /* path: a program name, with or without '/' */
+int pipe(int fds[2]);
+int read(int fd, void *buf, int n);
+int write(int fd, const void *buf, int n);
+int close(int fd);
+int kill(int pid);
+int sleep(int ticks);
+int yield(void);
+int uptime(void);              /* ticks since boot */
+int memstat(struct memstat *st);
+int memcheck(void);            /* the kernel's consistency check: number of mismatches */
+int cowtrace(int level);       /* 0 off, 1 one line per COW fault; returns the old level */
+unsigned vtop(const void *va); /* physical address behind va, 0 if unmapped (teaching aid) */
+int printf(const char *fmt, ...);
+void *memset(void *d, int c, unsigned n);
+void *memcpy(void *d, const void *s, unsigned n);
+unsigned strlen(const char *s);
+int strcmp(const char *a, const char *b);
+char *strcpy(char *d, const char *s);
+int atoi(const char *s);
+
+#endif

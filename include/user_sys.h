@@ -1,0 +1,15 @@
+/*
+ * user_sys.h - calls reserved for the system programs (init and the shell).
+ *
+ * Ordinary programs use user.h only; these expose the boot configuration and
+ * the program archive's table of contents.
+ */
+#ifndef USER_SYS_H
+#define USER_SYS_H
+
+/* Copy the boot configuration (init.conf) into buf; returns its length or -1. */
+int bootconf(char *buf, int n);
+/* Copy the program names, one per line, into buf; returns the length or -1. */
+int proglist(char *buf, int n);
+
+#endif

@@ -1,0 +1,121 @@
+; isr.asm - interrupt entry points.
+;
+; Every vector gets a stub that makes the stack look the same (an error code
+; slot and the vector number) and jumps to isr_common, which saves the
+; registers as a struct trap_frame (include/arch/trap.h) and calls
+; trap_dispatch. The page fault has its own hand-written entry,
+; asm_page_fault_handler, which hands CR2 to c_page_fault_handler.
+
+bits 32
+section .text
+
+extern trap_dispatch
+extern c_page_fault_handler
+
+KDATA equ 0x10
+TF_ERROR equ 52                     ; offsetof(struct trap_frame, error)
+
+%macro ISR_NOERR 1
+global isr%1
+isr%1:
+    push dword 0
+    push dword %1
+    jmp isr_common
+%endmacro
+
+%macro ISR_ERR 1
+global isr%1
+isr%1:
+    push dword %1
+    jmp isr_common
+%endmacro
+
+; Save segment and general registers, switch to kernel data segments.
+%macro SAVE_FRAME 0
+    pushad
+    push ds
+    push es
+    push fs
+    push gs
+    mov ax, KDATA
+    mov ds, ax
+    mov es, ax
+    mov fs, ax
+    mov gs, ax
+%endmacro
+
+ISR_NOERR 0
+ISR_NOERR 1
+ISR_NOERR 2
+ISR_NOERR 3
+ISR_NOERR 4
+ISR_NOERR 5
+ISR_NOERR 6
+ISR_NOERR 7
+ISR_ERR   8
+ISR_NOERR 9
+ISR_ERR   10
+ISR_ERR   11
+ISR_ERR   12
+ISR_ERR   13
+ISR_NOERR 15
+ISR_NOERR 16
+ISR_ERR   17
+ISR_NOERR 18
+ISR_NOERR 19
+ISR_NOERR 20
+ISR_ERR   21
+ISR_NOERR 22
+ISR_NOERR 23
+ISR_NOERR 24
+ISR_NOERR 25
+ISR_NOERR 26
+ISR_NOERR 27
+ISR_NOERR 28
+ISR_NOERR 29
+ISR_ERR   30
+ISR_NOERR 31
+%assign i 32
+%rep 16
+ISR_NOERR i
+%assign i i+1
+%endrep
+ISR_NOERR 128
+
+isr_common:
+    SAVE_FRAME
+    push esp                        ; struct trap_frame *
+    call trap_dispatch
+    add esp, 4
+global trap_return
+trap_return:
+    pop gs
+    pop fs
+    pop es
+    pop ds
+    popad
+    add esp, 8                      ; vector and error code
+    iret
+
+; Page fault (vector 14). The CPU has pushed the error code. Build the same
+; frame as every other trap, read CR2, call
+; c_page_fault_handler(error_code, cr2, frame), then pop the error code and iret.
+global asm_page_fault_handler
+asm_page_fault_handler:
+    push dword 14                   ; vector slot, so the frame matches struct trap_frame
+    SAVE_FRAME
+    mov ebx, esp                    ; frame
+    mov eax, cr2
+    push ebx                        ; frame
+    push eax                        ; cr2
+    push dword [ebx + TF_ERROR]     ; error code
+    call c_page_fault_handler
+    add esp, 12
+    pop gs
+    pop fs
+    pop es
+    pop ds
+    popad
+    add esp, 4                      ; the vector slot
+    add esp, 4                      ; pop the error code
+    iret

@@ -1,0 +1,117 @@
+/*
+ * trap.c - dispatch of exceptions, IRQs and system calls, and the exception dump.
+ */
+#include "arch/trap.h"
+#include "arch/cpu.h"
+#include "arch/x86.h"
+#include "proc/proc.h"
+#include "proc/sched.h"
+#include "proc/syscall.h"
+#include "dev/tty.h"
+#include "kernel/printk.h"
+#include "lib/fmt.h"
+
+#define IRQ_SPURIOUS_MASTER 7
+#define IRQ_SPURIOUS_SLAVE  15
+
+struct trap_expect trap_expected;
+
+static const char *const trap_names[T_EXCEPTIONS] = {
+  "divide error", "debug", "non-maskable interrupt", "breakpoint", "overflow", "bound range exceeded",
+  "invalid opcode", "device not available", "double fault", "coprocessor segment overrun",
+  "invalid TSS", "segment not present", "stack-segment fault", "general protection fault",
+  "page fault", "reserved", "x87 floating-point error", "alignment check", "machine check",
+  "SIMD floating-point error", "virtualization exception", "control protection", "reserved",
+  "reserved", "reserved", "reserved", "reserved", "reserved", "reserved", "reserved",
+  "security exception", "reserved",
+};
+
+const char *trap_name(uint32_t vector)
+{
+  if (vector < T_EXCEPTIONS)
+    return trap_names[vector];
+  if (vector == T_SYSCALL)
+    return "system call";
+  return vector < T_IRQ0 + T_IRQS ? "IRQ" : "unknown";
+}
+
+const char *trap_pf_decode(uint32_t err, char *buf, unsigned size)
+{
+  fmt_snprintf(buf, size, "%s,%s,%s", err & PF_PRESENT ? "present" : "not-present",
+               err & PF_WRITE ? "write" : "read", err & PF_USER ? "user" : "kernel");
+  return buf;
+}
+
+void trap_dump(const struct trap_frame *tf, uint32_t cr2)
+{
+  struct proc *p = proc_current();
+  char dec[40];
+  kprintf("[trap] vector %u (%s) error 0x%x", tf->vector, trap_name(tf->vector), tf->error);
+  if (tf->vector == T_PAGE_FAULT)
+    kprintf(" (%s)", trap_pf_decode(tf->error, dec, sizeof dec));
+  else if (tf->error)
+    kprintf(" (%s selector 0x%x, %s)", tf->error & 2 ? "IDT" : (tf->error & 4 ? "LDT" : "GDT"),
+            tf->error >> 3, tf->error & 1 ? "external" : "internal");
+  kprintf("\n[trap] eip 0x%08x cs 0x%x eflags 0x%08x esp 0x%08x cr2 0x%08x cr3 0x%08x\n", tf->eip, tf->cs,
+          tf->eflags, trap_from_user(tf) ? tf->esp : (uint32_t)&tf->esp, cr2, read_cr3());
+  kprintf("[trap] eax 0x%08x ebx 0x%08x ecx 0x%08x edx 0x%08x esi 0x%08x edi 0x%08x ebp 0x%08x\n", tf->eax,
+          tf->ebx, tf->ecx, tf->edx, tf->esi, tf->edi, tf->ebp);
+  kprintf("[trap] task: %s pid %d, %s mode\n", p ? p->name : "kernel", p ? p->pid : 0,
+          trap_from_user(tf) ? "user" : "kernel");
+}
+
+/* A CPU exception other than the page fault. */
+static void trap_exception(struct trap_frame *tf)
+{
+  if (trap_expected.armed && trap_expected.vector == tf->vector) {
+    trap_expected.armed = 0;
+    trap_expected.hit = 1;
+    trap_expected.error = tf->error;
+    tf->eip = trap_expected.resume_eip;
+    return;
+  }
+  if (trap_from_user(tf)) {
+    struct proc *p = proc_current();
+    kprintf("[fault] pid=%d name=%s eip=0x%08x vector=%u err=0x%x killed: %s\n", p->pid, p->name, tf->eip,
+            tf->vector, tf->error, trap_name(tf->vector));
+    proc_exit(PROC_KILLED);
+  }
+  trap_dump(tf, read_cr2());
+  panic("%s in kernel mode at eip 0x%08x", trap_name(tf->vector), tf->eip);
+}
+
+/* A hardware interrupt. */
+static void trap_irq(struct trap_frame *tf)
+{
+  int irq = (int)tf->vector - T_IRQ0;
+  if (irq == IRQ_SPURIOUS_MASTER || irq == IRQ_SPURIOUS_SLAVE)
+    return;   /* spurious: no EOI for the master's IRQ 7 */
+  switch (irq) {
+  case IRQ_TIMER:
+    clock_tick();
+    break;
+  case IRQ_KEYBOARD:
+    tty_keyboard_irq();
+    break;
+  case IRQ_COM1:
+    tty_serial_irq();
+    break;
+  default:
+    break;
+  }
+  pic_eoi(irq);
+  if (irq == IRQ_TIMER && trap_from_user(tf) && proc_current())
+    sched_yield();
+}
+
+void trap_dispatch(struct trap_frame *tf)
+{
+  if (tf->vector < T_EXCEPTIONS)
+    trap_exception(tf);
+  else if (tf->vector < T_IRQ0 + T_IRQS)
+    trap_irq(tf);
+  else if (tf->vector == T_SYSCALL)
+    syscall_dispatch(tf);
+  if (trap_from_user(tf))
+    proc_check_killed(tf);
+}

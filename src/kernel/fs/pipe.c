@@ -1,0 +1,110 @@
+/*
+ * pipe.c - pipes.
+ *
+ * The ring buffer advances only after bytes have been copied to or from
+ * the user buffer, so a failed copy (bad pointer, out of memory breaking
+ * copy-on-write) loses no data.
+ */
+#include "fs/pipe.h"
+#include "fs/file.h"
+#include "mm/kheap.h"
+#include "proc/proc.h"
+#include "proc/uaccess.h"
+#include "arch/x86.h"
+
+struct pipe {
+  char *buf;
+  uint32_t nread, nwrite;   /* totals; the ring index is the total modulo PIPE_SIZE */
+  int readers, writers;
+};
+
+int pipe_create(struct file **rd, struct file **wr)
+{
+  struct pipe *p = kmalloc(sizeof *p);
+  char *buf = kmalloc(PIPE_SIZE);
+  struct file *r = kmalloc(sizeof *r);
+  struct file *w = kmalloc(sizeof *w);
+  if (!p || !buf || !r || !w) {
+    kfree(p), kfree(buf), kfree(r), kfree(w);
+    return -1;
+  }
+  p->buf = buf;
+  p->readers = p->writers = 1;
+  r->type = FILE_PIPE_READ, r->refs = 1, r->pipe = p;
+  w->type = FILE_PIPE_WRITE, w->refs = 1, w->pipe = p;
+  *rd = r, *wr = w;
+  return 0;
+}
+
+void pipe_close_end(struct pipe *p, int writer)
+{
+  if (writer)
+    p->writers--;
+  else
+    p->readers--;
+  proc_wakeup(p);
+  if (p->readers == 0 && p->writers == 0) {
+    kfree(p->buf);
+    kfree(p);
+  }
+}
+
+/* The contiguous run of at most n bytes starting at ring position pos. */
+static uint32_t pipe_run(uint32_t pos, uint32_t avail, int n)
+{
+  uint32_t run = PIPE_SIZE - pos % PIPE_SIZE;
+  if (run > avail)
+    run = avail;
+  if (run > (uint32_t)n)
+    run = (uint32_t)n;
+  return run;
+}
+
+int pipe_read(struct pipe *p, uint32_t uva, int n)
+{
+  if (n < 0 || uaccess_check(uva, (uint32_t)n, UACCESS_WRITE) < 0)
+    return -1;
+  if (n == 0)
+    return 0;
+  uint32_t f = irq_save();
+  while (p->nread == p->nwrite && p->writers > 0) {
+    if (proc_current()->killed_by) {
+      irq_restore(f);
+      return -1;
+    }
+    proc_sleep(p);
+  }
+  irq_restore(f);
+  int got = 0;
+  while (got < n && p->nread != p->nwrite) {
+    uint32_t run = pipe_run(p->nread, p->nwrite - p->nread, n - got);
+    if (copy_to_user(uva + (uint32_t)got, p->buf + p->nread % PIPE_SIZE, run) < 0)
+      return got > 0 ? got : -1;
+    p->nread += run;
+    got += (int)run;
+  }
+  proc_wakeup(p);
+  return got;
+}
+
+int pipe_write(struct pipe *p, uint32_t uva, int n)
+{
+  if (n < 0 || uaccess_check(uva, (uint32_t)n, UACCESS_READ) < 0)
+    return -1;
+  int put = 0;
+  while (put < n) {
+    uint32_t f = irq_save();
+    while (p->nwrite - p->nread == PIPE_SIZE && p->readers > 0 && !proc_current()->killed_by)
+      proc_sleep(p);
+    irq_restore(f);
+    if (p->readers == 0 || proc_current()->killed_by)
+      return put > 0 ? put : -1;
+    uint32_t run = pipe_run(p->nwrite, PIPE_SIZE - (p->nwrite - p->nread), n - put);
+    if (copy_from_user(p->buf + p->nwrite % PIPE_SIZE, uva + (uint32_t)put, run) < 0)
+      return put > 0 ? put : -1;
+    p->nwrite += run;
+    put += (int)run;
+    proc_wakeup(p);
+  }
+  return put;
+}

@@ -1,0 +1,73 @@
+/*
+ * main.c - kernel_main: bring the machine up in order, then start init.
+ */
+#include "boot/bootinfo.h"
+#include "boot/layout.h"
+#include "arch/cpu.h"
+#include "arch/trap.h"
+#include "arch/x86.h"
+#include "dev/serial.h"
+#include "dev/vga.h"
+#include "dev/tty.h"
+#include "fs/archive.h"
+#include "mm/mm.h"
+#include "mm/vm.h"
+#include "proc/proc.h"
+#include "proc/sched.h"
+#include "kernel/ktest.h"
+#include "kernel/power.h"
+#include "kernel/printk.h"
+#include "lib/string.h"
+
+#define BOOT_MODE_LEN 8
+
+/* The first line of init.conf (run, check or test) into mode. */
+static void kernel_boot_mode(char *mode)
+{
+  uint32_t size, i;
+  const uint8_t *conf = archive_find("init.conf", &size);
+  for (i = 0; conf && i < size && i + 1 < BOOT_MODE_LEN && conf[i] != '\n'; i++)
+    mode[i] = (char)conf[i];
+  mode[i] = 0;
+}
+
+void proc_init_exited(int status)
+{
+  int kt = ktest_failures();
+  cli();
+  kprintf("[kernel] init exited with status %d; %d self-test failures\n", status, kt);
+  if (status == 0 && kt == 0) {
+    kprintf("[kernel] result: PASS\n");
+    power_off(POWER_PASS);
+  }
+  kprintf("[kernel] result: FAIL (init status %d, self-test failures %d)\n", status, kt);
+  power_off(POWER_FAIL);
+}
+
+void kernel_main(void)
+{
+  const struct bootinfo *bi = P2V(BOOTINFO_PHYS);
+  char mode[BOOT_MODE_LEN];
+
+  serial_init();
+  vga_init();
+  kprintf("[kernel] cowos: a teaching kernel for IA-32 with copy-on-write fork\n");
+  if (bi->magic != BOOTINFO_MAGIC)
+    panic("bootinfo magic 0x%x: not started by our loader", bi->magic);
+  gdt_init();
+  idt_init();
+  pic_init();
+  pit_init();
+  write_cr0(read_cr0() | CR0_WP);
+  mm_init(bi);
+  mm_print_layout();
+  archive_init(bi->fs_lba, bi->fs_sectors);
+  kernel_boot_mode(mode);
+  kprintf("[kernel] boot mode '%s'; CR0.WP %s; timer %d Hz\n", mode, read_cr0() & CR0_WP ? "on" : "off", 100);
+  pic_enable(IRQ_TIMER);
+  tty_init();
+  if (strcmp(mode, "test") == 0)
+    ktest_run_all();
+  proc_start_init("init");
+  sched_run();
+}

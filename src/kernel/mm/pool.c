@@ -1,0 +1,111 @@
+/*
+ * pool.c - the physical address pools (bitmap, first fit, contiguous runs).
+ */
+#include "mm/pool.h"
+#include "mm/vm.h"
+#include "kernel/printk.h"
+#include "lib/string.h"
+
+#define BITS 32
+
+struct pool pool_kernel;
+struct pool pool_user;
+
+/* Bit helpers over the bitmap. */
+static int pool_bit(const struct pool *p, uint32_t i) { return (p->bitmap[i / BITS] >> (i % BITS)) & 1; }
+static void pool_set(struct pool *p, uint32_t i) { p->bitmap[i / BITS] |= 1u << (i % BITS); }
+static void pool_clear(struct pool *p, uint32_t i) { p->bitmap[i / BITS] &= ~(1u << (i % BITS)); }
+
+void pool_init(struct pool *p, const char *name, uint32_t base, uint32_t frames, uint32_t *bitmap)
+{
+  p->name = name;
+  p->base = base;
+  p->frames = frames;
+  p->total = p->free = 0;
+  p->hint = 0;
+  p->bitmap = bitmap;
+  p->lock = (struct spinlock)SPINLOCK_INIT(name);
+  memset(bitmap, 0xFF, (frames + BITS - 1) / BITS * 4);
+}
+
+void pool_add_frame(struct pool *p, uint32_t pa)
+{
+  pool_clear(p, (pa - p->base) / PGSIZE);
+  p->total++;
+  p->free++;
+}
+
+uint32_t pool_alloc(struct pool *p, uint32_t n)
+{
+  uint32_t found = 0;
+  int ok = 0;
+  if (n == 0)
+    return 0;
+  spin_lock(&p->lock);
+  uint32_t run = 0;
+  for (uint32_t i = p->hint; i < p->frames; i++) {
+    if (run == 0 && i % BITS == 0 && p->bitmap[i / BITS] == 0xFFFFFFFFu) {
+      i += BITS - 1;
+      continue;
+    }
+    if (pool_bit(p, i)) {
+      run = 0;
+      continue;
+    }
+    if (run++ == 0)
+      found = i;
+    if (run == n) {
+      ok = 1;
+      break;
+    }
+  }
+  if (ok) {
+    for (uint32_t i = found; i < found + n; i++)
+      pool_set(p, i);
+    p->free -= n;
+    if (found == p->hint)
+      p->hint = found + n;
+  }
+  spin_unlock(&p->lock);
+  return ok ? p->base + found * PGSIZE : 0;
+}
+
+void pool_free(struct pool *p, uint32_t pa, uint32_t n)
+{
+  if (!pool_contains(p, pa) || pa % PGSIZE)
+    panic("pool %s: free of frame 0x%x outside the pool", p->name, pa);
+  spin_lock(&p->lock);
+  uint32_t first = (pa - p->base) / PGSIZE;
+  for (uint32_t i = first; i < first + n; i++) {
+    if (!pool_bit(p, i))
+      panic("pool %s: double free of frame 0x%x", p->name, p->base + i * PGSIZE);
+    pool_clear(p, i);
+  }
+  p->free += n;
+  if (first < p->hint)
+    p->hint = first;
+  spin_unlock(&p->lock);
+}
+
+int pool_contains(const struct pool *p, uint32_t pa)
+{
+  return pa >= p->base && (pa - p->base) / PGSIZE < p->frames;
+}
+
+int pool_frame_used(const struct pool *p, uint32_t pa)
+{
+  return pool_bit(p, (pa - p->base) / PGSIZE);
+}
+
+uint32_t kframe_alloc(void)
+{
+  uint32_t pa = pool_alloc(&pool_kernel, 1);
+  if (pa)
+    memset(P2V(pa), 0, PGSIZE);
+  return pa;
+}
+
+void kframe_free(uint32_t pa)
+{
+  pool_free(&pool_kernel, pa, 1);
+}

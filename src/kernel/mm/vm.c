@@ -1,0 +1,167 @@
+/*
+ * vm.c - page tables: walk, map, unmap, translate, TLB, scratch page, spaces.
+ *
+ * Page directories and page tables come from the kernel pool, which is
+ * direct-mapped, so any space can be walked through P2V. User frames are
+ * not mapped in the kernel half; the kernel reaches them through the
+ * scratch page.
+ */
+#include "mm/vm.h"
+#include "mm/pool.h"
+#include "mm/pageref.h"
+#include "arch/spinlock.h"
+#include "arch/x86.h"
+#include "kernel/printk.h"
+#include "lib/string.h"
+
+#define KERNEL_PDES_FIRST PDX(KERNEL_BASE)
+
+pde_t *kernel_pd;
+static pte_t *scratch_pte;
+static struct spinlock scratch_lock = SPINLOCK_INIT("scratch");
+
+void vm_init(pde_t *pd, pte_t *scratch_pt)
+{
+  kernel_pd = pd;
+  scratch_pte = &scratch_pt[PTX(SCRATCH_VA)];
+  vm_activate(pd);
+}
+
+pte_t *vm_walk(pde_t *pd, uint32_t va, int create)
+{
+  pde_t *pde = &pd[PDX(va)];
+  if (!(*pde & PTE_P)) {
+    if (!create)
+      return 0;
+    if (va >= KERNEL_BASE)
+      panic("vm_walk: kernel page table for 0x%x missing (kernel tables are made at boot)", va);
+    uint32_t pt = kframe_alloc();
+    if (!pt)
+      return 0;
+    *pde = pt | PTE_P | PTE_W | (va < USER_TOP ? PTE_U : 0);
+  }
+  pte_t *pt = P2V(PTE_ADDR(*pde));
+  return &pt[PTX(va)];
+}
+
+int vm_map(pde_t *pd, uint32_t va, uint32_t pa, uint32_t flags)
+{
+  pte_t *pte = vm_walk(pd, va, 1);
+  if (!pte)
+    return -1;
+  *pte = PTE_ADDR(pa) | flags | PTE_P;
+  if (pd == vm_current() || va >= KERNEL_BASE)
+    vm_invlpg(va);
+  return 0;
+}
+
+pte_t vm_unmap(pde_t *pd, uint32_t va)
+{
+  pte_t *pte = vm_walk(pd, va, 0);
+  if (!pte || !(*pte & PTE_P))
+    return 0;
+  pte_t old = *pte;
+  *pte = 0;
+  if (pd == vm_current() || va >= KERNEL_BASE)
+    vm_invlpg(va);
+  return old;
+}
+
+uint32_t vm_vaddr2paddr(pde_t *pd, uint32_t va)
+{
+  pte_t *pte = vm_walk(pd, va, 0);
+  if (!pte || !(*pte & PTE_P))
+    return 0;
+  return PTE_ADDR(*pte) | (va & (PGSIZE - 1));
+}
+
+void vm_invlpg(uint32_t va)
+{
+  invlpg(va);
+}
+
+void vm_flush_tlb(void)
+{
+  write_cr3(read_cr3());
+}
+
+void vm_activate(pde_t *pd)
+{
+  write_cr3(V2P(pd));
+}
+
+pde_t *vm_current(void)
+{
+  return P2V(read_cr3());
+}
+
+void *vm_scratch_map(uint32_t pa)
+{
+  spin_lock(&scratch_lock);
+  *scratch_pte = PTE_ADDR(pa) | PTE_P | PTE_W;
+  vm_invlpg(SCRATCH_VA);
+  return (void *)SCRATCH_VA;
+}
+
+void vm_scratch_unmap(void)
+{
+  *scratch_pte = 0;
+  vm_invlpg(SCRATCH_VA);
+  spin_unlock(&scratch_lock);
+}
+
+void vm_copy_to_frame(uint32_t dst_pa, const void *src)
+{
+  vm_write_frame(dst_pa, 0, src, PGSIZE);
+}
+
+void vm_write_frame(uint32_t dst_pa, uint32_t off, const void *src, uint32_t n)
+{
+  uint8_t *dst = vm_scratch_map(dst_pa);
+  memcpy(dst + off, src, n);
+  vm_scratch_unmap();
+}
+
+pde_t *vm_space_create(void)
+{
+  uint32_t pa = kframe_alloc();
+  if (!pa)
+    return 0;
+  pde_t *pd = P2V(pa);
+  for (uint32_t i = KERNEL_PDES_FIRST; i < PT_ENTRIES; i++)
+    pd[i] = kernel_pd[i];
+  pd[RECURSIVE_PDE] = pa | PTE_P | PTE_W;
+  return pd;
+}
+
+void vm_unmap_range(pde_t *pd, uint32_t start, uint32_t end)
+{
+  for (uint32_t va = PG_ROUND_DOWN(start); va < end; va += PGSIZE) {
+    if (!(pd[PDX(va)] & PTE_P)) {
+      va = (PDX(va) + 1) * PGSIZE * PT_ENTRIES - PGSIZE;
+      if (va + PGSIZE == 0)
+        break;
+      continue;
+    }
+    pte_t old = vm_unmap(pd, va);
+    if (old & PTE_P)
+      page_ref_dec(PTE_ADDR(old));
+  }
+}
+
+void vm_space_destroy(pde_t *pd)
+{
+  if (vm_current() == pd)
+    vm_activate(kernel_pd);
+  for (uint32_t i = 0; i < USER_PDES; i++) {
+    if (!(pd[i] & PTE_P))
+      continue;
+    pte_t *pt = P2V(PTE_ADDR(pd[i]));
+    for (uint32_t j = 0; j < PT_ENTRIES; j++)
+      if (pt[j] & PTE_P)
+        page_ref_dec(PTE_ADDR(pt[j]));
+    kframe_free(PTE_ADDR(pd[i]));
+    pd[i] = 0;
+  }
+  kframe_free(V2P(pd));
+}

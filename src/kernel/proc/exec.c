@@ -1,0 +1,143 @@
+/*
+ * exec.c - loading an ELF program from the archive into a fresh address space.
+ *
+ * Segments are mapped by their program headers with their permissions
+ * (text read-only, data and bss writable), the user stack of
+ * USER_STACK_PAGES sits under USER_TOP with an unmapped guard page below,
+ * and argc/argv are laid out at its top. The new space replaces the old
+ * one only when everything succeeded.
+ */
+#include "proc/proc.h"
+#include "fs/archive.h"
+#include "mm/pageref.h"
+#include "mm/vm.h"
+#include "lib/elf.h"
+#include "lib/string.h"
+#include "arch/trap.h"
+#include "arch/x86.h"
+
+#define EXEC_MAX_ARGS  32
+#define ELF_TYPE_EXEC  2
+#define USER_EFLAGS    (EFLAGS_IF | 0x2)
+
+/* A fresh zeroed user frame mapped at va in pd with flags; -1 when out of memory. */
+static int exec_map_zero(pde_t *pd, uint32_t va, uint32_t flags)
+{
+  static const uint8_t zero_page[PGSIZE];
+  uint32_t pa = page_alloc_user();
+  if (!pa)
+    return -1;
+  vm_copy_to_frame(pa, zero_page);
+  if (vm_map(pd, va, pa, flags | PTE_U) < 0) {
+    page_ref_dec(pa);
+    return -1;
+  }
+  return 0;
+}
+
+/* Map one PT_LOAD segment and copy its file bytes; -1 on a bad header or out of memory. */
+static int exec_load_segment(pde_t *pd, const uint8_t *img, uint32_t size, const struct elf32_phdr *ph)
+{
+  if (ph->p_memsz < ph->p_filesz || ph->p_vaddr < PGSIZE || ph->p_vaddr + ph->p_memsz < ph->p_vaddr ||
+      ph->p_vaddr + ph->p_memsz > USER_STACK_GUARD || ph->p_offset > size || ph->p_filesz > size - ph->p_offset)
+    return -1;
+  uint32_t flags = (ph->p_flags & ELF_PF_W) ? PTE_W : 0;
+  for (uint32_t va = PG_ROUND_DOWN(ph->p_vaddr); va < ph->p_vaddr + ph->p_memsz; va += PGSIZE) {
+    pte_t *pte = vm_walk(pd, va, 0);
+    if (pte && (*pte & PTE_P))
+      *pte |= flags;                  /* page shared with the previous segment */
+    else if (exec_map_zero(pd, va, flags) < 0)
+      return -1;
+    uint32_t lo = va > ph->p_vaddr ? va : ph->p_vaddr;
+    uint32_t hi = va + PGSIZE < ph->p_vaddr + ph->p_filesz ? va + PGSIZE : ph->p_vaddr + ph->p_filesz;
+    if (lo < hi)
+      vm_write_frame(vm_vaddr2paddr(pd, va) & ~(uint32_t)(PGSIZE - 1), lo - va,
+                     img + ph->p_offset + (lo - ph->p_vaddr), hi - lo);
+  }
+  return 0;
+}
+
+/* Map the stack and write argc/argv into its top page; returns the initial esp or 0. */
+static uint32_t exec_setup_stack(pde_t *pd, char *const argv[], int argc)
+{
+  static uint8_t top[PGSIZE];
+  uint32_t uargv[EXEC_MAX_ARGS + 1];
+  for (uint32_t va = USER_STACK_BOTTOM; va < USER_TOP; va += PGSIZE)
+    if (exec_map_zero(pd, va, PTE_W) < 0)
+      return 0;
+  memset(top, 0, sizeof top);
+  uint32_t sp = PGSIZE;                /* offset inside the top page */
+  for (int i = argc - 1; i >= 0; i--) {
+    uint32_t len = strlen(argv[i]) + 1;
+    if (len + 64 + (uint32_t)(argc + 4) * 4 > sp)
+      return 0;
+    sp -= len;
+    memcpy(top + sp, argv[i], len);
+    uargv[i] = USER_TOP - PGSIZE + sp;
+  }
+  uargv[argc] = 0;
+  sp &= ~3u;
+  sp -= (uint32_t)(argc + 1) * 4;
+  memcpy(top + sp, uargv, (uint32_t)(argc + 1) * 4);
+  uint32_t argv_ptr = USER_TOP - PGSIZE + sp;
+  uint32_t frame[3] = { 0, (uint32_t)argc, argv_ptr };   /* fake return address, argc, argv */
+  sp -= sizeof frame;
+  memcpy(top + sp, frame, sizeof frame);
+  vm_copy_to_frame(vm_vaddr2paddr(pd, USER_TOP - PGSIZE), top);
+  return USER_TOP - PGSIZE + sp;
+}
+
+int exec_load(struct proc *p, const char *path, char *const argv[], int argc)
+{
+  uint32_t size;
+  const uint8_t *img = archive_find(path, &size);
+  const struct elf32_ehdr *eh = (const struct elf32_ehdr *)img;
+  if (!img || argc < 0 || argc > EXEC_MAX_ARGS || size < sizeof *eh || memcmp(eh->e_ident, "\177ELF", 4) != 0 ||
+      eh->e_machine != ELF_MACHINE_386 || eh->e_type != ELF_TYPE_EXEC ||
+      eh->e_phentsize != sizeof(struct elf32_phdr) || eh->e_phoff > size ||
+      eh->e_phnum > (size - eh->e_phoff) / sizeof(struct elf32_phdr))
+    return -1;
+
+  pde_t *pd = vm_space_create();
+  if (!pd)
+    return -1;
+  uint32_t end = 0, data_start = USER_STACK_GUARD;
+  const struct elf32_phdr *ph = (const struct elf32_phdr *)(img + eh->e_phoff);
+  for (uint32_t i = 0; i < eh->e_phnum; i++) {
+    if (ph[i].p_type != ELF_PT_LOAD)
+      continue;
+    if (exec_load_segment(pd, img, size, &ph[i]) < 0)
+      goto bad;
+    if (ph[i].p_vaddr + ph[i].p_memsz > end)
+      end = ph[i].p_vaddr + ph[i].p_memsz;
+    if ((ph[i].p_flags & ELF_PF_W) && PG_ROUND_DOWN(ph[i].p_vaddr) < data_start)
+      data_start = PG_ROUND_DOWN(ph[i].p_vaddr);
+  }
+  uint32_t sp = exec_setup_stack(pd, argv, argc);
+  if (!sp)
+    goto bad;
+
+  const char *base = path;
+  while (*base == '/')
+    base++;
+  strncpy_z(p->name, base, sizeof p->name);
+  memset(p->tf, 0, sizeof *p->tf);
+  p->tf->cs = SEG_UCODE;
+  p->tf->ds = p->tf->es = p->tf->fs = p->tf->gs = p->tf->ss = SEG_UDATA;
+  p->tf->eflags = USER_EFLAGS;
+  p->tf->eip = eh->e_entry;
+  p->tf->esp = sp;
+  p->heap_start = p->brk = PG_ROUND_UP(end);
+  p->data_start = data_start;
+  pde_t *old = p->pd;
+  p->pd = pd;
+  if (old) {
+    vm_activate(pd);
+    vm_space_destroy(old);
+  }
+  return 0;
+
+bad:
+  vm_space_destroy(pd);
+  return -1;
+}

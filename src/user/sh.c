@@ -1,0 +1,95 @@
+/*
+ * sh.c - a small shell on the console (keyboard and serial).
+ *
+ * Built-ins: help, ls, mem, trace [0|1]. Anything else is a program name
+ * with arguments, run in a child.
+ */
+#include "user.h"
+#include "user_sys.h"
+
+#define LINE_MAX  128
+#define MAX_ARGS  16
+#define LIST_MAX  2048
+
+/* Split line at spaces into argv (in place); returns argc. */
+static int sh_split(char *line, char *argv[])
+{
+  int argc = 0;
+  while (*line && argc < MAX_ARGS - 1) {
+    while (*line == ' ' || *line == '\t')
+      *line++ = 0;
+    if (!*line)
+      break;
+    argv[argc++] = line;
+    while (*line && *line != ' ' && *line != '\t')
+      line++;
+  }
+  argv[argc] = 0;
+  return argc;
+}
+
+/* Print the memstat counters as a table. */
+static void sh_mem(void)
+{
+  struct memstat st;
+  if (memstat(&st) < 0) {
+    printf("mem: memstat failed\n");
+    return;
+  }
+  printf("user frames   %6u total %6u free\n", st.total_pages, st.free_pages);
+  printf("kernel frames %6u free\n", st.kernel_free_pages);
+  printf("cow faults    %6u (copies %u, reuses %u)\n", st.cow_faults, st.cow_copies, st.cow_reuses);
+  printf("shared frames %6u\n", st.shared_pages);
+}
+
+/* Run one command line. */
+static void sh_run(char *line)
+{
+  char *argv[MAX_ARGS];
+  static char list[LIST_MAX];
+  int argc = sh_split(line, argv);
+  if (argc == 0)
+    return;
+  if (strcmp(argv[0], "help") == 0) {
+    printf("built-ins: help, ls, mem, trace 0|1; anything else runs a program: NAME [ARGS]\n");
+  } else if (strcmp(argv[0], "ls") == 0) {
+    int n = proglist(list, LIST_MAX - 1);
+    if (n >= 0) {
+      list[n] = 0;
+      printf("%s", list);
+    }
+  } else if (strcmp(argv[0], "mem") == 0) {
+    sh_mem();
+  } else if (strcmp(argv[0], "trace") == 0) {
+    int old = cowtrace(argc > 1 ? atoi(argv[1]) : 1);
+    printf("cow trace %d (was %d)\n", argc > 1 ? atoi(argv[1]) : 1, old);
+  } else {
+    int pid = fork();
+    if (pid == 0) {
+      exec(argv[0], argv);
+      printf("sh: %s: no such program (try ls)\n", argv[0]);
+      exit(127);
+    }
+    int status = 0;
+    if (pid < 0)
+      printf("sh: fork failed\n");
+    else if (waitpid(pid, &status) == pid && status != 0)
+      printf("sh: %s exited with status %d\n", argv[0], status);
+  }
+}
+
+int main(void)
+{
+  char line[LINE_MAX];
+  printf("cowos shell: type help\n");
+  for (;;) {
+    printf("$ ");
+    int n = read(0, line, LINE_MAX - 1);
+    if (n <= 0)
+      continue;
+    line[n] = 0;
+    if (line[n - 1] == '\n')
+      line[n - 1] = 0;
+    sh_run(line);
+  }
+}
