@@ -68,9 +68,9 @@ static int sys_exec(uint32_t upath, uint32_t uargv, uint32_t c)
   static char args[EXEC_MAX_ARGV][EXEC_ARG_MAX];
   static char *argv[EXEC_MAX_ARGV + 1];
   int argc = 0;
-  if (copy_str_from_user(path, upath, sizeof path) < 0)
+  if (!uargv || copy_str_from_user(path, upath, sizeof path) < 0)
     return -1;
-  for (; uargv; argc++) {
+  for (;; argc++) {
     uint32_t ustr;
     if (argc == EXEC_MAX_ARGV || copy_from_user(&ustr, uargv + (uint32_t)argc * 4, 4) < 0)
       return -1;

@@ -1,0 +1,149 @@
+/*
+ * t_acc_file - acceptance: read() into a copy-on-write page.
+ *
+ * Follows xv6's cowtest "filetest". A page-aligned global buffer is shared
+ * with four children in turn; each child read()s an int from a pipe into it,
+ * so the kernel itself writes a shared page and must copy it first. Each
+ * child checks the value and that its buffer now has its own frame; the
+ * parent's byte in the buffer stays what it was.
+ * Usage: t_acc_file [quick]
+ */
+#include "user.h"
+#include "utest.h"
+
+#define FILE_CHILDREN        4
+#define FILE_PARENT_BYTE     99      /* as in xv6 */
+#define FILE_CHILD_NAP       1       /* ticks the child sleeps around its read, as in xv6 */
+#define FILE_EXIT_READ       1       /* child exit codes */
+#define FILE_EXIT_VALUE      2
+#define FILE_EXIT_SAME_FRAME 3
+#define ACC_NAME_MAX         48
+#define ACC_SETTLE_TICKS     300     /* time orphans and zombies get to go away */
+#define ACC_SETTLE_POLL      5
+
+static char file_buf[PGSIZE] __attribute__((aligned(PGSIZE)));
+
+/* Write prefix followed by suffix into buf (ACC_NAME_MAX bytes). */
+static void acc_name(char *buf, const char *prefix, const char *suffix)
+{
+  strcpy(buf, prefix);
+  strcpy(buf + strlen(buf), suffix);
+}
+
+/* Poll memstat into now until both free counts equal base's or ACC_SETTLE_TICKS pass. */
+static void acc_settle(const struct memstat *base, struct memstat *now)
+{
+  int waited = 0;
+  memstat(now);
+  while ((now->free_pages != base->free_pages ||
+          now->kernel_free_pages != base->kernel_free_pages) && waited < ACC_SETTLE_TICKS) {
+    sleep(ACC_SETTLE_POLL);
+    waited += ACC_SETTLE_POLL;
+    memstat(now);
+  }
+}
+
+/* Check frame counts are back at base (names prefix_free_pages, prefix_kernel_pages) and memcheck is 0. */
+static void acc_check_end(const char *prefix, const struct memstat *base)
+{
+  char name[ACC_NAME_MAX];
+  struct memstat now;
+  int bad;
+
+  acc_settle(base, &now);
+  acc_name(name, prefix, "_free_pages");
+  utest_check(name, now.free_pages == base->free_pages,
+              "user free_pages %u at start, %u at end", base->free_pages, now.free_pages);
+  acc_name(name, prefix, "_kernel_pages");
+  utest_check(name, now.kernel_free_pages == base->kernel_free_pages,
+              "kernel_free_pages %u at start, %u at end",
+              base->kernel_free_pages, now.kernel_free_pages);
+  bad = memcheck();
+  acc_name(name, prefix, "_memcheck");
+  utest_check(name, bad == 0, "memcheck() returned %d", bad);
+}
+
+/* Child i: read an int into the shared buffer; it must be i and sit in a frame of its own. */
+static void file_child(int i, int rfd, unsigned parent_frame) __attribute__((noreturn));
+static void file_child(int i, int rfd, unsigned parent_frame)
+{
+  int n, j;
+  unsigned frame;
+
+  sleep(FILE_CHILD_NAP);
+  n = read(rfd, file_buf, sizeof(i));
+  if (n != (int)sizeof(i)) {
+    printf("acc_file child %d: read returned %d\n", i, n);
+    exit(FILE_EXIT_READ);
+  }
+  sleep(FILE_CHILD_NAP);
+  memcpy(&j, file_buf, sizeof(j));
+  if (j != i) {
+    printf("acc_file child %d: read the value %d\n", i, j);
+    exit(FILE_EXIT_VALUE);
+  }
+  frame = vtop(file_buf);
+  if (frame == parent_frame) {
+    printf("acc_file child %d: buffer still in the parent's frame 0x%x\n", i, frame);
+    exit(FILE_EXIT_SAME_FRAME);
+  }
+  exit(0);
+}
+
+int main(int argc, char *argv[])
+{
+  struct memstat base;
+  int fds[2], pids[FILE_CHILDREN], status, got, bad_status = 0, bad_pid = -1;
+  int forked = 0, written = 0, reaped = 0;
+  unsigned parent_frame;
+
+  (void)argc;
+  (void)argv;
+  file_buf[0] = FILE_PARENT_BYTE;
+  memstat(&base);
+  parent_frame = vtop(file_buf);
+
+  for (int i = 0; i < FILE_CHILDREN; i++) {
+    pids[i] = -1;
+    if (pipe(fds) != 0)
+      break;
+    pids[i] = fork();
+    if (pids[i] == 0) {
+      close(fds[1]);
+      file_child(i, fds[0], parent_frame);
+    }
+    close(fds[0]);
+    if (pids[i] > 0) {
+      forked++;
+      if (write(fds[1], &i, sizeof(i)) == (int)sizeof(i))
+        written++;
+    }
+    close(fds[1]);
+  }
+  utest_check("acc_file_setup", forked == FILE_CHILDREN && written == FILE_CHILDREN,
+              "%d children forked, %d values written (want %d each)", forked, written,
+              FILE_CHILDREN);
+
+  for (int k = 0; k < forked; k++) {
+    status = 0;
+    got = wait(&status);
+    if (got < 0)
+      break;
+    reaped++;
+    if (status != 0 && bad_pid < 0) {
+      bad_pid = got;
+      bad_status = status;
+    }
+  }
+  utest_check("acc_file_children", reaped == forked && bad_pid < 0,
+              "%d of %d reaped; child pid %d exited %d (%d read failed, %d wrong value, "
+              "%d buffer not copied)", reaped, forked, bad_pid, bad_status, FILE_EXIT_READ,
+              FILE_EXIT_VALUE, FILE_EXIT_SAME_FRAME);
+  utest_check("acc_file_parent_byte", file_buf[0] == FILE_PARENT_BYTE,
+              "the parent's byte is %d, want %d", file_buf[0], FILE_PARENT_BYTE);
+  utest_check("acc_file_parent_frame", vtop(file_buf) == parent_frame,
+              "the parent's buffer moved from frame 0x%x to 0x%x", parent_frame,
+              vtop(file_buf));
+  acc_check_end("acc_file", &base);
+  return utest_status();
+}

@@ -1,0 +1,226 @@
+/*
+ * t_acc_forkfork - acceptance: generations of forks over a patterned region.
+ *
+ * Follows xv6 usertests "forkforkfork" and ucore's fork tests. A region of
+ * up to 1 MiB holds a known word pattern. Each round forks three children;
+ * each child checks the parent's pattern, overwrites the region with its own,
+ * forks two grandchildren and exits at once (init reaps the grandchildren).
+ * Each grandchild checks the child's pattern, writes its own and checks it.
+ * Everyone reports one byte through a pipe. After every round the parent's
+ * region still holds exactly its own pattern. Rounds: 50, quick 5.
+ * Usage: t_acc_forkfork [quick]
+ */
+#include "user.h"
+#include "utest.h"
+
+#define FF_REGION_MAX_PAGES  256    /* 1 MiB */
+#define FF_REGION_SHARE      32     /* at most 1/32 of the free frames: 9 writers, and
+                                       the last round's may still be exiting */
+#define FF_ROUNDS_FULL       50
+#define FF_ROUNDS_QUICK      5
+#define FF_CHILDREN          3
+#define FF_GRANDCHILDREN     2      /* per child */
+#define FF_REPORTS           (FF_CHILDREN * (1 + FF_GRANDCHILDREN))
+#define FF_PARENT_TAG        1u
+#define FF_WORDS_PER_PAGE    (PGSIZE / 4)
+#define FF_OK                'k'    /* report bytes */
+#define FF_BAD_INHERITED     'i'    /* the inherited pattern was wrong */
+#define FF_BAD_OWN           'o'    /* its own pattern did not read back */
+#define FF_NO_FORK           'f'    /* a child could not fork a grandchild */
+#define ACC_NAME_MAX         48
+#define ACC_SETTLE_TICKS     300    /* time orphans and zombies get to go away */
+#define ACC_SETTLE_POLL      5
+
+/* Write prefix followed by suffix into buf (ACC_NAME_MAX bytes). */
+static void acc_name(char *buf, const char *prefix, const char *suffix)
+{
+  strcpy(buf, prefix);
+  strcpy(buf + strlen(buf), suffix);
+}
+
+/* Poll memstat into now until both free counts equal base's or ACC_SETTLE_TICKS pass. */
+static void acc_settle(const struct memstat *base, struct memstat *now)
+{
+  int waited = 0;
+  memstat(now);
+  while ((now->free_pages != base->free_pages ||
+          now->kernel_free_pages != base->kernel_free_pages) && waited < ACC_SETTLE_TICKS) {
+    sleep(ACC_SETTLE_POLL);
+    waited += ACC_SETTLE_POLL;
+    memstat(now);
+  }
+}
+
+/* Grow the heap by bytes and give it back, so the page tables it needs exist before a baseline. */
+static void acc_warm_heap(int bytes)
+{
+  if (sbrk(bytes) != (void *)-1)
+    sbrk(-bytes);
+}
+
+/* Check frame counts are back at base (names prefix_free_pages, prefix_kernel_pages) and memcheck is 0. */
+static void acc_check_end(const char *prefix, const struct memstat *base)
+{
+  char name[ACC_NAME_MAX];
+  struct memstat now;
+  int bad;
+
+  acc_settle(base, &now);
+  acc_name(name, prefix, "_free_pages");
+  utest_check(name, now.free_pages == base->free_pages,
+              "user free_pages %u at start, %u at end", base->free_pages, now.free_pages);
+  acc_name(name, prefix, "_kernel_pages");
+  utest_check(name, now.kernel_free_pages == base->kernel_free_pages,
+              "kernel_free_pages %u at start, %u at end",
+              base->kernel_free_pages, now.kernel_free_pages);
+  bad = memcheck();
+  acc_name(name, prefix, "_memcheck");
+  utest_check(name, bad == 0, "memcheck() returned %d", bad);
+}
+
+/* Word w of the pattern belonging to tag. */
+static unsigned ff_word(unsigned tag, unsigned w)
+{
+  return (tag << 24) ^ (w * 2654435761u);
+}
+
+/* Fill the region of nwords words with tag's pattern. */
+static void ff_fill(unsigned *region, unsigned nwords, unsigned tag)
+{
+  for (unsigned w = 0; w < nwords; w++)
+    region[w] = ff_word(tag, w);
+}
+
+/* Index of the first word not in tag's pattern, or -1; *seen gets that word. */
+static int ff_find_bad(const unsigned *region, unsigned nwords, unsigned tag, unsigned *seen)
+{
+  for (unsigned w = 0; w < nwords; w++) {
+    if (region[w] != ff_word(tag, w)) {
+      *seen = region[w];
+      return (int)w;
+    }
+  }
+  return -1;
+}
+
+/* Check the inherited pattern, write and check our own; the report byte. */
+static char ff_take_over(unsigned *region, unsigned nwords, unsigned inherited, unsigned own)
+{
+  unsigned seen = 0;
+  int bad = ff_find_bad(region, nwords, inherited, &seen);
+  if (bad >= 0) {
+    printf("acc_forkfork pid %d: inherited word %d at %p is 0x%x, expected 0x%x\n",
+           getpid(), bad, &region[bad], seen, ff_word(inherited, (unsigned)bad));
+    return FF_BAD_INHERITED;
+  }
+  ff_fill(region, nwords, own);
+  bad = ff_find_bad(region, nwords, own, &seen);
+  if (bad >= 0) {
+    printf("acc_forkfork pid %d: own word %d at %p is 0x%x, expected 0x%x\n",
+           getpid(), bad, &region[bad], seen, ff_word(own, (unsigned)bad));
+    return FF_BAD_OWN;
+  }
+  return FF_OK;
+}
+
+/* Child c: take the region over from the parent, fork two grandchildren, report, exit. */
+static void ff_child(unsigned *region, unsigned nwords, int c, int report) __attribute__((noreturn));
+static void ff_child(unsigned *region, unsigned nwords, int c, int report)
+{
+  unsigned tag = FF_PARENT_TAG + 1 + (unsigned)c * (1 + FF_GRANDCHILDREN);
+  char verdict = ff_take_over(region, nwords, FF_PARENT_TAG, tag);
+
+  for (int g = 1; g <= FF_GRANDCHILDREN; g++) {
+    int pid = fork();
+    if (pid == 0) {
+      char gverdict = ff_take_over(region, nwords, tag, tag + (unsigned)g);
+      write(report, &gverdict, 1);
+      exit(0);
+    }
+    if (pid < 0) {
+      char failed = FF_NO_FORK;
+      write(report, &failed, 1);
+    }
+  }
+  write(report, &verdict, 1);
+  exit(0);
+}
+
+/* One round: fork the children, collect every report, reap the children; returns the bad report byte or FF_OK. */
+static char ff_round(unsigned *region, unsigned nwords, int *forked, int *reaped)
+{
+  int fds[2], got, status, n;
+  char reports[FF_REPORTS], verdict = FF_OK;
+
+  if (pipe(fds) != 0)
+    return FF_NO_FORK;
+  for (int c = 0; c < FF_CHILDREN; c++) {
+    int pid = fork();
+    if (pid == 0) {
+      close(fds[0]);
+      ff_child(region, nwords, c, fds[1]);
+    }
+    if (pid > 0)
+      (*forked)++;
+  }
+  close(fds[1]);
+  n = 0;
+  while (n < FF_REPORTS) {
+    int r = read(fds[0], reports + n, FF_REPORTS - n);
+    if (r <= 0)
+      break;
+    n += r;
+  }
+  close(fds[0]);
+  for (int i = 0; i < n; i++)
+    if (reports[i] != FF_OK && verdict == FF_OK)
+      verdict = reports[i];
+  if (n < FF_REPORTS && verdict == FF_OK)
+    verdict = FF_NO_FORK;
+  while ((got = wait(&status)) > 0)
+    if (status == 0)
+      (*reaped)++;
+  return verdict;
+}
+
+int main(int argc, char *argv[])
+{
+  struct memstat base;
+  int rounds = utest_quick(argc, argv) ? FF_ROUNDS_QUICK : FF_ROUNDS_FULL;
+  int pages, forked = 0, reaped = 0, bad_round = 0, bad = -1, round;
+  unsigned nwords, seen = 0;
+  char verdict = FF_OK;
+  unsigned *region;
+
+  memstat(&base);
+  pages = (int)(base.free_pages / FF_REGION_SHARE);
+  if (pages > FF_REGION_MAX_PAGES)
+    pages = FF_REGION_MAX_PAGES;
+  acc_warm_heap(pages * PGSIZE);
+  memstat(&base);
+  region = sbrk(pages * PGSIZE);
+  if (!utest_check("acc_forkfork_region", region != (unsigned *)-1,
+                   "sbrk(%d) for %d pages failed", pages * PGSIZE, pages))
+    return utest_status();
+  nwords = (unsigned)pages * FF_WORDS_PER_PAGE;
+  ff_fill(region, nwords, FF_PARENT_TAG);
+
+  for (round = 1; round <= rounds && bad < 0 && verdict == FF_OK; round++) {
+    verdict = ff_round(region, nwords, &forked, &reaped);
+    bad = ff_find_bad(region, nwords, FF_PARENT_TAG, &seen);
+    bad_round = round;
+  }
+  utest_check("acc_forkfork_children", forked == (round - 1) * FF_CHILDREN && reaped == forked,
+              "%d rounds: %d children forked, %d exited 0 (want %d)", round - 1, forked,
+              reaped, (round - 1) * FF_CHILDREN);
+  utest_check("acc_forkfork_reports", verdict == FF_OK,
+              "round %d: a report was '%c' (want 'k'; 'i' inherited pattern wrong, 'o' own "
+              "pattern wrong, 'f' fork failed or report missing)", bad_round, verdict);
+  utest_check("acc_forkfork_parent_bytes", bad < 0,
+              "after round %d word %d at %p is 0x%x, expected 0x%x", bad_round, bad,
+              bad < 0 ? region : &region[bad], seen,
+              ff_word(FF_PARENT_TAG, bad < 0 ? 0 : (unsigned)bad));
+  sbrk(-pages * PGSIZE);
+  acc_check_end("acc_forkfork", &base);
+  return utest_status();
+}

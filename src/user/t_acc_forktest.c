@@ -1,0 +1,122 @@
+/*
+ * t_acc_forktest - acceptance: fork until the process table is full.
+ *
+ * Follows xv6's forktest. Children exit at once and stay zombies until
+ * reaped, so fork must fail (-1) before FORKTEST_TRIES. Then exactly that
+ * many waits succeed, each with a distinct child and status 0, one more wait
+ * fails, and fork works again once the table has room.
+ * Usage: t_acc_forktest [quick]
+ */
+#include "user.h"
+#include "utest.h"
+
+#define FORKTEST_TRIES       1000   /* xv6's N: far beyond PROC_MAX */
+#define FORKTEST_PROC_MAX    64     /* the contract's process limit */
+#define FORKTEST_MIN_FORKS   8      /* a table this empty must take at least this many */
+#define FORKTEST_AGAIN_CODE  7
+#define ACC_NAME_MAX         48
+#define ACC_SETTLE_TICKS     300    /* time orphans and zombies get to go away */
+#define ACC_SETTLE_POLL      5
+
+/* Write prefix followed by suffix into buf (ACC_NAME_MAX bytes). */
+static void acc_name(char *buf, const char *prefix, const char *suffix)
+{
+  strcpy(buf, prefix);
+  strcpy(buf + strlen(buf), suffix);
+}
+
+/* Poll memstat into now until both free counts equal base's or ACC_SETTLE_TICKS pass. */
+static void acc_settle(const struct memstat *base, struct memstat *now)
+{
+  int waited = 0;
+  memstat(now);
+  while ((now->free_pages != base->free_pages ||
+          now->kernel_free_pages != base->kernel_free_pages) && waited < ACC_SETTLE_TICKS) {
+    sleep(ACC_SETTLE_POLL);
+    waited += ACC_SETTLE_POLL;
+    memstat(now);
+  }
+}
+
+/* Check frame counts are back at base (names prefix_free_pages, prefix_kernel_pages) and memcheck is 0. */
+static void acc_check_end(const char *prefix, const struct memstat *base)
+{
+  char name[ACC_NAME_MAX];
+  struct memstat now;
+  int bad;
+
+  acc_settle(base, &now);
+  acc_name(name, prefix, "_free_pages");
+  utest_check(name, now.free_pages == base->free_pages,
+              "user free_pages %u at start, %u at end", base->free_pages, now.free_pages);
+  acc_name(name, prefix, "_kernel_pages");
+  utest_check(name, now.kernel_free_pages == base->kernel_free_pages,
+              "kernel_free_pages %u at start, %u at end",
+              base->kernel_free_pages, now.kernel_free_pages);
+  bad = memcheck();
+  acc_name(name, prefix, "_memcheck");
+  utest_check(name, bad == 0, "memcheck() returned %d", bad);
+}
+
+static int forktest_pids[FORKTEST_PROC_MAX];   /* unreaped children; 0 once reaped */
+
+/* Take pid out of the first n entries of the unreaped table; 0 if it was not there. */
+static int forktest_claim(int pid, int n)
+{
+  for (int i = 0; i < n && i < FORKTEST_PROC_MAX; i++) {
+    if (forktest_pids[i] == pid) {
+      forktest_pids[i] = 0;
+      return 1;
+    }
+  }
+  return 0;
+}
+
+int main(int argc, char *argv[])
+{
+  struct memstat base;
+  int n, pid, got, status, waited = 0, bad_status = 0, strangers = 0, last, again, again_status = -2;
+
+  (void)argc;
+  (void)argv;
+  memstat(&base);
+  for (n = 0; n < FORKTEST_TRIES; n++) {
+    pid = fork();
+    if (pid < 0)
+      break;
+    if (pid == 0)
+      exit(0);
+    if (n < FORKTEST_PROC_MAX)
+      forktest_pids[n] = pid;
+  }
+  utest_check("acc_forktest_fork_fails", n >= FORKTEST_MIN_FORKS && n < FORKTEST_PROC_MAX,
+              "fork worked %d times before returning -1 (want %d..%d)", n,
+              FORKTEST_MIN_FORKS, FORKTEST_PROC_MAX - 1);
+
+  for (; waited < n; waited++) {
+    status = 0;
+    got = wait(&status);
+    if (got < 0)
+      break;
+    if (status != 0)
+      bad_status = status;
+    if (!forktest_claim(got, n))
+      strangers++;
+  }
+  utest_check("acc_forktest_waits", waited == n && bad_status == 0 && strangers == 0,
+              "%d of %d waits returned a child; a status was %d (want 0); %d returned a pid "
+              "that was not an unreaped child", waited, n, bad_status, strangers);
+  last = wait(&status);
+  utest_check("acc_forktest_extra_wait", last == -1, "one more wait returned %d (want -1)", last);
+
+  again = fork();
+  if (again == 0)
+    exit(FORKTEST_AGAIN_CODE);
+  got = again > 0 ? waitpid(again, &again_status) : -1;
+  utest_check("acc_forktest_fork_again", again > 0 && got == again &&
+              again_status == FORKTEST_AGAIN_CODE,
+              "after reaping: fork %d, waitpid %d, status %d (want %d)", again, got,
+              again_status, FORKTEST_AGAIN_CODE);
+  acc_check_end("acc_forktest", &base);
+  return utest_status();
+}
