@@ -57,6 +57,8 @@ pde_t *vm_current(void);
 void *vm_scratch_map(uint32_t pa);
 /* Unmap the scratch page and invalidate it. */
 void vm_scratch_unmap(void);
+/* Fill frame pa with zeros through the scratch page. */
+void vm_zero_frame(uint32_t pa);
 /* Copy one page from the mapped address src into frame dst_pa through the scratch page. */
 void vm_copy_to_frame(uint32_t dst_pa, const void *src);
 /* Copy n bytes from src to offset off inside frame dst_pa (the rest untouched). */

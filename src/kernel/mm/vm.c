@@ -110,6 +110,12 @@ void vm_scratch_unmap(void)
   spin_unlock(&scratch_lock);
 }
 
+void vm_zero_frame(uint32_t pa)
+{
+  memset(vm_scratch_map(pa), 0, PGSIZE);
+  vm_scratch_unmap();
+}
+
 void vm_copy_to_frame(uint32_t dst_pa, const void *src)
 {
   vm_write_frame(dst_pa, 0, src, PGSIZE);

@@ -23,11 +23,10 @@
 /* A fresh zeroed user frame mapped at va in pd with flags; -1 when out of memory. */
 static int exec_map_zero(pde_t *pd, uint32_t va, uint32_t flags)
 {
-  static const uint8_t zero_page[PGSIZE];
   uint32_t pa = page_alloc_user();
   if (!pa)
     return -1;
-  vm_copy_to_frame(pa, zero_page);
+  vm_zero_frame(pa);
   if (vm_map(pd, va, pa, flags | PTE_U) < 0) {
     page_ref_dec(pa);
     return -1;

@@ -12,7 +12,6 @@
 /* Move the break by inc bytes; returns the old break or -1 (nothing changed). */
 int proc_sbrk(int inc)
 {
-  static const uint8_t zero_page[PGSIZE];
   struct proc *p = proc_current();
   uint32_t old = p->brk, new = old + (uint32_t)inc;
   if (inc > 0) {
@@ -21,7 +20,7 @@ int proc_sbrk(int inc)
     for (uint32_t va = PG_ROUND_UP(old); va < new; va += PGSIZE) {
       uint32_t pa = page_alloc_user();
       if (pa)
-        vm_copy_to_frame(pa, zero_page);
+        vm_zero_frame(pa);
       if (!pa || vm_map(p->pd, va, pa, PTE_W | PTE_U) < 0) {
         if (pa)
           page_ref_dec(pa);
