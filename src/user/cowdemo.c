@@ -10,10 +10,21 @@
  */
 #include "user.h"
 
+#define PAUSE_LINE 64
 #define OLD_VALUE 114514
 #define NEW_VALUE 1919810
 
 static int demo_page[PGSIZE / sizeof(int)] __attribute__((aligned(PGSIZE))) = { OLD_VALUE };
+
+/* With "pause" on the command line: stop until Enter so the screen can be read. */
+static void demo_pause(int on, const char *what)
+{
+  char line[PAUSE_LINE];
+  if (!on)
+    return;
+  printf("[pause] %s: press Enter to continue\n", what);
+  read(0, line, sizeof line);
+}
 
 /* Print the memstat counters as a table. */
 static void demo_memstat(const char *title)
@@ -27,9 +38,10 @@ static void demo_memstat(const char *title)
          st.shared_pages);
 }
 
-int main(void)
+int main(int argc, char *argv[])
 {
   struct memstat before, after;
+  int pausing = argc > 1 && strcmp(argv[1], "pause") == 0;
   int old_trace = cowtrace(1);
   printf("[cowdemo] parent pid %d: value %d at va %p, phys 0x%08x\n", getpid(), demo_page[0], (void *)demo_page,
          vtop(demo_page));
@@ -43,11 +55,13 @@ int main(void)
     exit(0);
   }
   wait(0);
+  demo_pause(pausing, "copy");
   printf("[cowdemo] parent pid %d: still reads %d at phys 0x%08x\n", getpid(), demo_page[0], vtop(demo_page));
   printf("[cowdemo] parent writes %d with the child gone (reference count 1) ...\n", NEW_VALUE + 1);
   demo_page[0] = NEW_VALUE + 1;
   printf("[cowdemo] parent reads %d at phys 0x%08x (same frame, no copy)\n", demo_page[0], vtop(demo_page));
 
+  demo_pause(pausing, "reuse");
   cowtrace(0);
   memstat(&before);
   pid = fork();
@@ -61,5 +75,6 @@ int main(void)
   printf("[cowdemo] fork+exec+exit copied %u page(s)\n", after.cow_copies - before.cow_copies);
   cowtrace(old_trace);
   demo_memstat("memstat");
+  demo_pause(pausing, "memstat");
   return 0;
 }

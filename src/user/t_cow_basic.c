@@ -264,6 +264,7 @@ static void basic_check_tlb(void)
               basic_tlb[2], BASIC_TLB_NEW, got);
 }
 
+/* Run every check; the exit status is 0 when all of them passed. */
 int main(int argc, char *argv[])
 {
   int bad;

@@ -179,8 +179,8 @@ static void kern_check_read(void)
               r.copies == 2 && r.frame_before == f1 && r.frame2_before == f2 &&
               r.frame_after != f1 && r.frame2_after != f2 && r.frame_after != 0 &&
               r.frame2_after != 0,
-              "child status %d: read returned %d (want %d), data right %d, COW faults +%u, "
-              "copies +%u (want 2, 2), frames 0x%x/0x%x -> 0x%x/0x%x (parent 0x%x/0x%x)",
+              "child st %d: read %d (want %d) data ok %d; faults +%u copies +%u (want 2 2); "
+              "frames 0x%x/0x%x -> 0x%x/0x%x (parent 0x%x/0x%x)",
               status, r.result, KERN_READ_LEN, r.valid, r.faults, r.copies, r.frame_before,
               r.frame2_before, r.frame_after, r.frame2_after, f1, f2);
   f1_now = vtop(kern_page(0));
@@ -205,8 +205,8 @@ static void kern_check_read(void)
               got == KERN_READ_LEN && kern_same(buf, kern_parent_data, KERN_READ_LEN) &&
               r.faults == 2 && r.reuses == 2 && r.copies == 0 &&
               a.free_pages == b.free_pages && f1_now == f1 && f2_now == f2,
-              "parent read returned %d, data right %d, COW faults +%u, reuses +%u, copies +%u "
-              "(want 2, 2, 0), free pages %u -> %u, frames 0x%x/0x%x (were 0x%x/0x%x)", got,
+              "parent read %d data ok %d; faults +%u reuses +%u copies +%u (want 2 2 0); "
+              "free %u -> %u; frames 0x%x/0x%x (were 0x%x/0x%x)", got,
               kern_same(buf, kern_parent_data, KERN_READ_LEN), r.faults, r.reuses, r.copies,
               a.free_pages, b.free_pages, f1_now, f2_now, f1, f2);
   close(data[0]);
@@ -288,9 +288,9 @@ static void kern_check_wait_one(const char *name, void (*fn)(struct kern_report 
               status == 0 && r.valid && r.value == code && r.faults == 1 && r.copies == 1 &&
               r.frame_before == frame && r.frame_after != frame && r.frame_after != 0 &&
               word[0] == KERN_SENTINEL && vtop(word) == frame,
-              "child status %d: call returned %d (ok %d), stored %d (want %d), COW faults +%u, "
-              "copies +%u (want 1, 1), child frame 0x%x -> 0x%x; parent word 0x%x (want 0x%x), "
-              "parent frame 0x%x -> 0x%x", status, r.result, r.valid, r.value, code, r.faults,
+              "child st %d: call %d (ok %d) stored %d (want %d); faults +%u copies +%u (want "
+              "1 1); frame 0x%x -> 0x%x; parent word 0x%x (want 0x%x) frame 0x%x -> 0x%x",
+              status, r.result, r.valid, r.value, code, r.faults,
               r.copies, r.frame_before, r.frame_after, (unsigned)word[0], KERN_SENTINEL, frame,
               vtop(word));
 }
@@ -332,9 +332,9 @@ static void kern_check_memstat(void)
               status == 0 && r.result == 0 && r.valid && r.faults == 1 && r.copies == 1 &&
               r.frame_before == frame && r.frame_after != frame && intact &&
               vtop(page) == frame,
-              "child status %d: memstat returned %d, total_pages %d (sane %d), COW faults +%u, "
-              "copies +%u (want 1, 1), child frame 0x%x -> 0x%x; parent struct untouched %d, "
-              "frame 0x%x -> 0x%x", status, r.result, r.value, r.valid, r.faults, r.copies,
+              "child st %d: memstat %d, total %d (sane %d); faults +%u copies +%u (want 1 1); "
+              "frame 0x%x -> 0x%x; parent struct intact %d, frame 0x%x -> 0x%x", status,
+              r.result, r.value, r.valid, r.faults, r.copies,
               r.frame_before, r.frame_after, intact, frame, vtop(page));
 }
 
@@ -377,9 +377,9 @@ static void kern_check_pipe(void)
               status == 0 && r.result == 0 && r.valid && r.faults == 1 && r.copies == 1 &&
               r.frame_before == frame && r.frame_after != frame && fds[0] == -77 &&
               fds[1] == -78 && vtop(fds) == frame,
-              "child status %d: pipe returned %d, fds usable %d (first %d), COW faults +%u, "
-              "copies +%u (want 1, 1), child frame 0x%x -> 0x%x; parent fds %d %d (want -77 "
-              "-78), frame 0x%x -> 0x%x", status, r.result, r.valid, r.value, r.faults,
+              "child st %d: pipe %d, fds ok %d (fd %d); faults +%u copies +%u (want 1 1); "
+              "frame 0x%x -> 0x%x; parent fds %d %d (want -77 -78), frame 0x%x -> 0x%x",
+              status, r.result, r.valid, r.value, r.faults,
               r.copies, r.frame_before, r.frame_after, fds[0], fds[1], frame, vtop(fds));
 }
 
@@ -396,6 +396,7 @@ static char *kern_heap_pages(int pages)
   return p == (void *)-1 ? 0 : p;
 }
 
+/* Run every check; the exit status is 0 when all of them passed. */
 int main(int argc, char *argv[])
 {
   struct memstat before, after;

@@ -254,6 +254,7 @@ static void oom_check_kernel(void)
   sbrk(-PGSIZE);
 }
 
+/* Run every check; the exit status is 0 when all of them passed. */
 int main(int argc, char *argv[])
 {
   int bad;

@@ -166,8 +166,8 @@ static void policy_check_old(void)
               status == 0 && drop >= policy_pages + POLICY_STACK_PAGES &&
               r.heap_frame != frame && r.heap_frame != 0 &&
               r.seen_heap == POLICY_PARENT_VALUE && r.seen_global == POLICY_PARENT_VALUE,
-              "child status %d: free pages dropped by %d at fork (want >= %d heap + %d stack), "
-              "child heap frame 0x%x (parent 0x%x, want another), child saw %d/%d (want %d)",
+              "child st %d: free pages -%d at fork (want >= %d heap + %d stack); child heap "
+              "frame 0x%x (parent 0x%x: want another); child saw %d/%d (want %d)",
               status, drop, policy_pages, POLICY_STACK_PAGES, r.heap_frame, frame,
               r.seen_global, r.seen_heap, POLICY_PARENT_VALUE);
 
@@ -289,17 +289,17 @@ static void policy_check_thread(const char *name_global, const char *name_heap,
   utest_check(name_global,
               restored && status == 0 && policy_global[0] == POLICY_CHILD_GLOBAL &&
               r.seen_global == POLICY_PARENT_VALUE && r.seen_post_fork == POLICY_POST_FORK,
-              "child status %d: parent's global now %d (want the child's %d); the child saw %d "
-              "before writing and %d from the parent's post-fork write (want %d); values "
-              "restored before fork %d", status, policy_global[0], POLICY_CHILD_GLOBAL,
+              "child st %d: parent's global %d (want child's %d); child saw %d before "
+              "writing, %d from the parent's post-fork write (want %d); restored %d", status,
+              policy_global[0], POLICY_CHILD_GLOBAL,
               r.seen_global, r.seen_post_fork, POLICY_POST_FORK, restored);
   utest_check(name_heap,
               status == 0 && *(volatile int *)policy_heap == POLICY_CHILD_HEAP &&
               *policy_last_page() == POLICY_CHILD_HEAP && r.heap_frame == frame &&
               r.faults == 0 && r.copies == 0,
-              "child status %d: parent's first/last heap words now %d/%d (want %d), child's "
-              "heap frame 0x%x (want the parent's 0x%x), COW faults +%u copies +%u on the "
-              "shared writes (want 0)", status, *(volatile int *)policy_heap,
+              "child st %d: parent's first/last heap words %d/%d (want %d); child frame 0x%x "
+              "(want parent's 0x%x); faults +%u copies +%u on shared writes (want 0)", status,
+              *(volatile int *)policy_heap,
               *policy_last_page(), POLICY_CHILD_HEAP, r.heap_frame, frame, r.faults, r.copies);
   utest_check(name_stack, status == 0 && stack_var == POLICY_PARENT_VALUE,
               "child status %d: parent's stack variable now %d (want %d, the child wrote %d)",
@@ -368,6 +368,7 @@ static int policy_setup(int quick)
   return 1;
 }
 
+/* Run every check; the exit status is 0 when all of them passed. */
 int main(int argc, char *argv[])
 {
   if (!policy_setup(utest_quick(argc, argv))) {

@@ -206,9 +206,9 @@ static void refs_check_exec(void)
   free_status = refs_exec_child(REFS_MODE_FREE, before.free_pages);
   utest_check("cow_refs_exec_frees",
               refs_biased(free_status) && free_status - REFS_BIAS <= REFS_SLACK,
-              "exec'd child: free pages short by %d beyond its own image (want <= %d; the "
-              "child had copied %d pages before exec); raw status %d (%d: exec failed, -1: "
-              "killed)", free_status - REFS_BIAS, REFS_SLACK, refs_pages / 2, free_status,
+              "exec'd child: free pages short by %d beyond its image (want <= %d; it copied "
+              "%d pages before exec); raw status %d (%d: exec failed, -1: killed)",
+              free_status - REFS_BIAS, REFS_SLACK, refs_pages / 2, free_status,
               REFS_EXEC_FAILED);
   shared_status = refs_exec_child(REFS_MODE_SHARED, before.shared_pages);
   utest_check("cow_refs_exec_unshares",
@@ -339,6 +339,7 @@ static int refs_setup(int quick)
   return 1;
 }
 
+/* Exec'd child modes first (see the constants above); otherwise run every check. */
 int main(int argc, char *argv[])
 {
   int p;

@@ -173,7 +173,7 @@ static void exec_run_and_check(const char *name, const char *path, char *mode,
   }
   got = use_wait ? wait(&status) : waitpid(pid, &status);
   utest_check(name, got == pid && status == code,
-              "%s(%s %s, %d words): child %d, %s returned %d, status %d (want %d)%s",
+              "%s %s %s (%d words): child %d, %s gave %d, status %d (want %d)%s",
               path, mode, argv[2], count, pid, use_wait ? "wait" : "waitpid", got,
               status, code, exec_status_hint(status));
 }
@@ -323,6 +323,7 @@ static int exec_parent_main(int argc, char *argv[])
   return utest_status();
 }
 
+/* Exec'd child modes first (see the constants above); otherwise run every check. */
 int main(int argc, char *argv[])
 {
   if (argc >= 2 && strcmp(argv[1], EXEC_MODE_RETURN) == 0)

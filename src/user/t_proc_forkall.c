@@ -54,7 +54,6 @@ static void forkall_round(struct forkall_round *r)
   int release[2], pid, status, i;
 
   memset(r, 0, sizeof(*r));
-  r->bad_wait = 0;
   r->bad_status = FORKALL_CHILD_CODE;
   if (pipe(release) < 0) {
     r->forked = -1;
@@ -114,6 +113,7 @@ static void forkall_check_ids(void)
               "getppid was not %d)", pid, got, status, me);
 }
 
+/* Run every check; the exit status is 0 when all of them passed. */
 int main(int argc, char *argv[])
 {
   static struct forkall_round round, bad;

@@ -154,6 +154,7 @@ static void kill_check_nonexistent(int reaped_pid)
               reaped_pid, r_reaped, KILL_NO_SUCH_PID, r_never);
 }
 
+/* Run every check; the exit status is 0 when all of them passed. */
 int main(int argc, char *argv[])
 {
   struct memstat before, after;

@@ -137,6 +137,7 @@ static void orphan_check_zombie(void)
               extra);
 }
 
+/* Run every check; the exit status is 0 when all of them passed. */
 int main(int argc, char *argv[])
 {
   int batch = utest_quick(argc, argv) ? ORPHAN_BATCH_QUICK : ORPHAN_BATCH_FULL;

@@ -313,6 +313,7 @@ static void pipe_check_fd_limit(void)
               (PIPE_FD_MAX - 3) / 2, out_of_range, dup, r_again);
 }
 
+/* Run every check; the exit status is 0 when all of them passed. */
 int main(int argc, char *argv[])
 {
   struct memstat before, after;

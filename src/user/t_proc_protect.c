@@ -29,13 +29,15 @@ static void prot_text_anchor(void)
 {
 }
 
-/* Bad accesses, one per function; each returns only if the kernel let it through. */
+/* Bad accesses, one per function; each returns only if the kernel let it through.
+ * Write the program's own (read-only) text. */
 static void prot_write_text(void)
 {
   prot_addr = (unsigned)&prot_text_anchor;
   *(volatile unsigned char *)prot_addr = 0xCC;
 }
 
+/* Read kernel memory. */
 static void prot_read_kernel(void)
 {
   volatile unsigned v;
@@ -44,18 +46,21 @@ static void prot_read_kernel(void)
   (void)v;
 }
 
+/* Write kernel memory. */
 static void prot_write_kernel(void)
 {
   prot_addr = PROT_KERNEL_BASE;
   *(volatile unsigned *)prot_addr = 0;
 }
 
+/* Write the top word of the stack guard page. */
 static void prot_write_guard(void)
 {
   prot_addr = PROT_GUARD_HIGH;
   *(volatile unsigned *)prot_addr = 1;
 }
 
+/* Read the bottom of the stack guard page. */
 static void prot_read_guard(void)
 {
   volatile unsigned v;
@@ -64,6 +69,7 @@ static void prot_read_guard(void)
   (void)v;
 }
 
+/* Write below the stack guard page. */
 static void prot_write_below_guard(void)
 {
   prot_addr = PROT_BELOW_GUARD;
@@ -81,11 +87,13 @@ static unsigned prot_recurse(unsigned depth)
   return prot_recurse(depth + 1) + frame[0] + frame[PROT_RECURSE_BYTES - 1];
 }
 
+/* Run off the bottom of the stack. */
 static void prot_stack_overflow(void)
 {
   prot_addr = prot_recurse(0);
 }
 
+/* Read through NULL. */
 static void prot_read_null(void)
 {
   volatile unsigned v;
@@ -94,18 +102,21 @@ static void prot_read_null(void)
   (void)v;
 }
 
+/* Write through NULL. */
 static void prot_write_null(void)
 {
   prot_addr = 0;
   *(volatile unsigned *)prot_addr = 1;
 }
 
+/* Call code at a kernel address. */
 static void prot_jump_kernel(void)
 {
   prot_addr = PROT_KERNEL_TEXT;
   ((void (*)(void))prot_addr)();
 }
 
+/* Call code at NULL. */
 static void prot_jump_null(void)
 {
   prot_addr = 0;
@@ -149,6 +160,7 @@ static void prot_run_case(const struct prot_case *c)
               pid, got, status, PROT_SURVIVED);
 }
 
+/* Run every check; the exit status is 0 when all of them passed. */
 int main(int argc, char *argv[])
 {
   struct memstat before, after;

@@ -96,7 +96,7 @@ static void sbrk_check_grow_shrink(int pages)
   utest_check("proc_sbrk_shrink",
               q == end && sbrk(0) == start && m2.free_pages == m0.free_pages &&
               vtop(start) == 0 && vtop(end - 1) == 0,
-              "sbrk(-%d pages) returned 0x%x (want old break 0x%x), break 0x%x (want 0x%x), "
+              "sbrk(-%d pages) gave 0x%x (want old break 0x%x), break 0x%x (want 0x%x), "
               "free pages %u (want %u), vtop of first/last page 0x%x/0x%x (want 0)",
               pages, (unsigned)q, (unsigned)end, (unsigned)sbrk(0), (unsigned)start,
               m2.free_pages, m0.free_pages, vtop(start), vtop(end - 1));
@@ -194,12 +194,12 @@ static void sbrk_check_all_memory(void)
   utest_check("proc_sbrk_all_memory",
               p == start && m1.free_pages == 0 && more == SBRK_FAIL && zero_ok &&
               m2.free_pages == m0.free_pages && sbrk(0) == start,
-              "sbrk(all %d free pages) returned 0x%x (want 0x%x), free then %u (want 0), one "
-              "more page gave 0x%x (want -1), first/last page zeroed %d, free after shrink %u "
-              "(want %u)", pages, (unsigned)p, (unsigned)start, m1.free_pages,
+              "sbrk(all %d free pages) gave 0x%x (want 0x%x), free then %u (want 0), 1 more "
+              "page 0x%x (want -1), zeroed %d, free after shrink %u (want %u)", pages, (unsigned)p, (unsigned)start, m1.free_pages,
               (unsigned)more, zero_ok, m2.free_pages, m0.free_pages);
 }
 
+/* Run every check; the exit status is 0 when all of them passed. */
 int main(int argc, char *argv[])
 {
   struct memstat m;

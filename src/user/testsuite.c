@@ -16,6 +16,8 @@ static const char *const suite_tests[] = {
 
 #define SUITE_COUNT (sizeof suite_tests / sizeof suite_tests[0])
 
+static unsigned suite_passed;
+
 /* Run one test program with mode; print its verdict line. */
 static void suite_run(const char *name, char *mode)
 {
@@ -38,7 +40,7 @@ static void suite_run(const char *name, char *mode)
   int klost = (int)before.kernel_free_pages - (int)after.kernel_free_pages;
   strcpy(label, "suite_");
   strcpy(label + 6, name);
-  utest_check(label, status == 0 && ulost == 0 && klost == 0 && bad == 0,
+  suite_passed += (unsigned)utest_check(label, status == 0 && ulost == 0 && klost == 0 && bad == 0,
               "exit status %d, user frames leaked %d, kernel frames leaked %d, memcheck %d", status, ulost, klost, bad);
 }
 
@@ -48,5 +50,6 @@ int main(int argc, char *argv[])
   printf("[suite] %u test programs, mode %s\n", (unsigned)SUITE_COUNT, mode);
   for (unsigned i = 0; i < SUITE_COUNT; i++)
     suite_run(suite_tests[i], mode);
+  printf("[suite] %u of %u test programs passed\n", suite_passed, (unsigned)SUITE_COUNT);
   return utest_status();
 }

@@ -1,0 +1,667 @@
+/*
+ * forkbench.c - what fork and copy-on-write cost, in TSC cycles (`make bench`).
+ *
+ * For heap regions of 256 KiB to 64 MiB (sbrk, one word written per page)
+ * and each xfork policy (OLD, COW, THREAD) it measures:
+ *   fork            the parent's xfork call, and the user frames it took;
+ *   fault_per_page  the child writing one word in every page, per page;
+ *   fork_exec       xfork + exec of echo (no arguments) + its exit + wait.
+ * Reference rows: getpid (a null system call), one write fault resolved by
+ * reuse, and a 4 KiB memcpy in user space. A COW copy fault costs at least
+ * a reuse fault plus the copy; the summary says how close we come.
+ *
+ * Every figure is the median of the runs, with min and max. `frames` is the
+ * drop in free user frames across the measured operation (median over runs).
+ * The host takes the `csv: ` lines (columns BENCH_CSV_HEADER) into
+ * build/bench.csv; the table between the BENCH_TABLE_* markers is for people.
+ *
+ * `forkbench quick`: the two smallest regions and BENCH_RUNS_QUICK runs. Both
+ * modes check the rows' format and the frame counts (never a timing), print
+ * `bench_*: ok|FAIL` lines and exit 0 only when every check passed.
+ */
+#include <stdint.h>
+#include "user.h"
+#include "utest.h"
+
+#define BENCH_RUNS_FULL     7
+#define BENCH_RUNS_QUICK    3
+#define BENCH_RUNS_MAX      BENCH_RUNS_FULL
+#define BENCH_SIZES_FULL    5
+#define BENCH_SIZES_QUICK   2
+#define BENCH_POLICIES      3
+#define BENCH_METRICS       3          /* fork, fault_per_page, fork_exec */
+#define BENCH_REFERENCES    3          /* getpid, reuse_fault, memcpy_4k */
+#define BENCH_ROWS_MAX      (BENCH_SIZES_FULL * BENCH_POLICIES * BENCH_METRICS + BENCH_REFERENCES)
+#define BENCH_GETPID_BATCH  64         /* calls per getpid sample */
+#define BENCH_MEMCPY_BATCH  16         /* copies per memcpy sample */
+#define BENCH_COW_FRAMES_MAX 2         /* a COW fork may copy a stack page for parent and child, no more */
+#define BENCH_LINE          160
+#define BENCH_FIELDS        7
+#define BENCH_KIB           1024u
+#define BENCH_PAGE_WORDS    (PGSIZE / sizeof(uint32_t))
+#define BENCH_PERCENT       100u
+#define BENCH_EXIT_NOEXEC   127
+
+#define CPUID_EXT_MAX       0x80000000u
+#define CPUID_BRAND_FIRST   0x80000002u
+#define CPUID_BRAND_LAST    0x80000004u
+#define EFLAGS_ID           (1u << 21)
+
+#define BENCH_CSV_PREFIX    "csv: "
+#define BENCH_CSV_HEADER    "metric,policy,size_kib,median_cycles,min_cycles,max_cycles,frames"
+#define BENCH_TABLE_BEGIN   "---- forkbench table ----"
+#define BENCH_TABLE_END     "---- end of forkbench table ----"
+#define BENCH_NO_POLICY     "-"
+
+static const unsigned bench_sizes_kib[BENCH_SIZES_FULL] = { 256, 1024, 4096, 16384, 65536 };
+static const int bench_policies[BENCH_POLICIES] = { FORK_POLICY_OLD, FORK_POLICY_COW, FORK_POLICY_THREAD };
+static const char *const bench_policy_names[BENCH_POLICIES] = { "OLD", "COW", "THREAD" };
+static const char *const bench_metric_names[] = { "fork", "fault_per_page", "fork_exec",
+                                                  "getpid", "reuse_fault", "memcpy_4k" };
+
+/* Median, extremes and frames of one measurement's runs. */
+struct bench_stat {
+  uint64_t median, min, max;
+  int frames, frames_min, frames_max;
+};
+
+/* One output row: a CSV line and a table line. */
+struct bench_row {
+  const char *metric;
+  const char *policy;
+  unsigned size_kib;
+  struct bench_stat st;
+};
+
+/* What a child sends back after writing its pages. */
+struct bench_report {
+  uint64_t cycles;
+  int frames;
+};
+
+/* A line under construction, bounded by BENCH_LINE. */
+struct bench_line {
+  char buf[BENCH_LINE];
+  unsigned len;
+};
+
+static struct bench_row bench_rows[BENCH_ROWS_MAX];
+static int bench_nrows;
+static int bench_runs;
+static char bench_format_error[BENCH_LINE];
+static uint8_t bench_reuse_page[PGSIZE] __attribute__((aligned(PGSIZE)));
+static uint8_t bench_copy_src[PGSIZE] __attribute__((aligned(PGSIZE)));
+static uint8_t bench_copy_dst[PGSIZE] __attribute__((aligned(PGSIZE)));
+
+/* The time-stamp counter. */
+static inline uint64_t bench_rdtsc(void)
+{
+  uint32_t lo, hi;
+  __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi) : : "memory");
+  return ((uint64_t)hi << 32) | lo;
+}
+
+/* Free user frames now. */
+static int bench_free_frames(void)
+{
+  struct memstat st;
+  memstat(&st);
+  return (int)st.free_pages;
+}
+
+/* Report a run that cannot go on, and stop with status 1. */
+static void bench_die(const char *what)
+{
+  utest_fail("bench_run", "%s", what);
+  exit(1);
+}
+
+/* ---- text helpers (printf has no 64-bit conversion) --------------------- */
+
+/* Append s to l, truncating at the bound. */
+static void line_str(struct bench_line *l, const char *s)
+{
+  while (*s && l->len + 1 < BENCH_LINE)
+    l->buf[l->len++] = *s++;
+  l->buf[l->len] = 0;
+}
+
+/* Decimal digits of v into buf (at least 21 bytes); returns buf. */
+static char *bench_u64_str(char *buf, uint64_t v)
+{
+  char tmp[21];
+  int n = 0, i = 0;
+  do {
+    tmp[n++] = (char)('0' + v % 10);
+    v /= 10;
+  } while (v);
+  while (n)
+    buf[i++] = tmp[--n];
+  buf[i] = 0;
+  return buf;
+}
+
+/* Append v in decimal to l. */
+static void line_u64(struct bench_line *l, uint64_t v)
+{
+  char buf[21];
+  line_str(l, bench_u64_str(buf, v));
+}
+
+/* Append v in decimal, with a sign when negative, to l. */
+static void line_int(struct bench_line *l, int v)
+{
+  if (v < 0)
+    line_str(l, "-");
+  line_u64(l, v < 0 ? 0u - (unsigned)v : (unsigned)v);
+}
+
+/* Print ratio num/den as a decimal with two places, e.g. "12.34". */
+static void bench_print_ratio(uint64_t num, uint64_t den)
+{
+  char buf[21];
+  if (den == 0) {
+    printf("n/a");
+    return;
+  }
+  uint64_t hundredths = num * BENCH_PERCENT / den;
+  printf("%s.%02u", bench_u64_str(buf, hundredths / BENCH_PERCENT), (unsigned)(hundredths % BENCH_PERCENT));
+}
+
+/* ---- statistics ---------------------------------------------------------- */
+
+/* Sort n values in place, ascending. */
+static void bench_sort_u64(uint64_t *v, int n)
+{
+  for (int i = 1; i < n; i++)
+    for (int j = i; j > 0 && v[j - 1] > v[j]; j--) {
+      uint64_t t = v[j];
+      v[j] = v[j - 1];
+      v[j - 1] = t;
+    }
+}
+
+/* Sort n values in place, ascending. */
+static void bench_sort_int(int *v, int n)
+{
+  for (int i = 1; i < n; i++)
+    for (int j = i; j > 0 && v[j - 1] > v[j]; j--) {
+      int t = v[j];
+      v[j] = v[j - 1];
+      v[j - 1] = t;
+    }
+}
+
+/* Median, min and max of n cycle counts and n frame counts (both reordered). */
+static struct bench_stat bench_stat_of(uint64_t *cycles, int *frames, int n)
+{
+  struct bench_stat s;
+  bench_sort_u64(cycles, n);
+  bench_sort_int(frames, n);
+  s.median = cycles[n / 2];
+  s.min = cycles[0];
+  s.max = cycles[n - 1];
+  s.frames = frames[n / 2];
+  s.frames_min = frames[0];
+  s.frames_max = frames[n - 1];
+  return s;
+}
+
+/* Record a result row. */
+static void bench_add_row(const char *metric, const char *policy, unsigned size_kib, struct bench_stat st)
+{
+  if (bench_nrows == BENCH_ROWS_MAX)
+    bench_die("more rows than BENCH_ROWS_MAX");
+  struct bench_row *r = &bench_rows[bench_nrows++];
+  r->metric = metric;
+  r->policy = policy;
+  r->size_kib = size_kib;
+  r->st = st;
+}
+
+/* The row for metric/policy/size, or 0. */
+static const struct bench_row *bench_find(const char *metric, const char *policy, unsigned size_kib)
+{
+  for (int i = 0; i < bench_nrows; i++)
+    if (strcmp(bench_rows[i].metric, metric) == 0 && strcmp(bench_rows[i].policy, policy) == 0 &&
+        bench_rows[i].size_kib == size_kib)
+      return &bench_rows[i];
+  return 0;
+}
+
+/* ---- reference figures ---------------------------------------------------- */
+
+/* Cycles per getpid call. */
+static void bench_ref_getpid(void)
+{
+  uint64_t cycles[BENCH_RUNS_MAX];
+  int frames[BENCH_RUNS_MAX];
+  for (int r = 0; r < bench_runs; r++) {
+    int before = bench_free_frames();
+    uint64_t t0 = bench_rdtsc();
+    for (int i = 0; i < BENCH_GETPID_BATCH; i++)
+      getpid();
+    uint64_t t1 = bench_rdtsc();
+    frames[r] = before - bench_free_frames();
+    cycles[r] = (t1 - t0) / BENCH_GETPID_BATCH;
+  }
+  bench_add_row("getpid", BENCH_NO_POLICY, 0, bench_stat_of(cycles, frames, bench_runs));
+}
+
+/* Cycles of one write that takes a COW fault resolved by reuse (the child that shared the page is gone). */
+static void bench_ref_reuse(void)
+{
+  uint64_t cycles[BENCH_RUNS_MAX];
+  int frames[BENCH_RUNS_MAX];
+  volatile uint32_t *word = (volatile uint32_t *)bench_reuse_page;
+  for (int r = 0; r < bench_runs; r++) {
+    *word = (uint32_t)r;
+    int pid = fork();
+    if (pid == 0)
+      exit(0);
+    if (pid < 0)
+      bench_die("fork for the reuse fault failed");
+    if (waitpid(pid, 0) != pid)
+      bench_die("waitpid for the reuse-fault child failed");
+    int before = bench_free_frames();
+    uint64_t t0 = bench_rdtsc();
+    *word = (uint32_t)r + 1;
+    uint64_t t1 = bench_rdtsc();
+    frames[r] = before - bench_free_frames();
+    cycles[r] = t1 - t0;
+  }
+  bench_add_row("reuse_fault", BENCH_NO_POLICY, PGSIZE / BENCH_KIB, bench_stat_of(cycles, frames, bench_runs));
+}
+
+/* Cycles per 4 KiB memcpy between two cached pages. */
+static void bench_ref_memcpy(void)
+{
+  uint64_t cycles[BENCH_RUNS_MAX];
+  int frames[BENCH_RUNS_MAX];
+  memset(bench_copy_src, 0x5a, PGSIZE);
+  memcpy(bench_copy_dst, bench_copy_src, PGSIZE);
+  for (int r = 0; r < bench_runs; r++) {
+    int before = bench_free_frames();
+    uint64_t t0 = bench_rdtsc();
+    for (int i = 0; i < BENCH_MEMCPY_BATCH; i++)
+      memcpy(bench_copy_dst, bench_copy_src, PGSIZE);
+    uint64_t t1 = bench_rdtsc();
+    frames[r] = before - bench_free_frames();
+    cycles[r] = (t1 - t0) / BENCH_MEMCPY_BATCH;
+  }
+  bench_add_row("memcpy_4k", BENCH_NO_POLICY, PGSIZE / BENCH_KIB, bench_stat_of(cycles, frames, bench_runs));
+}
+
+/* ---- region measurements ------------------------------------------------- */
+
+/* Write one word in each of pages pages at base (makes every page private and writable again). */
+static void bench_touch(volatile uint32_t *base, uint32_t pages, uint32_t value)
+{
+  for (uint32_t i = 0; i < pages; i++)
+    base[i * BENCH_PAGE_WORDS] = value + i;
+}
+
+/* The child of a fork run: wait for the parent's go, write every page, report cycles and frames, exit. */
+static void bench_child(int go_fd, int report_fd, volatile uint32_t *base, uint32_t pages)
+{
+  char go;
+  struct bench_report rep;
+  if (read(go_fd, &go, 1) != 1)
+    exit(1);
+  int before = bench_free_frames();
+  uint64_t t0 = bench_rdtsc();
+  bench_touch(base, pages, 0);
+  uint64_t t1 = bench_rdtsc();
+  rep.frames = before - bench_free_frames();
+  rep.cycles = t1 - t0;
+  write(report_fd, &rep, sizeof rep);
+  exit(0);
+}
+
+/* Read exactly n bytes from fd; 0 on success. */
+static int bench_read_all(int fd, void *buf, int n)
+{
+  char *p = buf;
+  while (n > 0) {
+    int got = read(fd, p, n);
+    if (got <= 0)
+      return -1;
+    p += got;
+    n -= got;
+  }
+  return 0;
+}
+
+/* The fork and fault_per_page rows of one region and policy. */
+static void bench_fork_runs(volatile uint32_t *base, uint32_t pages, int pi, unsigned size_kib)
+{
+  uint64_t fork_cycles[BENCH_RUNS_MAX], fault_cycles[BENCH_RUNS_MAX];
+  int fork_frames[BENCH_RUNS_MAX], fault_frames[BENCH_RUNS_MAX];
+  for (int r = 0; r < bench_runs; r++) {
+    int go[2], back[2];
+    struct bench_report rep;
+    bench_touch(base, pages, (uint32_t)r);
+    if (pipe(go) < 0 || pipe(back) < 0)
+      bench_die("pipe failed");
+    int before = bench_free_frames();
+    uint64_t t0 = bench_rdtsc();
+    int pid = xfork(bench_policies[pi]);
+    uint64_t t1 = bench_rdtsc();
+    if (pid == 0)
+      bench_child(go[0], back[1], base, pages);
+    int after = bench_free_frames();
+    if (pid < 0)
+      bench_die("xfork failed");
+    if (write(go[1], "g", 1) != 1 || bench_read_all(back[0], &rep, sizeof rep) < 0)
+      bench_die("no report from the child");
+    if (waitpid(pid, 0) != pid)
+      bench_die("waitpid for the fork child failed");
+    close(go[0]), close(go[1]), close(back[0]), close(back[1]);
+    fork_cycles[r] = t1 - t0;
+    fork_frames[r] = before - after;
+    fault_cycles[r] = rep.cycles / pages;
+    fault_frames[r] = rep.frames;
+  }
+  const char *policy = bench_policy_names[pi];
+  bench_add_row("fork", policy, size_kib, bench_stat_of(fork_cycles, fork_frames, bench_runs));
+  bench_add_row("fault_per_page", policy, size_kib, bench_stat_of(fault_cycles, fault_frames, bench_runs));
+}
+
+/* The fork_exec row of one region and policy: xfork, exec echo, its exit, wait. */
+static void bench_fork_exec_runs(volatile uint32_t *base, uint32_t pages, int pi, unsigned size_kib)
+{
+  uint64_t cycles[BENCH_RUNS_MAX];
+  int frames[BENCH_RUNS_MAX];
+  for (int r = 0; r < bench_runs; r++) {
+    int status;
+    bench_touch(base, pages, (uint32_t)r);
+    int before = bench_free_frames();
+    uint64_t t0 = bench_rdtsc();
+    int pid = xfork(bench_policies[pi]);
+    if (pid == 0) {
+      char *argv[] = { "echo", 0 };
+      exec("echo", argv);
+      exit(BENCH_EXIT_NOEXEC);
+    }
+    if (pid < 0 || waitpid(pid, &status) != pid)
+      bench_die("xfork or waitpid for fork_exec failed");
+    uint64_t t1 = bench_rdtsc();
+    if (status != 0)
+      bench_die("the exec'd echo did not exit 0");
+    frames[r] = before - bench_free_frames();
+    cycles[r] = t1 - t0;
+  }
+  bench_add_row("fork_exec", bench_policy_names[pi], size_kib, bench_stat_of(cycles, frames, bench_runs));
+}
+
+/* All rows of one region size: allocate and touch it, run every policy, free it. */
+static void bench_region(unsigned size_kib)
+{
+  uint32_t bytes = size_kib * BENCH_KIB, pages = bytes / PGSIZE;
+  uint32_t brk = (uint32_t)sbrk(0);
+  uint32_t pad = (PGSIZE - brk % PGSIZE) % PGSIZE;
+  char *start = sbrk((int)(pad + bytes));
+  if (start == (char *)-1)
+    bench_die("sbrk could not allocate the region");
+  volatile uint32_t *base = (volatile uint32_t *)(start + pad);
+  printf("[forkbench] region %u KiB (%u pages)\n", size_kib, pages);
+  for (int pi = 0; pi < BENCH_POLICIES; pi++) {
+    bench_fork_runs(base, pages, pi, size_kib);
+    bench_fork_exec_runs(base, pages, pi, size_kib);
+  }
+  if (sbrk(-(int)(pad + bytes)) == (char *)-1)
+    bench_die("sbrk could not free the region");
+}
+
+/* ---- output and checks ----------------------------------------------------- */
+
+/* Non-zero when s is one or more decimal digits. */
+static int bench_is_digits(const char *s)
+{
+  if (!*s)
+    return 0;
+  for (; *s; s++)
+    if (*s < '0' || *s > '9')
+      return 0;
+  return 1;
+}
+
+/* Value of a digit string. */
+static uint64_t bench_parse_u64(const char *s)
+{
+  uint64_t v = 0;
+  for (; *s; s++)
+    v = v * 10 + (uint64_t)(*s - '0');
+  return v;
+}
+
+/* Non-zero when s is one of the n names. */
+static int bench_in(const char *s, const char *const *names, int n)
+{
+  for (int i = 0; i < n; i++)
+    if (strcmp(s, names[i]) == 0)
+      return 1;
+  return 0;
+}
+
+/* Remember the first format problem (for bench_format's FAIL line). */
+static void bench_format_fail(const char *what, const char *line)
+{
+  if (bench_format_error[0])
+    return;
+  struct bench_line l = { .len = 0 };
+  line_str(&l, what);
+  line_str(&l, " in '");
+  line_str(&l, line);
+  line_str(&l, "'");
+  strcpy(bench_format_error, l.buf);
+}
+
+/* Check one CSV data line against the column contract; 0 when it holds. */
+static int bench_check_csv(const char *line)
+{
+  char copy[BENCH_LINE];
+  char *field[BENCH_FIELDS];
+  int n = 0;
+  strcpy(copy, line);
+  field[n++] = copy;
+  for (char *p = copy; *p; p++)
+    if (*p == ',') {
+      *p = 0;
+      if (n == BENCH_FIELDS) {
+        bench_format_fail("more than 7 fields", line);
+        return -1;
+      }
+      field[n++] = p + 1;
+    }
+  if (n != BENCH_FIELDS) {
+    bench_format_fail("fewer than 7 fields", line);
+    return -1;
+  }
+  int nmetrics = (int)(sizeof bench_metric_names / sizeof bench_metric_names[0]);
+  if (!bench_in(field[0], bench_metric_names, nmetrics)) {
+    bench_format_fail("unknown metric", line);
+    return -1;
+  }
+  if (!bench_in(field[1], bench_policy_names, BENCH_POLICIES) && strcmp(field[1], BENCH_NO_POLICY) != 0) {
+    bench_format_fail("unknown policy", line);
+    return -1;
+  }
+  for (int i = 2; i < 6; i++)
+    if (!bench_is_digits(field[i])) {
+      bench_format_fail("a size or cycle field is not a number", line);
+      return -1;
+    }
+  if (!bench_is_digits(field[6][0] == '-' ? field[6] + 1 : field[6])) {
+    bench_format_fail("frames is not an integer", line);
+    return -1;
+  }
+  uint64_t med = bench_parse_u64(field[3]), min = bench_parse_u64(field[4]), max = bench_parse_u64(field[5]);
+  if (min > med || med > max) {
+    bench_format_fail("not min <= median <= max", line);
+    return -1;
+  }
+  return 0;
+}
+
+/* The cpuid brand string into brand (at least 49 bytes); 0 when the CPU has none. */
+static int bench_cpu_brand(char *brand)
+{
+  uint32_t f0, f1;
+  __asm__ volatile("pushfl; popl %0; movl %0, %1; xorl %2, %0; pushl %0; popfl; pushfl; popl %0; pushl %1; popfl"
+                   : "=&r"(f0), "=&r"(f1)
+                   : "i"(EFLAGS_ID));
+  if (((f0 ^ f1) & EFLAGS_ID) == 0)
+    return 0;
+  uint32_t r[4];
+  __asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(CPUID_EXT_MAX), "c"(0));
+  if (r[0] < CPUID_BRAND_LAST)
+    return 0;
+  char *p = brand;
+  for (uint32_t leaf = CPUID_BRAND_FIRST; leaf <= CPUID_BRAND_LAST; leaf++) {
+    __asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(0));
+    memcpy(p, r, sizeof r);
+    p += sizeof r;
+  }
+  *p = 0;
+  return brand[0] != 0;
+}
+
+/* Print the CSV lines (header, cpu comment, rows), checking each row's format. */
+static void bench_print_csv(int expected_rows)
+{
+  char brand[3 * 16 + 1];
+  printf(BENCH_CSV_PREFIX "%s\n", BENCH_CSV_HEADER);
+  if (bench_cpu_brand(brand)) {
+    char *b = brand;
+    while (*b == ' ')
+      b++;
+    printf(BENCH_CSV_PREFIX "# cpu=%s\n", b);
+  }
+  for (int i = 0; i < bench_nrows; i++) {
+    const struct bench_row *r = &bench_rows[i];
+    struct bench_line l = { .len = 0 };
+    line_str(&l, r->metric), line_str(&l, ",");
+    line_str(&l, r->policy), line_str(&l, ",");
+    line_u64(&l, r->size_kib), line_str(&l, ",");
+    line_u64(&l, r->st.median), line_str(&l, ",");
+    line_u64(&l, r->st.min), line_str(&l, ",");
+    line_u64(&l, r->st.max), line_str(&l, ",");
+    line_int(&l, r->st.frames);
+    bench_check_csv(l.buf);
+    printf(BENCH_CSV_PREFIX "%s\n", l.buf);
+  }
+  if (bench_nrows != expected_rows && !bench_format_error[0]) {
+    struct bench_line l = { .len = 0 };
+    line_str(&l, "rows printed ");
+    line_u64(&l, (unsigned)bench_nrows);
+    line_str(&l, ", expected ");
+    line_u64(&l, (unsigned)expected_rows);
+    strcpy(bench_format_error, l.buf);
+  }
+}
+
+/* Print a 64-bit value right-aligned in width columns. */
+static void bench_print_u64(uint64_t v, int width)
+{
+  char buf[21];
+  bench_u64_str(buf, v);
+  for (int pad = width - (int)strlen(buf); pad > 0; pad--)
+    printf(" ");
+  printf("%s", buf);
+}
+
+/* Print the readable table and the two comparisons (COW vs OLD fork, COW fault vs its bound). */
+static void bench_print_table(int nsizes)
+{
+  printf("%s\n", BENCH_TABLE_BEGIN);
+  printf("TSC cycles, median of %d runs [min, max]; frames: free user frames taken by the operation\n", bench_runs);
+  printf("%-15s %-7s %8s %12s %12s %12s %7s\n", "metric", "policy", "size_KiB", "median", "min", "max", "frames");
+  for (int i = 0; i < bench_nrows; i++) {
+    const struct bench_row *r = &bench_rows[i];
+    printf("%-15s %-7s %8u ", r->metric, r->policy, r->size_kib);
+    bench_print_u64(r->st.median, 12), printf(" ");
+    bench_print_u64(r->st.min, 12), printf(" ");
+    bench_print_u64(r->st.max, 12);
+    printf(" %7d\n", r->st.frames);
+  }
+  const struct bench_row *reuse = bench_find("reuse_fault", BENCH_NO_POLICY, PGSIZE / BENCH_KIB);
+  const struct bench_row *copy = bench_find("memcpy_4k", BENCH_NO_POLICY, PGSIZE / BENCH_KIB);
+  uint64_t bound = reuse->st.median + copy->st.median;
+  printf("COW fork speed-up over OLD fork (OLD median / COW median):\n");
+  for (int s = 0; s < nsizes; s++) {
+    const struct bench_row *old = bench_find("fork", "OLD", bench_sizes_kib[s]);
+    const struct bench_row *cow = bench_find("fork", "COW", bench_sizes_kib[s]);
+    printf("  %8u KiB: ", bench_sizes_kib[s]);
+    bench_print_ratio(old->st.median, cow->st.median);
+    printf("x\n");
+  }
+  printf("COW copy fault against its bound, reuse fault + 4 KiB memcpy = ");
+  bench_print_u64(bound, 0);
+  printf(" cycles:\n");
+  for (int s = 0; s < nsizes; s++) {
+    const struct bench_row *cow = bench_find("fault_per_page", "COW", bench_sizes_kib[s]);
+    printf("  %8u KiB: ", bench_sizes_kib[s]);
+    bench_print_u64(cow->st.median, 0);
+    printf(" cycles per page = ");
+    bench_print_ratio(cow->st.median, bound);
+    printf(" x bound\n");
+  }
+  printf("%s\n", BENCH_TABLE_END);
+}
+
+/* The frame checks: OLD copies the region, COW takes (almost) nothing from the user pool. */
+static void bench_check_frames(int nsizes)
+{
+  int old_ok = 1, cow_ok = 1;
+  unsigned old_size = 0, cow_size = 0;
+  int old_seen = 0, cow_seen = 0;
+  for (int s = 0; s < nsizes; s++) {
+    int pages = (int)(bench_sizes_kib[s] * BENCH_KIB / PGSIZE);
+    const struct bench_row *old = bench_find("fork", "OLD", bench_sizes_kib[s]);
+    const struct bench_row *cow = bench_find("fork", "COW", bench_sizes_kib[s]);
+    if (old_ok && old->st.frames_min < pages)
+      old_ok = 0, old_size = bench_sizes_kib[s], old_seen = old->st.frames_min;
+    if (cow_ok && cow->st.frames_max > BENCH_COW_FRAMES_MAX)
+      cow_ok = 0, cow_size = bench_sizes_kib[s], cow_seen = cow->st.frames_max;
+  }
+  utest_check("bench_old_frames", old_ok, "OLD fork of %u KiB took %d frames, fewer than the region's %u pages",
+              old_size, old_seen, old_size * BENCH_KIB / PGSIZE);
+  utest_check("bench_cow_frames", cow_ok, "COW fork of %u KiB took %d user frames, more than %d", cow_size,
+              cow_seen, BENCH_COW_FRAMES_MAX);
+}
+
+/* Every median, min and max is above zero. */
+static void bench_check_positive(void)
+{
+  for (int i = 0; i < bench_nrows; i++) {
+    const struct bench_row *r = &bench_rows[i];
+    if (r->st.min == 0 || r->st.median == 0 || r->st.max == 0) {
+      utest_fail("bench_positive", "row %s,%s,%u has a zero cycle count", r->metric, r->policy, r->size_kib);
+      return;
+    }
+  }
+  utest_ok("bench_positive");
+}
+
+int main(int argc, char *argv[])
+{
+  int quick = utest_quick(argc, argv);
+  int nsizes = quick ? BENCH_SIZES_QUICK : BENCH_SIZES_FULL;
+  bench_runs = quick ? BENCH_RUNS_QUICK : BENCH_RUNS_FULL;
+  cowtrace(0);
+  printf("[forkbench] %s mode: %d region sizes, %d runs each\n", quick ? "quick" : "full", nsizes, bench_runs);
+
+  bench_ref_getpid();
+  bench_ref_reuse();
+  bench_ref_memcpy();
+  for (int s = 0; s < nsizes; s++)
+    bench_region(bench_sizes_kib[s]);
+
+  bench_print_csv(nsizes * BENCH_POLICIES * BENCH_METRICS + BENCH_REFERENCES);
+  bench_print_table(nsizes);
+  utest_check("bench_format", bench_format_error[0] == 0, "%s", bench_format_error);
+  bench_check_positive();
+  bench_check_frames(nsizes);
+  return utest_status();
+}
