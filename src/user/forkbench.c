@@ -156,7 +156,7 @@ static void line_int(struct bench_line *l, int v)
   line_u64(l, v < 0 ? 0u - (unsigned)v : (unsigned)v);
 }
 
-/* Print ratio num/den as a decimal with two places, e.g. "12.34". */
+/* Print ratio num/den rounded to two decimal places, e.g. "12.34". */
 static void bench_print_ratio(uint64_t num, uint64_t den)
 {
   char buf[21];
@@ -164,7 +164,7 @@ static void bench_print_ratio(uint64_t num, uint64_t den)
     printf("n/a");
     return;
   }
-  uint64_t hundredths = num * BENCH_PERCENT / den;
+  uint64_t hundredths = (num * BENCH_PERCENT + den / 2) / den;
   printf("%s.%02u", bench_u64_str(buf, hundredths / BENCH_PERCENT), (unsigned)(hundredths % BENCH_PERCENT));
 }
 

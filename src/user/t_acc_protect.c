@@ -186,23 +186,33 @@ static void protect_offender(const char *name, void (*body)(void), const char *w
               pid, what, got, status, PROTECT_SURVIVED);
 }
 
+/* Read fd until EOF into buf (at most n bytes); returns the count. */
+static int protect_drain(int fd, char *buf, int n)
+{
+  int got = 0, r;
+  while (got < n && (r = read(fd, buf + got, n - got)) > 0)
+    got += r;
+  return got;
+}
+
 /* Probe: read() into a bad buffer fails and consumes nothing from the pipe. */
 static void protect_sys_read(const char *name)
 {
   const char data[PROTECT_IO_BYTES] = "0123456789abcde";
-  char back[PROTECT_IO_BYTES];
+  char back[2 * PROTECT_IO_BYTES];
   int fds[2], r = 0, bad = -1, n;
 
   pipe(fds);
   write(fds[1], data, PROTECT_IO_BYTES);
+  close(fds[1]);
   for (int i = 0; i < protect_nwrites && bad < 0; i++) {
     r = read(fds[0], (void *)protect_writes[i].addr, PROTECT_IO_BYTES);
     if (r != -1)
       bad = i;
   }
-  n = read(fds[0], back, PROTECT_IO_BYTES);
+  n = protect_drain(fds[0], back, (int)sizeof(back));
   utest_check(name, bad < 0 && n == PROTECT_IO_BYTES && protect_same(back, data, n),
-              "read into %s 0x%x returned %d (want -1); then a good read got %d bytes "
+              "read into %s 0x%x returned %d (want -1); then the pipe held %d bytes "
               "(want all %d, unchanged)", bad < 0 ? "-" : protect_writes[bad].what,
               bad < 0 ? 0 : protect_writes[bad].addr, r, n, PROTECT_IO_BYTES);
 }
@@ -212,7 +222,7 @@ static void protect_sys_write(const char *name)
 {
   const char data[PROTECT_IO_BYTES] = "fedcba987654321";
   char back[2 * PROTECT_IO_BYTES];
-  int fds[2], r = 0, bad = -1, fd = 0, n = 0, got;
+  int fds[2], r = 0, bad = -1, fd = 0, n;
 
   pipe(fds);
   for (int i = 0; i < protect_nreads && bad < 0; i++) {
@@ -225,8 +235,7 @@ static void protect_sys_write(const char *name)
   }
   write(fds[1], data, PROTECT_IO_BYTES);
   close(fds[1]);
-  while (n < (int)sizeof(back) && (got = read(fds[0], back + n, (int)sizeof(back) - n)) > 0)
-    n += got;
+  n = protect_drain(fds[0], back, (int)sizeof(back));
   utest_check(name, bad < 0 && n == PROTECT_IO_BYTES && protect_same(back, data, n),
               "write to fd %d from %s 0x%x returned %d (want -1); the pipe then held %d "
               "bytes (want just the %d good ones)", fd, bad < 0 ? "-" : protect_reads[bad].what,

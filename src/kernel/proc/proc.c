@@ -125,7 +125,7 @@ void proc_check_killed(const struct trap_frame *tf)
   struct proc *p = proc_running;
   if (!p || !p->killed_by)
     return;
-  kprintf("[kill] pid=%d name=%s eip=0x%08x killed by pid %d\n", p->pid, p->name, tf->eip, p->killed_by);
+  kprintf("[fault] pid=%d name=%s eip=0x%08x killed: kill() from pid %d\n", p->pid, p->name, tf->eip, p->killed_by);
   proc_exit(PROC_KILLED);
 }
 

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# plot-bench.sh - the fork benchmark figures, drawn by gnuplot from build/bench.csv.
+#
+#   fork_latency.png  cycles for the parent's xfork against region size, one
+#                     line per policy (median, bars min..max), log scales;
+#   cow_fault.png     per-page cost of the child's first writes per policy,
+#                     with the reuse fault, the 4 KiB memcpy and their sum
+#                     (the least a copy fault can cost) as horizontal lines.
+# The title names the accelerator and CPU from the CSV's `# accelerator=` line.
+#
+#   run/plot-bench.sh [CSV [OUTDIR]]     defaults: build/bench.csv report/figures
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+
+PLOT_CSV=${1:-build/bench.csv}
+PLOT_OUT=${2:-report/figures}
+PLOT_SIZE="960,640"
+PLOT_POLICIES="OLD COW THREAD"
+
+command -v gnuplot >/dev/null || { echo "plot-bench: gnuplot not found (run/setup.sh installs gnuplot-nox)" >&2; exit 1; }
+[ -s "$PLOT_CSV" ] || { echo "plot-bench: $PLOT_CSV is missing or empty (run make bench)" >&2; exit 1; }
+mkdir -p "$PLOT_OUT"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# Accelerator and CPU from the comment line `# accelerator=A cpu=C host_cpu=H`.
+meta=$(grep -m 1 '^# accelerator=' "$PLOT_CSV" || true)
+accel=$(sed -n 's/^# accelerator=\([^ ]*\).*/\1/p' <<<"$meta")
+cpu=$(sed -n 's/.* cpu=\(.*\)/\1/p' <<<"$meta" | sed 's/ host_cpu=.*//')
+host=$(sed -n 's/.* host_cpu=\(.*\)/\1/p' <<<"$meta")
+label="${accel:-unknown accelerator}${cpu:+, $cpu}"
+[ -z "$host" ] || [ "$host" = "$cpu" ] || label="$label on $host"
+label=${label//\'/}
+
+# One whitespace-separated file per metric and policy: size median min max.
+for metric in fork fault_per_page; do
+  for policy in $PLOT_POLICIES; do
+    awk -F, -v m="$metric" -v p="$policy" '$1 == m && $2 == p { print $3, $4, $5, $6 }' "$PLOT_CSV" |
+      sort -n > "$tmp/$metric-$policy.dat"
+    [ -s "$tmp/$metric-$policy.dat" ] || { echo "plot-bench: no $metric rows for $policy in $PLOT_CSV" >&2; exit 1; }
+  done
+done
+
+# Median cycles of a reference row.
+plot_ref() {
+  awk -F, -v m="$1" '$1 == m { print $4; exit }' "$PLOT_CSV"
+}
+reuse=$(plot_ref reuse_fault)
+copy=$(plot_ref memcpy_4k)
+[ -n "$reuse" ] && [ -n "$copy" ] || { echo "plot-bench: reference rows missing in $PLOT_CSV" >&2; exit 1; }
+bound=$((reuse + copy))
+
+read -r xmin xmax < <(awk -F, '$1 == "fork" { if (!lo || $3 < lo) lo = $3; if ($3 > hi) hi = $3 } END { print lo / 2, hi * 2 }' "$PLOT_CSV")
+
+if gnuplot -e 'set terminal' 2>&1 | grep -qw pngcairo; then
+  term="pngcairo size $PLOT_SIZE enhanced font 'Sans,11'"
+else
+  term="png size $PLOT_SIZE"
+fi
+
+gnuplot <<EOF
+set terminal $term
+set logscale xy
+set xrange [$xmin:$xmax]
+set xtics ("256 KiB" 256, "1 MiB" 1024, "4 MiB" 4096, "16 MiB" 16384, "64 MiB" 65536)
+set xlabel "region size (touched heap)"
+set grid
+set format y "10^{%L}"
+set key top left box opaque
+set style line 1 lc rgb "#c0392b" lw 2 pt 7
+set style line 2 lc rgb "#2471a3" lw 2 pt 5
+set style line 3 lc rgb "#229954" lw 2 pt 9
+
+set output "$PLOT_OUT/fork_latency.png"
+set title "fork latency: cycles for the parent's xfork to return ($label)"
+set ylabel "TSC cycles (median of runs, bars min..max)"
+plot "$tmp/fork-OLD.dat" using 1:2:3:4 with yerrorlines ls 1 title "OLD (eager copy)", \
+     "$tmp/fork-COW.dat" using 1:2:3:4 with yerrorlines ls 2 title "COW", \
+     "$tmp/fork-THREAD.dat" using 1:2:3:4 with yerrorlines ls 3 title "THREAD (shared heap)"
+
+set output "$PLOT_OUT/cow_fault.png"
+set title "child's first write to each page after xfork, per page ($label)"
+set ylabel "TSC cycles per page (median of runs, bars min..max)"
+set key top left box opaque
+plot "$tmp/fault_per_page-OLD.dat" using 1:2:3:4 with yerrorlines ls 1 title "OLD (private copy: no fault)", \
+     "$tmp/fault_per_page-COW.dat" using 1:2:3:4 with yerrorlines ls 2 title "COW (copy fault)", \
+     "$tmp/fault_per_page-THREAD.dat" using 1:2:3:4 with yerrorlines ls 3 title "THREAD (shared: no fault)", \
+     $bound with lines lc rgb "black" lw 2 dt 1 title "bound: reuse fault + memcpy 4 KiB ($bound)", \
+     $reuse with lines lc rgb "#7d3c98" lw 2 dt 2 title "reuse fault ($reuse)", \
+     $copy with lines lc rgb "#ca6f1e" lw 2 dt 3 title "memcpy 4 KiB in user space ($copy)"
+EOF
+echo "plot-bench: wrote $PLOT_OUT/fork_latency.png and $PLOT_OUT/cow_fault.png"
