@@ -137,7 +137,7 @@ $(B)/conf/test-quick.conf: Makefile
 	printf 'test\ntestsuite quick\n' > $@
 $(B)/conf/bench.conf: Makefile
 	@mkdir -p $(dir $@)
-	printf 'check\nforkbench $(BENCH_ARGS)\n' > $@
+	printf 'check\nforkbench\n' > $@
 
 run/hd.img: $(IMAGE_DEPS) $(B)/conf/run.conf
 	$(call image,$@,$(B)/conf/run.conf)
@@ -145,6 +145,8 @@ $(B)/test.img: $(IMAGE_DEPS) $(B)/conf/test.conf
 	$(call image,$@,$(B)/conf/test.conf)
 $(B)/test-quick.img: $(IMAGE_DEPS) $(B)/conf/test-quick.conf
 	$(call image,$@,$(B)/conf/test-quick.conf)
+$(B)/bench.img: $(IMAGE_DEPS) $(B)/conf/bench.conf
+	$(call image,$@,$(B)/conf/bench.conf)
 
 # ---- running ------------------------------------------------------------
 run: all
@@ -167,6 +169,9 @@ check: $(IMAGE_DEPS)
 	printf 'check\n%s %s\n' "$(PROG)" "$(ARGS)" > $(B)/conf/check.conf
 	$(call image,$(B)/check.img,$(B)/conf/check.conf)
 	run/check.sh $(B)/check.img $(MEM)
+
+bench: $(B)/bench.img
+	run/bench.sh $(B)/bench.img
 
 clean:
 	rm -rf $(B)/* run/hd.img

@@ -35,10 +35,10 @@ bench_fail() {
   exit 1
 }
 
-[ -f "$BENCH_IMG" ] || bench_fail "$BENCH_IMG is missing (make bench builds it)"
-[ -x run/qemu.sh ] || bench_fail "run/qemu.sh is missing or not executable"
 mkdir -p build
 rm -f "$BENCH_SERIAL" "$BENCH_QEMU_LOG"
+[ -f "$BENCH_IMG" ] || bench_fail "$BENCH_IMG is missing (make bench builds it)"
+[ -x run/qemu.sh ] || bench_fail "run/qemu.sh is missing or not executable"
 
 echo "bench: booting $BENCH_IMG with ${BENCH_MEM} MiB (timeout ${BENCH_TIMEOUT}s)"
 start=$(date +%s)

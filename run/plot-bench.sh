@@ -48,7 +48,10 @@ plot_ref() {
 }
 reuse=$(plot_ref reuse_fault)
 copy=$(plot_ref memcpy_4k)
-[ -n "$reuse" ] && [ -n "$copy" ] || { echo "plot-bench: reference rows missing in $PLOT_CSV" >&2; exit 1; }
+if [ -z "$reuse" ] || [ -z "$copy" ]; then
+  echo "plot-bench: reference rows missing in $PLOT_CSV" >&2
+  exit 1
+fi
 bound=$((reuse + copy))
 
 read -r xmin xmax < <(awk -F, '$1 == "fork" { if (!lo || $3 < lo) lo = $3; if ($3 > hi) hi = $3 } END { print lo / 2, hi * 2 }' "$PLOT_CSV")
@@ -56,7 +59,7 @@ read -r xmin xmax < <(awk -F, '$1 == "fork" { if (!lo || $3 < lo) lo = $3; if ($
 if gnuplot -e 'set terminal' 2>&1 | grep -qw pngcairo; then
   term="pngcairo size $PLOT_SIZE enhanced font 'Sans,11'"
 else
-  term="png size $PLOT_SIZE"
+  term="png size $PLOT_SIZE enhanced"
 fi
 
 gnuplot <<EOF

@@ -16,6 +16,8 @@ void page_ref_init(uint16_t *counts);
 uint32_t page_alloc_user(void);
 /* Add one reference to the user frame at pa. */
 void page_ref_inc(uint32_t pa);
+/* page_ref_inc for a caller that already holds the count lock (page_ref_lock). */
+void page_ref_inc_locked(uint32_t pa);
 /* Drop one reference; frees the frame at zero. Returns the count left. */
 uint32_t page_ref_dec(uint32_t pa);
 /* The current count of the frame at pa. */

@@ -119,7 +119,7 @@ static void bench_die(const char *what)
 /* ---- text helpers (printf has no 64-bit conversion) --------------------- */
 
 /* Append s to l, truncating at the bound. */
-static void line_str(struct bench_line *l, const char *s)
+static void bench_line_str(struct bench_line *l, const char *s)
 {
   while (*s && l->len + 1 < BENCH_LINE)
     l->buf[l->len++] = *s++;
@@ -142,18 +142,18 @@ static char *bench_u64_str(char *buf, uint64_t v)
 }
 
 /* Append v in decimal to l. */
-static void line_u64(struct bench_line *l, uint64_t v)
+static void bench_line_u64(struct bench_line *l, uint64_t v)
 {
   char buf[21];
-  line_str(l, bench_u64_str(buf, v));
+  bench_line_str(l, bench_u64_str(buf, v));
 }
 
 /* Append v in decimal, with a sign when negative, to l. */
-static void line_int(struct bench_line *l, int v)
+static void bench_line_int(struct bench_line *l, int v)
 {
   if (v < 0)
-    line_str(l, "-");
-  line_u64(l, v < 0 ? 0u - (unsigned)v : (unsigned)v);
+    bench_line_str(l, "-");
+  bench_line_u64(l, v < 0 ? 0u - (unsigned)v : (unsigned)v);
 }
 
 /* Print ratio num/den rounded to two decimal places, e.g. "12.34". */
@@ -450,10 +450,10 @@ static void bench_format_fail(const char *what, const char *line)
   if (bench_format_error[0])
     return;
   struct bench_line l = { .len = 0 };
-  line_str(&l, what);
-  line_str(&l, " in '");
-  line_str(&l, line);
-  line_str(&l, "'");
+  bench_line_str(&l, what);
+  bench_line_str(&l, " in '");
+  bench_line_str(&l, line);
+  bench_line_str(&l, "'");
   strcpy(bench_format_error, l.buf);
 }
 
@@ -541,22 +541,22 @@ static void bench_print_csv(int expected_rows)
   for (int i = 0; i < bench_nrows; i++) {
     const struct bench_row *r = &bench_rows[i];
     struct bench_line l = { .len = 0 };
-    line_str(&l, r->metric), line_str(&l, ",");
-    line_str(&l, r->policy), line_str(&l, ",");
-    line_u64(&l, r->size_kib), line_str(&l, ",");
-    line_u64(&l, r->st.median), line_str(&l, ",");
-    line_u64(&l, r->st.min), line_str(&l, ",");
-    line_u64(&l, r->st.max), line_str(&l, ",");
-    line_int(&l, r->st.frames);
+    bench_line_str(&l, r->metric), bench_line_str(&l, ",");
+    bench_line_str(&l, r->policy), bench_line_str(&l, ",");
+    bench_line_u64(&l, r->size_kib), bench_line_str(&l, ",");
+    bench_line_u64(&l, r->st.median), bench_line_str(&l, ",");
+    bench_line_u64(&l, r->st.min), bench_line_str(&l, ",");
+    bench_line_u64(&l, r->st.max), bench_line_str(&l, ",");
+    bench_line_int(&l, r->st.frames);
     bench_check_csv(l.buf);
     printf(BENCH_CSV_PREFIX "%s\n", l.buf);
   }
   if (bench_nrows != expected_rows && !bench_format_error[0]) {
     struct bench_line l = { .len = 0 };
-    line_str(&l, "rows printed ");
-    line_u64(&l, (unsigned)bench_nrows);
-    line_str(&l, ", expected ");
-    line_u64(&l, (unsigned)expected_rows);
+    bench_line_str(&l, "rows printed ");
+    bench_line_u64(&l, (unsigned)bench_nrows);
+    bench_line_str(&l, ", expected ");
+    bench_line_u64(&l, (unsigned)expected_rows);
     strcpy(bench_format_error, l.buf);
   }
 }

@@ -93,7 +93,7 @@ static void file_child(int i, int rfd, unsigned parent_frame)
 int main(int argc, char *argv[])
 {
   struct memstat base;
-  int fds[2], pids[FILE_CHILDREN], status, got, bad_status = 0, bad_pid = -1;
+  int fds[2], pid, status, got, bad_status = 0, bad_pid = -1;
   int forked = 0, written = 0, reaped = 0;
   unsigned parent_frame;
 
@@ -104,16 +104,15 @@ int main(int argc, char *argv[])
   parent_frame = vtop(file_buf);
 
   for (int i = 0; i < FILE_CHILDREN; i++) {
-    pids[i] = -1;
     if (pipe(fds) != 0)
       break;
-    pids[i] = fork();
-    if (pids[i] == 0) {
+    pid = fork();
+    if (pid == 0) {
       close(fds[1]);
       file_child(i, fds[0], parent_frame);
     }
     close(fds[0]);
-    if (pids[i] > 0) {
+    if (pid > 0) {
       forked++;
       if (write(fds[1], &i, sizeof(i)) == (int)sizeof(i))
         written++;

@@ -14,7 +14,9 @@
  * STRESS_EXIT_MISMATCH. memcheck() must be 0 after every step. At most
  * STRESS_MAX_PROCS processes take part (the root included). A worker whose
  * command pipe reaches EOF (its parent is gone) closes its children's pipes,
- * reaps them and exits, so killing a worker ends its whole subtree.
+ * reaps them and exits, so killing a worker ends its whole subtree. A worker
+ * the kernel kills by mistake never answers: the root then waits for good,
+ * and the [fault] line and the host's timeout tell what happened.
  * Usage: t_acc_stress [quick|full] [seed]   (t_acc_stress exec ID is the exec'd side)
  */
 #include "user.h"
@@ -658,7 +660,7 @@ int main(int argc, char *argv[])
 {
   struct memstat base;
   int quick = utest_quick(argc, argv), steps, done, status, reply[2], fork_failed = 0;
-  int ops[OP_COUNT], max_live = 0, workers;
+  int ops[OP_COUNT], max_live = 0, per_worker;
   unsigned seed = argc > 2 ? stress_parse(argv[2]) : STRESS_DEFAULT_SEED;
   unsigned pad;
 
@@ -676,8 +678,9 @@ int main(int argc, char *argv[])
   stress_reply_rd = reply[0];
   stress_self.reply_fd = reply[1];
   stress_self.heap = sbrk(0);
-  workers = (int)(base.free_pages / (STRESS_HEAP_SHARE * STRESS_MAX_WORKERS));
-  stress_self.max_pages = workers < 1 ? 1 : workers > STRESS_MAX_PAGES ? STRESS_MAX_PAGES : workers;
+  per_worker = (int)(base.free_pages / (STRESS_HEAP_SHARE * STRESS_MAX_WORKERS));
+  stress_self.max_pages = per_worker < 1 ? 1 : per_worker > STRESS_MAX_PAGES ? STRESS_MAX_PAGES
+                                                                          : per_worker;
   memset(ops, 0, sizeof(ops));
 
   done = stress_run(seed, steps, ops, &fork_failed, &max_live);

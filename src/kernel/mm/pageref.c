@@ -50,14 +50,19 @@ uint32_t page_alloc_user(void)
   return pa;
 }
 
-void page_ref_inc(uint32_t pa)
+void page_ref_inc_locked(uint32_t pa)
 {
-  page_ref_lock();
   uint16_t *c = &page_refs[page_ref_index(pa)];
   if (*c == 0)
     panic("pageref: increment of free frame 0x%x", pa);
   if (++*c == 2)
     page_refs_shared++;
+}
+
+void page_ref_inc(uint32_t pa)
+{
+  page_ref_lock();
+  page_ref_inc_locked(pa);
   page_ref_unlock();
 }
 

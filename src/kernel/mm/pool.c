@@ -37,12 +37,11 @@ void pool_add_frame(struct pool *p, uint32_t pa)
 
 uint32_t pool_alloc(struct pool *p, uint32_t n)
 {
-  uint32_t found = 0;
+  uint32_t found = 0, first_free = p->frames, run = 0;
   int ok = 0;
   if (n == 0)
     return 0;
   spin_lock(&p->lock);
-  uint32_t run = 0;
   for (uint32_t i = p->hint; i < p->frames; i++) {
     if (run == 0 && i % BITS == 0 && p->bitmap[i / BITS] == 0xFFFFFFFFu) {
       i += BITS - 1;
@@ -52,6 +51,8 @@ uint32_t pool_alloc(struct pool *p, uint32_t n)
       run = 0;
       continue;
     }
+    if (first_free == p->frames)
+      first_free = i;
     if (run++ == 0)
       found = i;
     if (run == n) {
@@ -63,8 +64,8 @@ uint32_t pool_alloc(struct pool *p, uint32_t n)
     for (uint32_t i = found; i < found + n; i++)
       pool_set(p, i);
     p->free -= n;
-    if (found == p->hint)
-      p->hint = found + n;
+    /* Everything below the first free frame seen is in use: start there next time. */
+    p->hint = first_free < found ? first_free : found + n;
   }
   spin_unlock(&p->lock);
   return ok ? p->base + found * PGSIZE : 0;

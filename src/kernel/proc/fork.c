@@ -37,50 +37,71 @@ static enum fork_share fork_decide(const struct proc *parent, int policy, uint32
   return FORK_SHARE_COW;
 }
 
-/* Give the child the page at va according to how; -1 when out of memory. */
-static int fork_page(pde_t *cpd, uint32_t va, pte_t *ppte, enum fork_share how)
+/* Share the page behind *ppte with the child's entry *cpte (count lock held). */
+static void fork_share(pte_t *ppte, pte_t *cpte, enum fork_share how)
 {
-  pte_t *cpte = vm_walk(cpd, va, 1);
-  if (!cpte)
-    return -1;
-  if (how == FORK_SHARE_WRITABLE && (*ppte & PTE_COW)) {
-    /* Make the parent's page private first, then share it writable. */
-    if (cow_handle_write(va, PF_PRESENT | PF_WRITE, 0) == COW_OUT_OF_MEMORY)
-      return -1;
-  }
-  if (how == FORK_COPY) {
-    uint32_t pa = page_alloc_user();
-    if (!pa)
-      return -1;
-    vm_copy_to_frame(pa, (const void *)va);
-    pte_t flags = *ppte & PTE_FLAGS & ~(pte_t)(PTE_A | PTE_D);
-    if (flags & PTE_COW)
-      flags = (flags & ~(pte_t)PTE_COW) | PTE_W;
-    *cpte = pa | flags;
-    return 0;
-  }
   if (how == FORK_SHARE_COW && (*ppte & PTE_W))
     *ppte = (*ppte & ~(pte_t)PTE_W) | PTE_COW;
-  page_ref_inc(PTE_ADDR(*ppte));
+  page_ref_inc_locked(PTE_ADDR(*ppte));
   *cpte = *ppte;
+}
+
+/* The slow cases: copy the page at va for the child, or make the parent's COW page
+ * private before sharing it writable. -1 when out of memory. */
+static int fork_page_slow(uint32_t va, pte_t *ppte, pte_t *cpte, enum fork_share how)
+{
+  if (how == FORK_SHARE_WRITABLE) {
+    if (cow_handle_write(va, PF_PRESENT | PF_WRITE, 0) == COW_OUT_OF_MEMORY)
+      return -1;
+    page_ref_inc(PTE_ADDR(*ppte));
+    *cpte = *ppte;
+    return 0;
+  }
+  uint32_t pa = page_alloc_user();
+  if (!pa)
+    return -1;
+  vm_copy_to_frame(pa, (const void *)va);
+  pte_t flags = *ppte & PTE_FLAGS & ~(pte_t)(PTE_A | PTE_D);
+  if (flags & PTE_COW)
+    flags = (flags & ~(pte_t)PTE_COW) | PTE_W;
+  *cpte = pa | flags;
   return 0;
+}
+
+/* Give the child the pages of one parent page table (user PDE index i); -1 when out of memory. */
+static int fork_copy_table(struct proc *parent, struct proc *child, int policy, uint32_t i)
+{
+  pte_t *ppt = P2V(PTE_ADDR(parent->pd[i]));
+  pte_t *cpt = vm_walk(child->pd, i << 22, 1);
+  int locked = 0, rc = 0;
+  if (!cpt)
+    return -1;
+  for (uint32_t j = 0; j < PT_ENTRIES && rc == 0; j++) {
+    if (!(ppt[j] & PTE_P))
+      continue;
+    uint32_t va = (i << 22) | (j << PGSHIFT);
+    enum fork_share how = fork_decide(parent, policy, va, ppt[j]);
+    int fast = how == FORK_SHARE_COW || (how == FORK_SHARE_WRITABLE && !(ppt[j] & PTE_COW));
+    if (fast && !locked)
+      page_ref_lock(), locked = 1;
+    else if (!fast && locked)
+      page_ref_unlock(), locked = 0;
+    if (fast)
+      fork_share(&ppt[j], &cpt[j], how);
+    else
+      rc = fork_page_slow(va, &ppt[j], &cpt[j], how);
+  }
+  if (locked)
+    page_ref_unlock();
+  return rc;
 }
 
 /* Give the child every user page of the parent; -1 when out of memory (the child keeps what it got). */
 static int fork_copy_space(struct proc *parent, struct proc *child, int policy)
 {
-  for (uint32_t i = 0; i < USER_PDES; i++) {
-    if (!(parent->pd[i] & PTE_P))
-      continue;
-    pte_t *pt = P2V(PTE_ADDR(parent->pd[i]));
-    for (uint32_t j = 0; j < PT_ENTRIES; j++) {
-      if (!(pt[j] & PTE_P))
-        continue;
-      uint32_t va = (i << 22) | (j << PGSHIFT);
-      if (fork_page(child->pd, va, &pt[j], fork_decide(parent, policy, va, pt[j])) < 0)
-        return -1;
-    }
-  }
+  for (uint32_t i = 0; i < USER_PDES; i++)
+    if ((parent->pd[i] & PTE_P) && fork_copy_table(parent, child, policy, i) < 0)
+      return -1;
   return 0;
 }
 

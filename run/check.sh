@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# check.sh - `make check`: boot an image whose init runs one program, show
+# its output, and say whether it passed.
+#
+#   run/check.sh IMAGE [MEM_MIB] [TIMEOUT_S]
+#
+# Passes (exit 0) only when init reports the program exited 0 with no frame
+# leaked in either pool and memcheck clean, and the kernel says PASS
+# (QEMU exit code 33). Otherwise it says why: the exit status, the frames
+# leaked, the panic, a reset, or the timeout.
+set -euo pipefail
+
+image=$1
+mem=${2:-128}
+limit=${3:-600}
+here=$(cd "$(dirname "$0")" && pwd)
+log=build/serial-check.log
+
+rc=0
+timeout "$limit" "$here/qemu.sh" headless "$image" "$mem" "$log" || rc=$?
+
+# The program's own output: everything after the boot lines.
+sed -n '/^\[kernel\] boot mode/,$p' "$log" | tail -n +2 | tr -d '\r'
+
+verdict=$(grep -a '^\[init\] ' "$log" | tail -1 | tr -d '\r' || true)
+if [ "$rc" -eq 33 ] && grep -aq '^\[kernel\] result: PASS' "$log"; then
+  echo "check: PASS: $verdict"
+  exit 0
+fi
+case $rc in
+  124) why="timeout after $limit s" ;;
+  37) why="kernel panic: $(grep -a '^\[panic\]' "$log" | head -1 | tr -d '\r')" ;;
+  35) why="failed: ${verdict:-init gave no verdict}" ;;
+  0) why="the machine reset (triple fault) before a result" ;;
+  *) why="QEMU exit code $rc" ;;
+esac
+echo "check: FAIL: $why" >&2
+exit 1
