@@ -135,6 +135,9 @@ $(B)/conf/test.conf: Makefile
 $(B)/conf/test-quick.conf: Makefile
 	@mkdir -p $(dir $@)
 	printf 'test\ntestsuite quick\n' > $@
+$(B)/conf/shots.conf: Makefile
+	@mkdir -p $(dir $@)
+	printf 'run\npause boot;cowdemo pause;faultdemo;pause fault;testsuite quick;pause suite\n' > $@
 $(B)/conf/bench.conf: Makefile
 	@mkdir -p $(dir $@)
 	printf 'check\nforkbench\n' > $@
@@ -145,6 +148,8 @@ $(B)/test.img: $(IMAGE_DEPS) $(B)/conf/test.conf
 	$(call image,$@,$(B)/conf/test.conf)
 $(B)/test-quick.img: $(IMAGE_DEPS) $(B)/conf/test-quick.conf
 	$(call image,$@,$(B)/conf/test-quick.conf)
+$(B)/shots.img: $(IMAGE_DEPS) $(B)/conf/shots.conf
+	$(call image,$@,$(B)/conf/shots.conf)
 $(B)/bench.img: $(IMAGE_DEPS) $(B)/conf/bench.conf
 	$(call image,$@,$(B)/conf/bench.conf)
 
@@ -172,6 +177,11 @@ check: $(IMAGE_DEPS)
 
 bench: $(B)/bench.img
 	run/bench.sh $(B)/bench.img
+
+screenshots: $(B)/shots.img
+	run/screenshots.sh $(B)/shots.img report/figures
+
+report: screenshots bench
 
 clean:
 	rm -rf $(B)/* run/hd.img

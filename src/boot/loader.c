@@ -9,21 +9,10 @@
  */
 #include <stdint.h>
 #include "boot/layout.h"
+#include "dev/ata_regs.h"
 #include "boot/bootinfo.h"
 #include "lib/elf.h"
 
-#define ATA_DATA      0x1F0
-#define ATA_COUNT     0x1F2
-#define ATA_LBA0      0x1F3
-#define ATA_LBA1      0x1F4
-#define ATA_LBA2      0x1F5
-#define ATA_DRIVE     0x1F6
-#define ATA_CMD       0x1F7
-#define ATA_STATUS    0x1F7
-#define ATA_BSY       0x80
-#define ATA_DRQ       0x08
-#define ATA_ERR       0x01
-#define ATA_READ      0x20
 #define COM1          0x3F8
 #define VGA_TEXT      0xB8000
 #define PTE_PW        0x3
@@ -57,7 +46,7 @@ static void loader_read_sector(uint32_t lba)
 {
   while (inb(ATA_STATUS) & ATA_BSY) {
   }
-  outb(ATA_DRIVE, (uint8_t)(0xE0 | ((lba >> 24) & 0x0F)));
+  outb(ATA_DRIVE, (uint8_t)(ATA_LBA_MODE | ((lba >> 24) & 0x0F)));
   outb(ATA_COUNT, 1);
   outb(ATA_LBA0, (uint8_t)lba);
   outb(ATA_LBA1, (uint8_t)(lba >> 8));
