@@ -9,6 +9,8 @@
 void serial_init(void);
 /* Write one byte, waiting for the transmit holding register to empty. */
 void serial_putc(char c);
+/* Wait until every written byte has left the UART (LSR transmitter empty). */
+void serial_flush(void);
 /* Return the next received byte, or -1 when none is waiting. */
 int serial_getc(void);
 /* Send byte through the UART's loopback mode and return what came back (-1 on none). */

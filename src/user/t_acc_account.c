@@ -20,6 +20,8 @@
 #define ACCOUNT_STACK_TOUCH   (2 * PGSIZE)
 #define ACCOUNT_TOUCH_STEP    512
 #define ACCOUNT_CHILD_WORD    0xC0C0C0C0u
+#define ACCOUNT_CHILD_EXIT    6       /* the child's exit (not 0: a parent wrongly running child
+                                         code must not pass) */
 #define ACCOUNT_PARENT_WORD   0x9A9A9A9Au
 #define ACCOUNT_QUIET_TICKS   10      /* free_pages must hold still this long before measuring */
 #define ACCOUNT_QUIET_TRIES   30
@@ -63,7 +65,8 @@ static void acc_warm_heap(int bytes)
     sbrk(-bytes);
 }
 
-/* Check frame counts are back at base (names prefix_free_pages, prefix_kernel_pages) and memcheck is 0. */
+/* Check both free counts are back at base and memcheck() is 0: checks prefix_free_pages,
+ * prefix_kernel_pages, prefix_memcheck. */
 static void acc_check_end(const char *prefix, const struct memstat *base)
 {
   char name[ACC_NAME_MAX];
@@ -139,7 +142,7 @@ static void account_child(char *heap, int k, int go, int out)
   rep.re_faults = (int)(c.cow_faults - b.cow_faults);
   rep.re_frames = (int)(b.free_pages - c.free_pages);
   write(out, &rep, sizeof(rep));
-  exit(0);
+  exit(ACCOUNT_CHILD_EXIT);
 }
 
 /* The parent's write to a page the exited child shared: a reuse, no copy, no frame. */
@@ -192,7 +195,8 @@ int main(int argc, char *argv[])
   }
   memstat(&after);
   utest_check("acc_account_fork_free",
-              pid > 0 && before.free_pages - after.free_pages == after.cow_copies - before.cow_copies,
+              pid > 0 &&
+              before.free_pages - after.free_pages == after.cow_copies - before.cow_copies,
               "fork %d: free_pages %u -> %u while cow_copies went up by %u (a COW fork takes no "
               "user frame of its own)", pid, before.free_pages, after.free_pages,
               after.cow_copies - before.cow_copies);
@@ -206,9 +210,9 @@ int main(int argc, char *argv[])
   }
   close(go[1]);
   close(res[0]);
-  utest_check("acc_account_child", n == (int)sizeof(rep) && got == pid && status == 0,
-              "report of %d bytes (want %d), waitpid %d, status %d", n, (int)sizeof(rep),
-              got, status);
+  utest_check("acc_account_child", n == (int)sizeof(rep) && got == pid &&
+              status == ACCOUNT_CHILD_EXIT, "report of %d bytes (want %d), waitpid %d, status %d "
+              "(want %d)", n, (int)sizeof(rep), got, status, ACCOUNT_CHILD_EXIT);
   utest_check("acc_account_copies", rep.copies == k,
               "writing %d shared pages: cow_copies +%d (want %d)", k, rep.copies, k);
   utest_check("acc_account_frames", rep.frames == k,

@@ -15,11 +15,13 @@
 #define CHAIN_LEVELS_FULL    50
 #define CHAIN_LEVELS_QUICK   10
 #define CHAIN_REASON_UNIT    100     /* exit status = reason * unit + level */
+#define CHAIN_EXIT_OK        1       /* a level's exit when all below it passed (not 0: a parent
+                                        wrongly running child code must not pass) */
 #define CHAIN_BAD_ANCESTOR   1       /* an ancestor's slot lost its pre-fork value */
 #define CHAIN_BAD_DEEPER     2       /* a deeper slot was not zero */
 #define CHAIN_NO_FORK        3
 #define CHAIN_BAD_AFTER      4       /* own or an ancestor's slot wrong after the child ran */
-#define CHAIN_CHILD_KILLED   5       /* the child came back with -1 or no status */
+#define CHAIN_CHILD_KILLED   5       /* the child came back with -1, 0 or no status */
 #define CHAIN_VALUE_SALT     0xC4A10000u
 #define CHAIN_WORDS          (PGSIZE / 4)
 #define ACC_NAME_MAX         48
@@ -53,7 +55,8 @@ static void acc_warm_heap(int bytes)
     sbrk(-bytes);
 }
 
-/* Check frame counts are back at base (names prefix_free_pages, prefix_kernel_pages) and memcheck is 0. */
+/* Check both free counts are back at base and memcheck() is 0: checks prefix_free_pages,
+ * prefix_kernel_pages, prefix_memcheck. */
 static void acc_check_end(const char *prefix, const struct memstat *base)
 {
   char name[ACC_NAME_MAX];
@@ -127,14 +130,18 @@ static int chain_level(unsigned *slots, int level, int levels)
     return bad;
 
   pid = fork();
-  if (pid == 0)
-    exit(chain_level(slots, level + 1, levels));
+  if (pid == 0) {
+    bad = chain_level(slots, level + 1, levels);
+    exit(bad ? bad : CHAIN_EXIT_OK);
+  }
   if (pid < 0)
     return CHAIN_NO_FORK * CHAIN_REASON_UNIT + level;
   chain_set(slots, level, chain_value(level, 1));
   got = waitpid(pid, &status);
-  if (got != pid || status < 0)
+  if (got != pid || status < CHAIN_EXIT_OK)
     status = CHAIN_CHILD_KILLED * CHAIN_REASON_UNIT + level + 1;
+  else if (status == CHAIN_EXIT_OK)
+    status = 0;
   bad = chain_check(slots, level, 0, level + 1, CHAIN_BAD_AFTER);
   return status ? status : bad;
 }

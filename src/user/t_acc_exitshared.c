@@ -20,6 +20,7 @@
 #define EXS_JUNK_BYTE        0xFF
 #define EXS_PARENT_BASE      20      /* the parent exits with this plus the children it forked */
 #define EXS_INIT_PID         1
+#define EXS_CHILD_EXIT       7       /* children exit with this (init reaps them) */
 #define EXS_NOT_REPARENTED   1       /* report bits */
 #define EXS_BAD_INHERITED    2
 #define EXS_BAD_OWN          4
@@ -57,7 +58,8 @@ static void acc_warm_heap(int bytes)
     sbrk(-bytes);
 }
 
-/* Check frame counts are back at base (names prefix_free_pages, prefix_kernel_pages) and memcheck is 0. */
+/* Check both free counts are back at base and memcheck() is 0: checks prefix_free_pages,
+ * prefix_kernel_pages, prefix_memcheck. */
 static void acc_check_end(const char *prefix, const struct memstat *base)
 {
   char name[ACC_NAME_MAX];
@@ -103,7 +105,8 @@ static int exs_find_bad(const unsigned *heap, unsigned nwords, unsigned tag, uns
 }
 
 /* Child i: wait until released, check its new parent and the data, take the heap over, report. */
-static void exs_child(unsigned *heap, unsigned nwords, int i, int go, int out) __attribute__((noreturn));
+static void exs_child(unsigned *heap, unsigned nwords, int i, int go, int out)
+  __attribute__((noreturn));
 static void exs_child(unsigned *heap, unsigned nwords, int i, int go, int out)
 {
   unsigned tag = 2 + (unsigned)i, seen = 0;
@@ -132,7 +135,7 @@ static void exs_child(unsigned *heap, unsigned nwords, int i, int go, int out)
     report |= EXS_BAD_OWN;
   }
   write(out, &report, 1);
-  exit(0);
+  exit(EXS_CHILD_EXIT);
 }
 
 /* The parent: fill a heap, fork the children, overwrite the heap, exit before them. */

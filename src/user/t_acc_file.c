@@ -14,7 +14,9 @@
 #define FILE_CHILDREN        4
 #define FILE_PARENT_BYTE     99      /* as in xv6 */
 #define FILE_CHILD_NAP       1       /* ticks the child sleeps around its read, as in xv6 */
-#define FILE_EXIT_READ       1       /* child exit codes */
+#define FILE_EXIT_OK         4       /* child exit codes (success is not 0: a parent wrongly
+                                        running child code must not pass) */
+#define FILE_EXIT_READ       1
 #define FILE_EXIT_VALUE      2
 #define FILE_EXIT_SAME_FRAME 3
 #define ACC_NAME_MAX         48
@@ -43,7 +45,8 @@ static void acc_settle(const struct memstat *base, struct memstat *now)
   }
 }
 
-/* Check frame counts are back at base (names prefix_free_pages, prefix_kernel_pages) and memcheck is 0. */
+/* Check both free counts are back at base and memcheck() is 0: checks prefix_free_pages,
+ * prefix_kernel_pages, prefix_memcheck. */
 static void acc_check_end(const char *prefix, const struct memstat *base)
 {
   char name[ACC_NAME_MAX];
@@ -87,13 +90,13 @@ static void file_child(int i, int rfd, unsigned parent_frame)
     printf("acc_file child %d: buffer still in the parent's frame 0x%x\n", i, frame);
     exit(FILE_EXIT_SAME_FRAME);
   }
-  exit(0);
+  exit(FILE_EXIT_OK);
 }
 
 int main(int argc, char *argv[])
 {
   struct memstat base;
-  int fds[2], pid, status, got, bad_status = 0, bad_pid = -1;
+  int fds[2], pid, status, got, bad_status = FILE_EXIT_OK, bad_pid = -1;
   int forked = 0, written = 0, reaped = 0;
   unsigned parent_frame;
 
@@ -129,15 +132,15 @@ int main(int argc, char *argv[])
     if (got < 0)
       break;
     reaped++;
-    if (status != 0 && bad_pid < 0) {
+    if (status != FILE_EXIT_OK && bad_pid < 0) {
       bad_pid = got;
       bad_status = status;
     }
   }
   utest_check("acc_file_children", reaped == forked && bad_pid < 0,
-              "%d of %d reaped; child pid %d exited %d (%d read failed, %d wrong value, "
-              "%d buffer not copied)", reaped, forked, bad_pid, bad_status, FILE_EXIT_READ,
-              FILE_EXIT_VALUE, FILE_EXIT_SAME_FRAME);
+              "%d of %d reaped; child pid %d exited %d (want %d; %d read failed, %d wrong "
+              "value, %d buffer not copied)", reaped, forked, bad_pid, bad_status, FILE_EXIT_OK,
+              FILE_EXIT_READ, FILE_EXIT_VALUE, FILE_EXIT_SAME_FRAME);
   utest_check("acc_file_parent_byte", file_buf[0] == FILE_PARENT_BYTE,
               "the parent's byte is %d, want %d", file_buf[0], FILE_PARENT_BYTE);
   utest_check("acc_file_parent_frame", vtop(file_buf) == parent_frame,

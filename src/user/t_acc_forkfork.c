@@ -23,6 +23,8 @@
 #define FF_REPORTS           (FF_CHILDREN * (1 + FF_GRANDCHILDREN))
 #define FF_PARENT_TAG        1u
 #define FF_WORDS_PER_PAGE    (PGSIZE / 4)
+#define FF_EXIT              6      /* how children and grandchildren exit (not 0: a parent
+                                       wrongly running their code must not pass) */
 #define FF_OK                'k'    /* report bytes */
 #define FF_BAD_INHERITED     'i'    /* the inherited pattern was wrong */
 #define FF_BAD_OWN           'o'    /* its own pattern did not read back */
@@ -58,7 +60,8 @@ static void acc_warm_heap(int bytes)
     sbrk(-bytes);
 }
 
-/* Check frame counts are back at base (names prefix_free_pages, prefix_kernel_pages) and memcheck is 0. */
+/* Check both free counts are back at base and memcheck() is 0: checks prefix_free_pages,
+ * prefix_kernel_pages, prefix_memcheck. */
 static void acc_check_end(const char *prefix, const struct memstat *base)
 {
   char name[ACC_NAME_MAX];
@@ -124,7 +127,8 @@ static char ff_take_over(unsigned *region, unsigned nwords, unsigned inherited, 
 }
 
 /* Child c: take the region over from the parent, fork two grandchildren, report, exit. */
-static void ff_child(unsigned *region, unsigned nwords, int c, int report) __attribute__((noreturn));
+static void ff_child(unsigned *region, unsigned nwords, int c, int report)
+  __attribute__((noreturn));
 static void ff_child(unsigned *region, unsigned nwords, int c, int report)
 {
   unsigned tag = FF_PARENT_TAG + 1 + (unsigned)c * (1 + FF_GRANDCHILDREN);
@@ -135,7 +139,7 @@ static void ff_child(unsigned *region, unsigned nwords, int c, int report)
     if (pid == 0) {
       char gverdict = ff_take_over(region, nwords, tag, tag + (unsigned)g);
       write(report, &gverdict, 1);
-      exit(0);
+      exit(FF_EXIT);
     }
     if (pid < 0) {
       char failed = FF_NO_FORK;
@@ -143,10 +147,11 @@ static void ff_child(unsigned *region, unsigned nwords, int c, int report)
     }
   }
   write(report, &verdict, 1);
-  exit(0);
+  exit(FF_EXIT);
 }
 
-/* One round: fork the children, collect every report, reap the children; returns the bad report byte or FF_OK. */
+/* One round: fork the children, collect every report, reap the children; returns the first
+ * bad report byte or FF_OK. */
 static char ff_round(unsigned *region, unsigned nwords, int *forked, int *reaped)
 {
   int fds[2], got, status, n;
@@ -178,7 +183,7 @@ static char ff_round(unsigned *region, unsigned nwords, int *forked, int *reaped
   if (n < FF_REPORTS && verdict == FF_OK)
     verdict = FF_NO_FORK;
   while ((got = wait(&status)) > 0)
-    if (status == 0)
+    if (status == FF_EXIT)
       (*reaped)++;
   return verdict;
 }
@@ -211,8 +216,8 @@ int main(int argc, char *argv[])
     bad_round = round;
   }
   utest_check("acc_forkfork_children", forked == (round - 1) * FF_CHILDREN && reaped == forked,
-              "%d rounds: %d children forked, %d exited 0 (want %d)", round - 1, forked,
-              reaped, (round - 1) * FF_CHILDREN);
+              "%d rounds: %d children forked, %d exited %d (want %d)", round - 1, forked,
+              reaped, FF_EXIT, (round - 1) * FF_CHILDREN);
   utest_check("acc_forkfork_reports", verdict == FF_OK,
               "round %d: a report was '%c' (want 'k'; 'i' inherited pattern wrong, 'o' own "
               "pattern wrong, 'f' fork failed or report missing)", bad_round, verdict);

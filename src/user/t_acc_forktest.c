@@ -3,7 +3,7 @@
  *
  * Follows xv6's forktest. Children exit at once and stay zombies until
  * reaped, so fork must fail (-1) before FORKTEST_TRIES. Then exactly that
- * many waits succeed, each with a distinct child and status 0, one more wait
+ * many waits succeed, each with a distinct child and its status, one more wait
  * fails, and fork works again once the table has room.
  * Usage: t_acc_forktest [quick]
  */
@@ -13,6 +13,8 @@
 #define FORKTEST_TRIES       1000   /* xv6's N: far beyond PROC_MAX */
 #define FORKTEST_PROC_MAX    64     /* the contract's process limit */
 #define FORKTEST_MIN_FORKS   8      /* a table this empty must take at least this many */
+#define FORKTEST_CHILD_CODE  3      /* children exit with this (not 0: a parent wrongly running
+                                       child code must not pass) */
 #define FORKTEST_AGAIN_CODE  7
 #define ACC_NAME_MAX         48
 #define ACC_SETTLE_TICKS     300    /* time orphans and zombies get to go away */
@@ -38,7 +40,8 @@ static void acc_settle(const struct memstat *base, struct memstat *now)
   }
 }
 
-/* Check frame counts are back at base (names prefix_free_pages, prefix_kernel_pages) and memcheck is 0. */
+/* Check both free counts are back at base and memcheck() is 0: checks prefix_free_pages,
+ * prefix_kernel_pages, prefix_memcheck. */
 static void acc_check_end(const char *prefix, const struct memstat *base)
 {
   char name[ACC_NAME_MAX];
@@ -75,7 +78,8 @@ static int forktest_claim(int pid, int n)
 int main(int argc, char *argv[])
 {
   struct memstat base;
-  int n, pid, got, status, waited = 0, bad_status = 0, strangers = 0, last, again, again_status = -2;
+  int n, pid, got, status, waited = 0, bad_status = FORKTEST_CHILD_CODE, strangers = 0;
+  int last, again, again_status = -2;
 
   (void)argc;
   (void)argv;
@@ -85,7 +89,7 @@ int main(int argc, char *argv[])
     if (pid < 0)
       break;
     if (pid == 0)
-      exit(0);
+      exit(FORKTEST_CHILD_CODE);
     if (n < FORKTEST_PROC_MAX)
       forktest_pids[n] = pid;
   }
@@ -98,14 +102,15 @@ int main(int argc, char *argv[])
     got = wait(&status);
     if (got < 0)
       break;
-    if (status != 0)
+    if (status != FORKTEST_CHILD_CODE)
       bad_status = status;
     if (!forktest_claim(got, n))
       strangers++;
   }
-  utest_check("acc_forktest_waits", waited == n && bad_status == 0 && strangers == 0,
-              "%d of %d waits returned a child; a status was %d (want 0); %d returned a pid "
-              "that was not an unreaped child", waited, n, bad_status, strangers);
+  utest_check("acc_forktest_waits", waited == n && bad_status == FORKTEST_CHILD_CODE &&
+              strangers == 0, "%d of %d waits returned a child; a status was %d (want %d); %d "
+              "returned a pid that was not an unreaped child", waited, n, bad_status,
+              FORKTEST_CHILD_CODE, strangers);
   last = wait(&status);
   utest_check("acc_forktest_extra_wait", last == -1, "one more wait returned %d (want -1)", last);
 

@@ -17,6 +17,8 @@
 #define FORKTREE_NODES       ((1 << (FORKTREE_DEPTH + 1)) - 1)   /* 31 */
 #define FORKTREE_ROOT_ID     1
 #define FORKTREE_FORK_FAILED 0x80   /* or-ed into a node's number when its fork failed */
+#define FORKTREE_NODE_EXIT   4      /* how nodes exit (not 0: a root wrongly running node code
+                                       must not pass) */
 #define FORKTREE_BUF         64
 #define ACC_NAME_MAX         48
 #define ACC_SETTLE_TICKS     300    /* time orphans and zombies get to go away */
@@ -42,7 +44,8 @@ static void acc_settle(const struct memstat *base, struct memstat *now)
   }
 }
 
-/* Check frame counts are back at base (names prefix_free_pages, prefix_kernel_pages) and memcheck is 0. */
+/* Check both free counts are back at base and memcheck() is 0: checks prefix_free_pages,
+ * prefix_kernel_pages, prefix_memcheck. */
 static void acc_check_end(const char *prefix, const struct memstat *base)
 {
   char name[ACC_NAME_MAX];
@@ -106,7 +109,7 @@ static int forktree_child(const char *cur, char branch, int out)
   if (pid == 0) {
     close(forktree_read_fd);
     forktree_node(nxt, out);
-    exit(0);
+    exit(FORKTREE_NODE_EXIT);
   }
   if (pid < 0) {
     unsigned char failed = (unsigned char)(FORKTREE_FORK_FAILED | forktree_id(cur));
@@ -133,7 +136,7 @@ int main(int argc, char *argv[])
   unsigned char got[FORKTREE_BUF];
   int seen[FORKTREE_NODES + 1];
   int fds[2], n, missing = 0, first_missing = 0, dups = 0, first_dup = 0, strays = 0;
-  int fork_failed = 0, failed_at = 0, reaped = 0, status, bad_status = 0;
+  int fork_failed = 0, failed_at = 0, reaped = 0, status, bad_status = FORKTREE_NODE_EXIT;
   char buf1[FORKTREE_DEPTH + 1], buf2[FORKTREE_DEPTH + 1];
 
   (void)argc;
@@ -177,13 +180,13 @@ int main(int argc, char *argv[])
     status = 0;
     if (forktree_kids[k] > 0 && waitpid(forktree_kids[k], &status) == forktree_kids[k]) {
       reaped++;
-      if (status != 0)
+      if (status != FORKTREE_NODE_EXIT)
         bad_status = status;
     }
   }
-  utest_check("acc_forktree_root_children", reaped == 2 && bad_status == 0,
-              "children %d and %d: %d reaped, a status was %d (want 2 reaped, status 0)",
-              forktree_kids[0], forktree_kids[1], reaped, bad_status);
+  utest_check("acc_forktree_root_children", reaped == 2 && bad_status == FORKTREE_NODE_EXIT,
+              "children %d and %d: %d reaped, a status was %d (want 2 reaped, status %d)",
+              forktree_kids[0], forktree_kids[1], reaped, bad_status, FORKTREE_NODE_EXIT);
   acc_check_end("acc_forktree", &base);
   return utest_status();
 }

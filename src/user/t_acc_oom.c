@@ -19,7 +19,9 @@
 #define OOM_WORD             0x0D0D0000u
 #define OOM_HOG_WORD         0xDEADBEEFu
 #define OOM_HOG_SURVIVED     3       /* the hog's exit code if it was never killed */
-#define OOM_BYSTANDER_BAD    2       /* the bystander's exit code if the data was wrong */
+#define OOM_BYSTANDER_OK     4       /* the bystander's exit code when the data was right (not 0:
+                                        a parent wrongly running its code must not pass) */
+#define OOM_BYSTANDER_BAD    2       /* ... when it was wrong */
 #define OOM_KILLED           (-1)
 #define OOM_LAST_WORD        (PGSIZE / 4 - 1)
 #define ACC_NAME_MAX         48
@@ -53,7 +55,8 @@ static void acc_warm_heap(int bytes)
     sbrk(-bytes);
 }
 
-/* Check frame counts are back at base (names prefix_free_pages, prefix_kernel_pages) and memcheck is 0. */
+/* Check both free counts are back at base and memcheck() is 0: checks prefix_free_pages,
+ * prefix_kernel_pages, prefix_memcheck. */
 static void acc_check_end(const char *prefix, const struct memstat *base)
 {
   char name[ACC_NAME_MAX];
@@ -121,7 +124,7 @@ static void oom_bystander(unsigned *heap, int pages, int ready, int gate)
            OOM_WORD ^ (unsigned)bad);
     exit(OOM_BYSTANDER_BAD);
   }
-  exit(0);
+  exit(OOM_BYSTANDER_OK);
 }
 
 /* Hog: once released, write every shared page; the kernel must kill it on the way. */
@@ -188,8 +191,9 @@ int main(int argc, char *argv[])
   write(gate[1], "g", 1);
   got = bystander > 0 ? waitpid(bystander, &status) : -1;
   utest_check("acc_oom_bystander", bystander > 0 && token == 'r' && got == bystander &&
-              status == 0, "bystander %d: ready byte '%c', waitpid %d, status %d (want 0; %d "
-              "data wrong)", bystander, token ? token : '?', got, status, OOM_BYSTANDER_BAD);
+              status == OOM_BYSTANDER_OK, "bystander %d: ready byte '%c', waitpid %d, status %d "
+              "(want %d; %d data wrong)", bystander, token ? token : '?', got, status,
+              OOM_BYSTANDER_OK, OOM_BYSTANDER_BAD);
   bad = oom_find_bad(heap, pages, &seen);
   utest_check("acc_oom_parent_data", bad < 0, "page %d of %d starts with 0x%x, expected 0x%x",
               bad, pages, seen, OOM_WORD ^ (unsigned)(bad < 0 ? 0 : bad));

@@ -21,6 +21,9 @@
 #define PROTECT_KERNEL_TEXT   0xC0100000u
 #define PROTECT_TOP           0xFFFFF000u
 #define PROTECT_SURVIVED      9       /* an offender's exit code if it was not killed */
+#define PROTECT_PROBE_OK      40      /* a probe child's exit after an ok line (not 0: a parent
+                                         wrongly running child code must not pass) */
+#define PROTECT_PROBE_FAILED  41      /* ... after a FAIL line */
 #define PROTECT_KILLED        (-1)
 #define PROTECT_CHILD_CODE    5       /* what grandchildren exit with in the wait probes */
 #define PROTECT_EXEC_RAN      93      /* what this program exits with when a bad exec ran it */
@@ -28,7 +31,7 @@
 #define PROTECT_PROGRAM       "t_acc_protect"
 #define PROTECT_ZOMBIE_TICKS  5
 #define PROTECT_IO_BYTES      16
-#define PROTECT_PIPE_ROUNDS   3       /* bad pipe() calls: enough to exhaust the fds if they leaked */
+#define PROTECT_PIPE_ROUNDS   3       /* rounds of bad pipe() calls: leaked fds would run out */
 #define PROTECT_RECURSE_BYTES 1024
 #define PROTECT_RECURSE_LIMIT 100000  /* never reached: 32 KiB of stack is 32 frames */
 #define PROTECT_MAX_BAD       8
@@ -75,7 +78,8 @@ static void acc_warm_heap(int bytes)
     sbrk(-bytes);
 }
 
-/* Check frame counts are back at base (names prefix_free_pages, prefix_kernel_pages) and memcheck is 0. */
+/* Check both free counts are back at base and memcheck() is 0: checks prefix_free_pages,
+ * prefix_kernel_pages, prefix_memcheck. */
 static void acc_check_end(const char *prefix, const struct memstat *base)
 {
   char name[ACC_NAME_MAX];
@@ -138,16 +142,16 @@ static void protect_probe(const char *name, void (*body)(const char *name))
 
   if (pid == 0) {
     body(name);
-    exit(utest_status());
+    exit(utest_status() ? PROTECT_PROBE_FAILED : PROTECT_PROBE_OK);
   }
   if (pid > 0)
     got = waitpid(pid, &status);
-  if (got == pid && status == 1)
+  if (got == pid && status == PROTECT_PROBE_FAILED)
     protect_child_failed = 1;
-  else if (pid < 0 || got != pid || status != 0)
-    utest_fail(name, "probe process %d: waitpid %d, status %d (want 0: a bad pointer must "
+  else if (pid < 0 || got != pid || status != PROTECT_PROBE_OK)
+    utest_fail(name, "probe process %d: waitpid %d, status %d (want %d: a bad pointer must "
                "make the call return -1, not kill the caller; %d: a bad exec ran)",
-               pid, got, status, PROTECT_EXEC_RAN);
+               pid, got, status, PROTECT_PROBE_OK, PROTECT_EXEC_RAN);
 }
 
 /* Offender bodies: each touches one forbidden address and should never get to exit. */
@@ -168,6 +172,7 @@ static unsigned protect_recurse(unsigned depth)
     return frame[0];
   return protect_recurse(depth + 1) + (unsigned)frame[0];
 }
+/* Offender body: overflow the stack. */
 static void protect_overflow(void) { (void)protect_recurse(0); }
 
 /* A child running body must die with status -1. */
@@ -284,6 +289,7 @@ static void protect_wait_common(const char *name, int use_waitpid)
               bad < 0 ? 0 : protect_writes[bad].addr, r, got, status, PROTECT_CHILD_CODE);
 }
 
+/* Probes: wait() and waitpid() with bad status pointers. */
 static void protect_sys_wait(const char *name)    { protect_wait_common(name, 0); }
 static void protect_sys_waitpid(const char *name) { protect_wait_common(name, 1); }
 

@@ -12,6 +12,8 @@
 #include "utest.h"
 
 #define SIMPLE_ROUNDS        2
+#define SIMPLE_CHILD_OK      3        /* child exit code when every word was right (not 0:
+                                         a parent wrongly running child code must not pass) */
 #define SIMPLE_CHILD_BAD     2        /* child exit code: a word was wrong */
 #define SIMPLE_WORD_SALT     0x5100u  /* mixed into each page's word */
 #define ACC_NAME_MAX         48
@@ -55,7 +57,8 @@ static void acc_warm_heap(int bytes)
     sbrk(-bytes);
 }
 
-/* Check frame counts are back at base (names prefix_free_pages, prefix_kernel_pages) and memcheck is 0. */
+/* Check both free counts are back at base and memcheck() is 0: checks prefix_free_pages,
+ * prefix_kernel_pages, prefix_memcheck. */
 static void acc_check_end(const char *prefix, const struct memstat *base)
 {
   char name[ACC_NAME_MAX];
@@ -81,7 +84,7 @@ static unsigned simple_word(int pid, int i)
   return ((unsigned)pid << 20) ^ SIMPLE_WORD_SALT ^ (unsigned)i;
 }
 
-/* Child: every page must still hold the parent's word; exit 0 or SIMPLE_CHILD_BAD. */
+/* Child: every page must still hold the parent's word; exit SIMPLE_CHILD_OK or SIMPLE_CHILD_BAD. */
 static void simple_child(char *heap, int pages, int parent) __attribute__((noreturn));
 static void simple_child(char *heap, int pages, int parent)
 {
@@ -93,7 +96,7 @@ static void simple_child(char *heap, int pages, int parent)
       exit(SIMPLE_CHILD_BAD);
     }
   }
-  exit(0);
+  exit(SIMPLE_CHILD_OK);
 }
 
 /* One round: two thirds of the free frames in the heap, fork, reap, shrink, frames back at base. */
@@ -124,8 +127,9 @@ static void simple_round(int round, const struct memstat *base)
   if (pid > 0) {
     got = waitpid(pid, &status);
     acc_round_name(name, "acc_simple_child_r", round);
-    utest_check(name, got == pid && status == 0,
-                "waitpid(%d) returned %d, status %d (want 0)", pid, got, status);
+    utest_check(name, got == pid && status == SIMPLE_CHILD_OK,
+                "waitpid(%d) returned %d, status %d (want %d; %d a word was wrong)", pid, got,
+                status, SIMPLE_CHILD_OK, SIMPLE_CHILD_BAD);
   }
 
   acc_round_name(name, "acc_simple_shrink_r", round);

@@ -12,6 +12,8 @@
 #include "utest.h"
 
 #define THREE_ROUNDS         3
+#define THREE_CHILD_OK       5      /* child exit when all is well (not 0: a parent wrongly
+                                       running child code must not pass) */
 #define THREE_CHILD_BAD      2      /* child exit: its own half was wrong */
 #define THREE_CHILD_LOST     3      /* child exit: the untouched half lost the pre-fork words */
 #define THREE_CHILD_NOFORK   4      /* child exit: it could not fork the grandchild */
@@ -59,7 +61,8 @@ static void acc_warm_heap(int bytes)
     sbrk(-bytes);
 }
 
-/* Check frame counts are back at base (names prefix_free_pages, prefix_kernel_pages) and memcheck is 0. */
+/* Check both free counts are back at base and memcheck() is 0: checks prefix_free_pages,
+ * prefix_kernel_pages, prefix_memcheck. */
 static void acc_check_end(const char *prefix, const struct memstat *base)
 {
   char name[ACC_NAME_MAX];
@@ -125,7 +128,7 @@ static void three_grandchild(char *heap, int pages, int report)
     verdict = THREE_REPORT_BAD;
   }
   write(report, &verdict, 1);
-  exit(0);
+  exit(THREE_CHILD_OK);
 }
 
 /* Child: fork the grandchild, write half the pages, check both halves, exit without waiting. */
@@ -155,7 +158,7 @@ static void three_child(char *heap, int pages, unsigned parent_tag, int report)
            bad, seen, three_word(parent_tag, bad));
     exit(THREE_CHILD_LOST);
   }
-  exit(0);
+  exit(THREE_CHILD_OK);
 }
 
 /* One round: a quarter of the frames, three writers, every result checked, frames back at base. */
@@ -187,9 +190,9 @@ static void three_round(int round, int pages, const struct memstat *base)
   got = pid > 0 ? waitpid(pid, &status) : -1;
   sleep(THREE_SETTLE_TICKS);
   acc_round_name(name, "acc_three_child_r", round);
-  utest_check(name, pid > 0 && got == pid && status == 0,
-              "fork %d, waitpid %d, status %d (want 0; %d own half wrong, %d other half "
-              "lost its pre-fork words, %d could not fork)", pid, got, status,
+  utest_check(name, pid > 0 && got == pid && status == THREE_CHILD_OK,
+              "fork %d, waitpid %d, status %d (want %d; %d own half wrong, %d other half "
+              "lost its pre-fork words, %d could not fork)", pid, got, status, THREE_CHILD_OK,
               THREE_CHILD_BAD, THREE_CHILD_LOST, THREE_CHILD_NOFORK);
 
   n = read(fds[0], &verdict, 1);

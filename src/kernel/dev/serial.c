@@ -24,6 +24,8 @@
 #define IER_RX          0x01
 #define LSR_DATA_READY  0x01
 #define LSR_THR_EMPTY   0x20
+#define LSR_TX_IDLE     0x40
+#define FLUSH_SPINS     1000000
 #define BAUD_DIVISOR    1          /* 115200 / 1 */
 #define LOOPBACK_SPINS  100000
 
@@ -44,6 +46,12 @@ void serial_putc(char c)
   while (!(inb(COM1 + UART_LSR) & LSR_THR_EMPTY))
     cpu_relax();
   outb(COM1 + UART_DATA, (uint8_t)c);
+}
+
+void serial_flush(void)
+{
+  for (int i = 0; i < FLUSH_SPINS && !(inb(COM1 + UART_LSR) & LSR_TX_IDLE); i++)
+    cpu_relax();
 }
 
 int serial_getc(void)
