@@ -10,6 +10,7 @@
 #include "dev/serial.h"
 #include "lib/fmt.h"
 #include "arch/x86.h"
+#include "lib/string.h"
 
 #define KPRINTF_BUF 256
 
@@ -20,19 +21,34 @@ struct kprintf_buf {
 
 static int console_at_line_start = 1;
 
+struct console_tag {
+  const char *tag;
+  enum vga_color color;
+};
+
+/* Line colours on VGA, by leading tag; other tagged lines are yellow, plain lines grey. */
+static const struct console_tag console_tags[] = {
+  { "[cow]", VGA_LIGHT_CYAN },
+  { "[fault]", VGA_LIGHT_RED },
+  { "[panic]", VGA_RED },
+  { "[trap]", VGA_RED },
+  { "[pause]", VGA_WHITE },
+  { "[cowdemo]", VGA_LIGHT_GREEN },
+};
+
 /* Pick the VGA colour of a line from its leading tag. */
 static void console_color_for(const char *s, int n)
 {
-  if (n < 3 || s[0] != '[')
+  if (n < 1 || s[0] != '[')
     return;
-  if (s[1] == 'c' && s[2] == 'o')
-    vga_set_color(VGA_LIGHT_CYAN);        /* [cow] */
-  else if (s[1] == 'f' || (s[1] == 'k' && s[2] == 'i'))
-    vga_set_color(VGA_LIGHT_RED);         /* [fault], [kill] */
-  else if (s[1] == 'p')
-    vga_set_color(VGA_RED);               /* [panic] */
-  else
-    vga_set_color(VGA_YELLOW);
+  for (unsigned i = 0; i < sizeof console_tags / sizeof console_tags[0]; i++) {
+    unsigned len = strlen(console_tags[i].tag);
+    if ((unsigned)n >= len && strncmp(s, console_tags[i].tag, len) == 0) {
+      vga_set_color(console_tags[i].color);
+      return;
+    }
+  }
+  vga_set_color(VGA_YELLOW);
 }
 
 /* Output one character on both devices. */

@@ -11,6 +11,7 @@
 #define VGA_CURSOR_HI  0x0E
 #define VGA_CURSOR_LO  0x0F
 #define VGA_TAB        8
+#define VGA_WRAP_INDENT 4           /* a wrapped line continues indented */
 
 static int vga_x, vga_y;
 static uint8_t vga_attr = VGA_LIGHT_GREY;
@@ -68,8 +69,13 @@ void vga_putc(char c)
     VGA_MEM[vga_y * VGA_COLS + vga_x++] = (uint16_t)(vga_attr << 8 | (uint8_t)c);
     break;
   }
-  if (vga_x >= VGA_COLS)
+  if (vga_x >= VGA_COLS) {
     vga_x = 0, vga_y++;
+    if (vga_y >= VGA_ROWS)
+      vga_scroll();
+    for (; vga_x < VGA_WRAP_INDENT; vga_x++)
+      VGA_MEM[vga_y * VGA_COLS + vga_x] = (uint16_t)(vga_attr << 8 | ' ');
+  }
   if (vga_y >= VGA_ROWS)
     vga_scroll();
   vga_sync_cursor();

@@ -159,8 +159,10 @@ void mm_print_layout(void)
   }
   kprintf("[mm] usable RAM %u KiB; kernel image 0x%08x-0x%08x\n", l->usable_bytes / 1024, KERNEL_PHYS,
           l->kernel_end);
-  kprintf("[mm] kernel pool 0x%08x-0x%08x %u frames; user pool 0x%08x-0x%08x %u frames\n",
-          l->kpool_base, l->kpool_end, pool_kernel.total, l->upool_base, l->upool_end, pool_user.total);
-  kprintf("[mm] refcount array 0x%08x (%u bytes); scratch page 0x%08x; kernel heap 0x%08x\n",
-          l->refs_phys, l->refs_bytes, SCRATCH_VA, KVPOOL_BASE);
+  kprintf("[mm] kernel pool 0x%08x-0x%08x  %u frames\n", l->kpool_base, l->kpool_end, pool_kernel.total);
+  kprintf("[mm] user pool   0x%08x-0x%08x  %u frames\n", l->upool_base, l->upool_end, pool_user.total);
+  kprintf("[mm] refcount array 0x%08x (%u bytes); scratch page 0x%08x\n", l->refs_phys, l->refs_bytes,
+          SCRATCH_VA);
+  kprintf("[mm] kernel heap 0x%08x; page tables via the recursive slot at 0x%08x\n", KVPOOL_BASE,
+          RECURSIVE_PT_BASE);
 }
