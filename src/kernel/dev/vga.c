@@ -36,6 +36,29 @@ static void vga_scroll(void)
   vga_y = VGA_ROWS - 1;
 }
 
+/* The row is full: continue on the next row, indented, carrying the unfinished word along. */
+static void vga_wrap(void)
+{
+  uint16_t word[VGA_COLS];
+  int start = VGA_COLS;
+  while (start > VGA_WRAP_INDENT && (VGA_MEM[vga_y * VGA_COLS + start - 1] & 0xFF) != ' ')
+    start--;
+  if (start <= VGA_WRAP_INDENT)
+    start = VGA_COLS;                     /* one long word: break it where it is */
+  int n = VGA_COLS - start;
+  for (int i = 0; i < n; i++) {
+    word[i] = VGA_MEM[vga_y * VGA_COLS + start + i];
+    VGA_MEM[vga_y * VGA_COLS + start + i] = (uint16_t)(vga_attr << 8 | ' ');
+  }
+  vga_x = 0, vga_y++;
+  if (vga_y >= VGA_ROWS)
+    vga_scroll();
+  for (; vga_x < VGA_WRAP_INDENT; vga_x++)
+    VGA_MEM[vga_y * VGA_COLS + vga_x] = (uint16_t)(vga_attr << 8 | ' ');
+  for (int i = 0; i < n; i++)
+    VGA_MEM[vga_y * VGA_COLS + vga_x++] = word[i];
+}
+
 void vga_init(void)
 {
   for (int i = 0; i < VGA_ROWS * VGA_COLS; i++)
@@ -69,13 +92,8 @@ void vga_putc(char c)
     VGA_MEM[vga_y * VGA_COLS + vga_x++] = (uint16_t)(vga_attr << 8 | (uint8_t)c);
     break;
   }
-  if (vga_x >= VGA_COLS) {
-    vga_x = 0, vga_y++;
-    if (vga_y >= VGA_ROWS)
-      vga_scroll();
-    for (; vga_x < VGA_WRAP_INDENT; vga_x++)
-      VGA_MEM[vga_y * VGA_COLS + vga_x] = (uint16_t)(vga_attr << 8 | ' ');
-  }
+  if (vga_x >= VGA_COLS)
+    vga_wrap();
   if (vga_y >= VGA_ROWS)
     vga_scroll();
   vga_sync_cursor();
