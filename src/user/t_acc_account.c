@@ -17,17 +17,12 @@
 #define ACCOUNT_K_FULL        64
 #define ACCOUNT_K_QUICK       8
 #define ACCOUNT_K_SHARE       4       /* k is at most a quarter of the free frames */
-#define ACCOUNT_STACK_TOUCH   (2 * PGSIZE)
-#define ACCOUNT_TOUCH_STEP    512
 #define ACCOUNT_CHILD_WORD    0xC0C0C0C0u
 #define ACCOUNT_CHILD_EXIT    6       /* the child's exit (not 0: a parent wrongly running child
                                          code must not pass) */
 #define ACCOUNT_PARENT_WORD   0x9A9A9A9Au
 #define ACCOUNT_QUIET_TICKS   10      /* free_pages must hold still this long before measuring */
 #define ACCOUNT_QUIET_TRIES   30
-#define ACC_NAME_MAX          48
-#define ACC_SETTLE_TICKS      300     /* time orphans and zombies get to go away */
-#define ACC_SETTLE_POLL       5
 
 /* What the child measured, sent to the parent (all deltas, as counts). */
 struct account_report {
@@ -37,54 +32,6 @@ struct account_report {
   int re_faults;     /* cow_faults increase over the second round of the same writes */
   int re_frames;     /* free_pages decrease over it */
 };
-
-/* Write prefix followed by suffix into buf (ACC_NAME_MAX bytes). */
-static void acc_name(char *buf, const char *prefix, const char *suffix)
-{
-  strcpy(buf, prefix);
-  strcpy(buf + strlen(buf), suffix);
-}
-
-/* Poll memstat into now until both free counts equal base's or ACC_SETTLE_TICKS pass. */
-static void acc_settle(const struct memstat *base, struct memstat *now)
-{
-  int waited = 0;
-  memstat(now);
-  while ((now->free_pages != base->free_pages ||
-          now->kernel_free_pages != base->kernel_free_pages) && waited < ACC_SETTLE_TICKS) {
-    sleep(ACC_SETTLE_POLL);
-    waited += ACC_SETTLE_POLL;
-    memstat(now);
-  }
-}
-
-/* Grow the heap by bytes and give it back, so the page tables it needs exist before a baseline. */
-static void acc_warm_heap(int bytes)
-{
-  if (sbrk(bytes) != (void *)-1)
-    sbrk(-bytes);
-}
-
-/* Check both free counts are back at base and memcheck() is 0: checks prefix_free_pages,
- * prefix_kernel_pages, prefix_memcheck. */
-static void acc_check_end(const char *prefix, const struct memstat *base)
-{
-  char name[ACC_NAME_MAX];
-  struct memstat now;
-  int bad;
-
-  acc_settle(base, &now);
-  acc_name(name, prefix, "_free_pages");
-  utest_check(name, now.free_pages == base->free_pages,
-              "user free_pages %u at start, %u at end", base->free_pages, now.free_pages);
-  acc_name(name, prefix, "_kernel_pages");
-  utest_check(name, now.kernel_free_pages == base->kernel_free_pages,
-              "kernel_free_pages %u at start, %u at end",
-              base->kernel_free_pages, now.kernel_free_pages);
-  bad = memcheck();
-  acc_name(name, prefix, "_memcheck");
-  utest_check(name, bad == 0, "memcheck() returned %d", bad);
-}
 
 /* Wait until free_pages holds still, so exiting leftovers of earlier programs do not count. */
 static void account_wait_quiet(void)
@@ -98,16 +45,6 @@ static void account_wait_quiet(void)
     if (a.free_pages == b.free_pages && a.cow_faults == b.cow_faults)
       return;
   }
-}
-
-/* Write every page of the stack the next calls will use, so they take no COW fault later. */
-static int __attribute__((noinline)) account_touch_stack(void)
-{
-  volatile char pad[ACCOUNT_STACK_TOUCH];
-  for (int i = 0; i < ACCOUNT_STACK_TOUCH; i += ACCOUNT_TOUCH_STEP)
-    pad[i] = 0;
-  pad[ACCOUNT_STACK_TOUCH - 1] = 0;
-  return pad[0];
 }
 
 /* Write word into the first word of pages [from, to). */
@@ -130,7 +67,7 @@ static void account_child(char *heap, int k, int go, int out)
   memset(&c, 0, sizeof(c));
   memset(&rep, 0, sizeof(rep));
   read(go, &token, 1);
-  account_touch_stack();
+  utest_touch_stack();
   memstat(&a);
   account_write(heap, 0, k, ACCOUNT_CHILD_WORD);
   memstat(&b);
@@ -152,7 +89,7 @@ static void account_check_reuse(char *heap, int page)
 
   memset(&x, 0, sizeof(x));
   memset(&y, 0, sizeof(y));
-  account_touch_stack();
+  utest_touch_stack();
   memstat(&x);
   account_write(heap, page, page + 1, ACCOUNT_PARENT_WORD);
   memstat(&y);
@@ -176,7 +113,7 @@ int main(int argc, char *argv[])
   memstat(&base);
   if ((int)(base.free_pages / ACCOUNT_K_SHARE) < k)
     k = (int)(base.free_pages / ACCOUNT_K_SHARE);
-  acc_warm_heap((k + 1) * PGSIZE);
+  utest_warm_heap((k + 1) * PGSIZE);
   memstat(&base);
   heap = sbrk((k + 1) * PGSIZE);
   if (!utest_check("acc_account_setup", heap != (char *)-1 && pipe(go) == 0 && pipe(res) == 0,
@@ -203,7 +140,7 @@ int main(int argc, char *argv[])
   close(go[0]);
   close(res[1]);
   if (pid > 0) {
-    account_touch_stack();
+    utest_touch_stack();
     write(go[1], "g", 1);
     n = read(res[0], &rep, sizeof(rep));
     got = waitpid(pid, &status);
@@ -225,6 +162,6 @@ int main(int argc, char *argv[])
 
   account_check_reuse(heap, k);
   sbrk(-(k + 1) * PGSIZE);
-  acc_check_end("acc_account", &base);
+  utest_check_end("acc_account", &base);
   return utest_status();
 }

@@ -24,57 +24,6 @@
 #define CHAIN_CHILD_KILLED   5       /* the child came back with -1, 0 or no status */
 #define CHAIN_VALUE_SALT     0xC4A10000u
 #define CHAIN_WORDS          (PGSIZE / 4)
-#define ACC_NAME_MAX         48
-#define ACC_SETTLE_TICKS     300     /* time orphans and zombies get to go away */
-#define ACC_SETTLE_POLL      5
-
-/* Write prefix followed by suffix into buf (ACC_NAME_MAX bytes). */
-static void acc_name(char *buf, const char *prefix, const char *suffix)
-{
-  strcpy(buf, prefix);
-  strcpy(buf + strlen(buf), suffix);
-}
-
-/* Poll memstat into now until both free counts equal base's or ACC_SETTLE_TICKS pass. */
-static void acc_settle(const struct memstat *base, struct memstat *now)
-{
-  int waited = 0;
-  memstat(now);
-  while ((now->free_pages != base->free_pages ||
-          now->kernel_free_pages != base->kernel_free_pages) && waited < ACC_SETTLE_TICKS) {
-    sleep(ACC_SETTLE_POLL);
-    waited += ACC_SETTLE_POLL;
-    memstat(now);
-  }
-}
-
-/* Grow the heap by bytes and give it back, so the page tables it needs exist before a baseline. */
-static void acc_warm_heap(int bytes)
-{
-  if (sbrk(bytes) != (void *)-1)
-    sbrk(-bytes);
-}
-
-/* Check both free counts are back at base and memcheck() is 0: checks prefix_free_pages,
- * prefix_kernel_pages, prefix_memcheck. */
-static void acc_check_end(const char *prefix, const struct memstat *base)
-{
-  char name[ACC_NAME_MAX];
-  struct memstat now;
-  int bad;
-
-  acc_settle(base, &now);
-  acc_name(name, prefix, "_free_pages");
-  utest_check(name, now.free_pages == base->free_pages,
-              "user free_pages %u at start, %u at end", base->free_pages, now.free_pages);
-  acc_name(name, prefix, "_kernel_pages");
-  utest_check(name, now.kernel_free_pages == base->kernel_free_pages,
-              "kernel_free_pages %u at start, %u at end",
-              base->kernel_free_pages, now.kernel_free_pages);
-  bad = memcheck();
-  acc_name(name, prefix, "_memcheck");
-  utest_check(name, bad == 0, "memcheck() returned %d", bad);
-}
 
 /* The value level writes into its slot before (after_fork 0) or after (1) forking. */
 static unsigned chain_value(int level, int after_fork)
@@ -154,7 +103,7 @@ int main(int argc, char *argv[])
   unsigned *slots;
 
   memstat(&base);
-  acc_warm_heap(bytes);
+  utest_warm_heap(bytes);
   memstat(&base);
   slots = sbrk(bytes);
   if (!utest_check("acc_deepchain_setup", slots != (unsigned *)-1, "sbrk(%d) failed", bytes))
@@ -171,6 +120,6 @@ int main(int argc, char *argv[])
               "after the chain the root's slots are wrong: status %d (its own slot must hold "
               "its after-fork value, every deeper one 0)", view);
   sbrk(-bytes);
-  acc_check_end("acc_deepchain", &base);
+  utest_check_end("acc_deepchain", &base);
   return utest_status();
 }

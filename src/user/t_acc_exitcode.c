@@ -18,53 +18,9 @@
 #define EXIT_RUNNING_TICKS   10     /* how long the "running" child lives */
 #define EXIT_SPIN_TICKS      5      /* let the spinner get going */
 #define EXIT_KILLED          (-1)
-#define ACC_NAME_MAX         48
-#define ACC_SETTLE_TICKS     300    /* time orphans and zombies get to go away */
-#define ACC_SETTLE_POLL      5
 
 static const int exit_codes[] = { 0, 1, 42, 255, 256, 65536, -2, EXIT_MAGIC, 0x7fffffff };
 #define EXIT_NCODES          ((int)(sizeof(exit_codes) / sizeof(exit_codes[0])))
-
-/* Write prefix followed by suffix into buf (ACC_NAME_MAX bytes). */
-static void acc_name(char *buf, const char *prefix, const char *suffix)
-{
-  strcpy(buf, prefix);
-  strcpy(buf + strlen(buf), suffix);
-}
-
-/* Poll memstat into now until both free counts equal base's or ACC_SETTLE_TICKS pass. */
-static void acc_settle(const struct memstat *base, struct memstat *now)
-{
-  int waited = 0;
-  memstat(now);
-  while ((now->free_pages != base->free_pages ||
-          now->kernel_free_pages != base->kernel_free_pages) && waited < ACC_SETTLE_TICKS) {
-    sleep(ACC_SETTLE_POLL);
-    waited += ACC_SETTLE_POLL;
-    memstat(now);
-  }
-}
-
-/* Check both free counts are back at base and memcheck() is 0: checks prefix_free_pages,
- * prefix_kernel_pages, prefix_memcheck. */
-static void acc_check_end(const char *prefix, const struct memstat *base)
-{
-  char name[ACC_NAME_MAX];
-  struct memstat now;
-  int bad;
-
-  acc_settle(base, &now);
-  acc_name(name, prefix, "_free_pages");
-  utest_check(name, now.free_pages == base->free_pages,
-              "user free_pages %u at start, %u at end", base->free_pages, now.free_pages);
-  acc_name(name, prefix, "_kernel_pages");
-  utest_check(name, now.kernel_free_pages == base->kernel_free_pages,
-              "kernel_free_pages %u at start, %u at end",
-              base->kernel_free_pages, now.kernel_free_pages);
-  bad = memcheck();
-  acc_name(name, prefix, "_memcheck");
-  utest_check(name, bad == 0, "memcheck() returned %d", bad);
-}
 
 /* Fork a child that sleeps ticks (if any) and exits with code; its pid, or -1. */
 static int exit_spawn(int code, int ticks)
@@ -125,11 +81,8 @@ static void exit_check_kill(void)
 {
   int pid = fork(), r = -2, got = -1, status = 0;
 
-  if (pid == 0) {
-    volatile unsigned spin = 0;
-    for (;;)
-      spin++;
-  }
+  if (pid == 0)
+    utest_spin();
   if (pid > 0) {
     sleep(EXIT_SPIN_TICKS);
     r = kill(pid);
@@ -151,6 +104,6 @@ int main(int argc, char *argv[])
   exit_check_bad_pointer("acc_exitcode_bad_ptr_zombie", EXIT_ZOMBIE_TICKS, 0);
   exit_check_bad_pointer("acc_exitcode_bad_ptr_running", 0, EXIT_RUNNING_TICKS);
   exit_check_kill();
-  acc_check_end("acc_exitcode", &base);
+  utest_check_end("acc_exitcode", &base);
   return utest_status();
 }

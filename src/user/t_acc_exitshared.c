@@ -27,57 +27,6 @@
 #define EXS_BITS             0x0F
 #define EXS_INDEX_SHIFT      4
 #define EXS_WORDS            (PGSIZE / 4)
-#define ACC_NAME_MAX         48
-#define ACC_SETTLE_TICKS     300     /* time orphans and zombies get to go away */
-#define ACC_SETTLE_POLL      5
-
-/* Write prefix followed by suffix into buf (ACC_NAME_MAX bytes). */
-static void acc_name(char *buf, const char *prefix, const char *suffix)
-{
-  strcpy(buf, prefix);
-  strcpy(buf + strlen(buf), suffix);
-}
-
-/* Poll memstat into now until both free counts equal base's or ACC_SETTLE_TICKS pass. */
-static void acc_settle(const struct memstat *base, struct memstat *now)
-{
-  int waited = 0;
-  memstat(now);
-  while ((now->free_pages != base->free_pages ||
-          now->kernel_free_pages != base->kernel_free_pages) && waited < ACC_SETTLE_TICKS) {
-    sleep(ACC_SETTLE_POLL);
-    waited += ACC_SETTLE_POLL;
-    memstat(now);
-  }
-}
-
-/* Grow the heap by bytes and give it back, so the page tables it needs exist before a baseline. */
-static void acc_warm_heap(int bytes)
-{
-  if (sbrk(bytes) != (void *)-1)
-    sbrk(-bytes);
-}
-
-/* Check both free counts are back at base and memcheck() is 0: checks prefix_free_pages,
- * prefix_kernel_pages, prefix_memcheck. */
-static void acc_check_end(const char *prefix, const struct memstat *base)
-{
-  char name[ACC_NAME_MAX];
-  struct memstat now;
-  int bad;
-
-  acc_settle(base, &now);
-  acc_name(name, prefix, "_free_pages");
-  utest_check(name, now.free_pages == base->free_pages,
-              "user free_pages %u at start, %u at end", base->free_pages, now.free_pages);
-  acc_name(name, prefix, "_kernel_pages");
-  utest_check(name, now.kernel_free_pages == base->kernel_free_pages,
-              "kernel_free_pages %u at start, %u at end",
-              base->kernel_free_pages, now.kernel_free_pages);
-  bad = memcheck();
-  acc_name(name, prefix, "_memcheck");
-  utest_check(name, bad == 0, "memcheck() returned %d", bad);
-}
 
 /* Word w of the pattern belonging to tag. */
 static unsigned exs_word(unsigned tag, unsigned w)
@@ -171,7 +120,7 @@ int main(int argc, char *argv[])
   char *junk;
 
   memstat(&base);
-  acc_warm_heap(junk_bytes);
+  utest_warm_heap(junk_bytes);
   memstat(&base);
   if (!utest_check("acc_exitshared_setup", pipe(go) == 0 && pipe(res) == 0, "pipe failed"))
     return utest_status();
@@ -223,6 +172,6 @@ int main(int argc, char *argv[])
               reports);
   if (junk != (char *)-1)
     sbrk(-junk_bytes);
-  acc_check_end("acc_exitshared", &base);
+  utest_check_end("acc_exitshared", &base);
   return utest_status();
 }

@@ -19,52 +19,8 @@
 #define FILE_EXIT_READ       1
 #define FILE_EXIT_VALUE      2
 #define FILE_EXIT_SAME_FRAME 3
-#define ACC_NAME_MAX         48
-#define ACC_SETTLE_TICKS     300     /* time orphans and zombies get to go away */
-#define ACC_SETTLE_POLL      5
 
 static char file_buf[PGSIZE] __attribute__((aligned(PGSIZE)));
-
-/* Write prefix followed by suffix into buf (ACC_NAME_MAX bytes). */
-static void acc_name(char *buf, const char *prefix, const char *suffix)
-{
-  strcpy(buf, prefix);
-  strcpy(buf + strlen(buf), suffix);
-}
-
-/* Poll memstat into now until both free counts equal base's or ACC_SETTLE_TICKS pass. */
-static void acc_settle(const struct memstat *base, struct memstat *now)
-{
-  int waited = 0;
-  memstat(now);
-  while ((now->free_pages != base->free_pages ||
-          now->kernel_free_pages != base->kernel_free_pages) && waited < ACC_SETTLE_TICKS) {
-    sleep(ACC_SETTLE_POLL);
-    waited += ACC_SETTLE_POLL;
-    memstat(now);
-  }
-}
-
-/* Check both free counts are back at base and memcheck() is 0: checks prefix_free_pages,
- * prefix_kernel_pages, prefix_memcheck. */
-static void acc_check_end(const char *prefix, const struct memstat *base)
-{
-  char name[ACC_NAME_MAX];
-  struct memstat now;
-  int bad;
-
-  acc_settle(base, &now);
-  acc_name(name, prefix, "_free_pages");
-  utest_check(name, now.free_pages == base->free_pages,
-              "user free_pages %u at start, %u at end", base->free_pages, now.free_pages);
-  acc_name(name, prefix, "_kernel_pages");
-  utest_check(name, now.kernel_free_pages == base->kernel_free_pages,
-              "kernel_free_pages %u at start, %u at end",
-              base->kernel_free_pages, now.kernel_free_pages);
-  bad = memcheck();
-  acc_name(name, prefix, "_memcheck");
-  utest_check(name, bad == 0, "memcheck() returned %d", bad);
-}
 
 /* Child i: read an int into the shared buffer; it must be i and sit in a frame of its own. */
 static void file_child(int i, int rfd, unsigned parent_frame) __attribute__((noreturn));
@@ -146,6 +102,6 @@ int main(int argc, char *argv[])
   utest_check("acc_file_parent_frame", vtop(file_buf) == parent_frame,
               "the parent's buffer moved from frame 0x%x to 0x%x", parent_frame,
               vtop(file_buf));
-  acc_check_end("acc_file", &base);
+  utest_check_end("acc_file", &base);
   return utest_status();
 }

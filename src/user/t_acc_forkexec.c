@@ -30,59 +30,8 @@
 #define FE_EXEC_FAILED       20      /* exit code of a child whose exec returned */
 #define FE_IMAGE_LOST        21      /* exec of a missing program spoiled the caller */
 #define FE_MISSING_OK        22      /* ... left it intact */
-#define ACC_NAME_MAX         48
-#define ACC_SETTLE_TICKS     300     /* time orphans and zombies get to go away */
-#define ACC_SETTLE_POLL      5
 
 static unsigned fe_marker;   /* set by the parent; a fresh image has 0 here */
-
-/* Write prefix followed by suffix into buf (ACC_NAME_MAX bytes). */
-static void acc_name(char *buf, const char *prefix, const char *suffix)
-{
-  strcpy(buf, prefix);
-  strcpy(buf + strlen(buf), suffix);
-}
-
-/* Poll memstat into now until both free counts equal base's or ACC_SETTLE_TICKS pass. */
-static void acc_settle(const struct memstat *base, struct memstat *now)
-{
-  int waited = 0;
-  memstat(now);
-  while ((now->free_pages != base->free_pages ||
-          now->kernel_free_pages != base->kernel_free_pages) && waited < ACC_SETTLE_TICKS) {
-    sleep(ACC_SETTLE_POLL);
-    waited += ACC_SETTLE_POLL;
-    memstat(now);
-  }
-}
-
-/* Grow the heap by bytes and give it back, so the page tables it needs exist before a baseline. */
-static void acc_warm_heap(int bytes)
-{
-  if (sbrk(bytes) != (void *)-1)
-    sbrk(-bytes);
-}
-
-/* Check both free counts are back at base and memcheck() is 0: checks prefix_free_pages,
- * prefix_kernel_pages, prefix_memcheck. */
-static void acc_check_end(const char *prefix, const struct memstat *base)
-{
-  char name[ACC_NAME_MAX];
-  struct memstat now;
-  int bad;
-
-  acc_settle(base, &now);
-  acc_name(name, prefix, "_free_pages");
-  utest_check(name, now.free_pages == base->free_pages,
-              "user free_pages %u at start, %u at end", base->free_pages, now.free_pages);
-  acc_name(name, prefix, "_kernel_pages");
-  utest_check(name, now.kernel_free_pages == base->kernel_free_pages,
-              "kernel_free_pages %u at start, %u at end",
-              base->kernel_free_pages, now.kernel_free_pages);
-  bad = memcheck();
-  acc_name(name, prefix, "_memcheck");
-  utest_check(name, bad == 0, "memcheck() returned %d", bad);
-}
 
 static char *fe_child_argv[] = { FE_PROGRAM, FE_CHILD_ARG, "alpha", "beta gamma", 0 };
 
@@ -150,7 +99,7 @@ int main(int argc, char *argv[])
   memstat(&base);
   if ((int)(base.free_pages / FE_HEAP_SHARE) < pages)
     pages = (int)(base.free_pages / FE_HEAP_SHARE);
-  acc_warm_heap(pages * PGSIZE);
+  utest_warm_heap(pages * PGSIZE);
   memstat(&base);
   heap = sbrk(pages * PGSIZE);
   if (!utest_check("acc_forkexec_setup", heap != (unsigned *)-1, "sbrk(%d) failed",
@@ -179,6 +128,6 @@ int main(int argc, char *argv[])
   fe_check_missing(heap, pages);
 
   sbrk(-pages * PGSIZE);
-  acc_check_end("acc_forkexec", &base);
+  utest_check_end("acc_forkexec", &base);
   return utest_status();
 }

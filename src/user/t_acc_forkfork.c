@@ -29,57 +29,6 @@
 #define FF_BAD_INHERITED     'i'    /* the inherited pattern was wrong */
 #define FF_BAD_OWN           'o'    /* its own pattern did not read back */
 #define FF_NO_FORK           'f'    /* a child could not fork a grandchild */
-#define ACC_NAME_MAX         48
-#define ACC_SETTLE_TICKS     300    /* time orphans and zombies get to go away */
-#define ACC_SETTLE_POLL      5
-
-/* Write prefix followed by suffix into buf (ACC_NAME_MAX bytes). */
-static void acc_name(char *buf, const char *prefix, const char *suffix)
-{
-  strcpy(buf, prefix);
-  strcpy(buf + strlen(buf), suffix);
-}
-
-/* Poll memstat into now until both free counts equal base's or ACC_SETTLE_TICKS pass. */
-static void acc_settle(const struct memstat *base, struct memstat *now)
-{
-  int waited = 0;
-  memstat(now);
-  while ((now->free_pages != base->free_pages ||
-          now->kernel_free_pages != base->kernel_free_pages) && waited < ACC_SETTLE_TICKS) {
-    sleep(ACC_SETTLE_POLL);
-    waited += ACC_SETTLE_POLL;
-    memstat(now);
-  }
-}
-
-/* Grow the heap by bytes and give it back, so the page tables it needs exist before a baseline. */
-static void acc_warm_heap(int bytes)
-{
-  if (sbrk(bytes) != (void *)-1)
-    sbrk(-bytes);
-}
-
-/* Check both free counts are back at base and memcheck() is 0: checks prefix_free_pages,
- * prefix_kernel_pages, prefix_memcheck. */
-static void acc_check_end(const char *prefix, const struct memstat *base)
-{
-  char name[ACC_NAME_MAX];
-  struct memstat now;
-  int bad;
-
-  acc_settle(base, &now);
-  acc_name(name, prefix, "_free_pages");
-  utest_check(name, now.free_pages == base->free_pages,
-              "user free_pages %u at start, %u at end", base->free_pages, now.free_pages);
-  acc_name(name, prefix, "_kernel_pages");
-  utest_check(name, now.kernel_free_pages == base->kernel_free_pages,
-              "kernel_free_pages %u at start, %u at end",
-              base->kernel_free_pages, now.kernel_free_pages);
-  bad = memcheck();
-  acc_name(name, prefix, "_memcheck");
-  utest_check(name, bad == 0, "memcheck() returned %d", bad);
-}
 
 /* Word w of the pattern belonging to tag. */
 static unsigned ff_word(unsigned tag, unsigned w)
@@ -201,7 +150,7 @@ int main(int argc, char *argv[])
   pages = (int)(base.free_pages / FF_REGION_SHARE);
   if (pages > FF_REGION_MAX_PAGES)
     pages = FF_REGION_MAX_PAGES;
-  acc_warm_heap(pages * PGSIZE);
+  utest_warm_heap(pages * PGSIZE);
   memstat(&base);
   region = sbrk(pages * PGSIZE);
   if (!utest_check("acc_forkfork_region", region != (unsigned *)-1,
@@ -226,6 +175,6 @@ int main(int argc, char *argv[])
               bad < 0 ? region : &region[bad], seen,
               ff_word(FF_PARENT_TAG, bad < 0 ? 0 : (unsigned)bad));
   sbrk(-pages * PGSIZE);
-  acc_check_end("acc_forkfork", &base);
+  utest_check_end("acc_forkfork", &base);
   return utest_status();
 }

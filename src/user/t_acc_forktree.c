@@ -20,50 +20,6 @@
 #define FORKTREE_NODE_EXIT   4      /* how nodes exit (not 0: a root wrongly running node code
                                        must not pass) */
 #define FORKTREE_BUF         64
-#define ACC_NAME_MAX         48
-#define ACC_SETTLE_TICKS     300    /* time orphans and zombies get to go away */
-#define ACC_SETTLE_POLL      5
-
-/* Write prefix followed by suffix into buf (ACC_NAME_MAX bytes). */
-static void acc_name(char *buf, const char *prefix, const char *suffix)
-{
-  strcpy(buf, prefix);
-  strcpy(buf + strlen(buf), suffix);
-}
-
-/* Poll memstat into now until both free counts equal base's or ACC_SETTLE_TICKS pass. */
-static void acc_settle(const struct memstat *base, struct memstat *now)
-{
-  int waited = 0;
-  memstat(now);
-  while ((now->free_pages != base->free_pages ||
-          now->kernel_free_pages != base->kernel_free_pages) && waited < ACC_SETTLE_TICKS) {
-    sleep(ACC_SETTLE_POLL);
-    waited += ACC_SETTLE_POLL;
-    memstat(now);
-  }
-}
-
-/* Check both free counts are back at base and memcheck() is 0: checks prefix_free_pages,
- * prefix_kernel_pages, prefix_memcheck. */
-static void acc_check_end(const char *prefix, const struct memstat *base)
-{
-  char name[ACC_NAME_MAX];
-  struct memstat now;
-  int bad;
-
-  acc_settle(base, &now);
-  acc_name(name, prefix, "_free_pages");
-  utest_check(name, now.free_pages == base->free_pages,
-              "user free_pages %u at start, %u at end", base->free_pages, now.free_pages);
-  acc_name(name, prefix, "_kernel_pages");
-  utest_check(name, now.kernel_free_pages == base->kernel_free_pages,
-              "kernel_free_pages %u at start, %u at end",
-              base->kernel_free_pages, now.kernel_free_pages);
-  bad = memcheck();
-  acc_name(name, prefix, "_memcheck");
-  utest_check(name, bad == 0, "memcheck() returned %d", bad);
-}
 
 /* A node's number: 1 followed by the binary digits of its name. */
 static int forktree_id(const char *name)
@@ -187,6 +143,6 @@ int main(int argc, char *argv[])
   utest_check("acc_forktree_root_children", reaped == 2 && bad_status == FORKTREE_NODE_EXIT,
               "children %d and %d: %d reaped, a status was %d (want 2 reaped, status %d)",
               forktree_kids[0], forktree_kids[1], reaped, bad_status, FORKTREE_NODE_EXIT);
-  acc_check_end("acc_forktree", &base);
+  utest_check_end("acc_forktree", &base);
   return utest_status();
 }

@@ -14,8 +14,6 @@
 #include "utest.h"
 
 #define OOM_MARGIN           64      /* free frames left beside the heap */
-#define OOM_STACK_TOUCH      (2 * PGSIZE)
-#define OOM_TOUCH_STEP       512
 #define OOM_WORD             0x0D0D0000u
 #define OOM_HOG_WORD         0xDEADBEEFu
 #define OOM_HOG_SURVIVED     3       /* the hog's exit code if it was never killed */
@@ -24,67 +22,6 @@
 #define OOM_BYSTANDER_BAD    2       /* ... when it was wrong */
 #define OOM_KILLED           (-1)
 #define OOM_LAST_WORD        (PGSIZE / 4 - 1)
-#define ACC_NAME_MAX         48
-#define ACC_SETTLE_TICKS     300     /* time orphans and zombies get to go away */
-#define ACC_SETTLE_POLL      5
-
-/* Write prefix followed by suffix into buf (ACC_NAME_MAX bytes). */
-static void acc_name(char *buf, const char *prefix, const char *suffix)
-{
-  strcpy(buf, prefix);
-  strcpy(buf + strlen(buf), suffix);
-}
-
-/* Poll memstat into now until both free counts equal base's or ACC_SETTLE_TICKS pass. */
-static void acc_settle(const struct memstat *base, struct memstat *now)
-{
-  int waited = 0;
-  memstat(now);
-  while ((now->free_pages != base->free_pages ||
-          now->kernel_free_pages != base->kernel_free_pages) && waited < ACC_SETTLE_TICKS) {
-    sleep(ACC_SETTLE_POLL);
-    waited += ACC_SETTLE_POLL;
-    memstat(now);
-  }
-}
-
-/* Grow the heap by bytes and give it back, so the page tables it needs exist before a baseline. */
-static void acc_warm_heap(int bytes)
-{
-  if (sbrk(bytes) != (void *)-1)
-    sbrk(-bytes);
-}
-
-/* Check both free counts are back at base and memcheck() is 0: checks prefix_free_pages,
- * prefix_kernel_pages, prefix_memcheck. */
-static void acc_check_end(const char *prefix, const struct memstat *base)
-{
-  char name[ACC_NAME_MAX];
-  struct memstat now;
-  int bad;
-
-  acc_settle(base, &now);
-  acc_name(name, prefix, "_free_pages");
-  utest_check(name, now.free_pages == base->free_pages,
-              "user free_pages %u at start, %u at end", base->free_pages, now.free_pages);
-  acc_name(name, prefix, "_kernel_pages");
-  utest_check(name, now.kernel_free_pages == base->kernel_free_pages,
-              "kernel_free_pages %u at start, %u at end",
-              base->kernel_free_pages, now.kernel_free_pages);
-  bad = memcheck();
-  acc_name(name, prefix, "_memcheck");
-  utest_check(name, bad == 0, "memcheck() returned %d", bad);
-}
-
-/* Write every page of the stack the next calls will use, so they need no frame later. */
-static int __attribute__((noinline)) oom_touch_stack(void)
-{
-  volatile char pad[OOM_STACK_TOUCH];
-  for (int i = 0; i < OOM_STACK_TOUCH; i += OOM_TOUCH_STEP)
-    pad[i] = 0;
-  pad[OOM_STACK_TOUCH - 1] = 0;
-  return pad[0];
-}
 
 /* Put the pattern into the first and last word of every page. */
 static void oom_fill(unsigned *heap, int pages)
@@ -115,7 +52,7 @@ static void oom_bystander(unsigned *heap, int pages, int ready, int gate)
   int bad;
   char token = 'r';
 
-  oom_touch_stack();
+  utest_touch_stack();
   write(ready, &token, 1);
   read(gate, &token, 1);
   bad = oom_find_bad(heap, pages, &seen);
@@ -151,7 +88,7 @@ int main(int argc, char *argv[])
   memstat(&base);
   pages = (int)base.free_pages - OOM_MARGIN;
   if (pages > 0)
-    acc_warm_heap(pages * PGSIZE);
+    utest_warm_heap(pages * PGSIZE);
   memstat(&base);
   pages = (int)base.free_pages - OOM_MARGIN;
   heap = pages > OOM_MARGIN ? sbrk(pages * PGSIZE) : (unsigned *)-1;
@@ -169,12 +106,12 @@ int main(int argc, char *argv[])
     oom_bystander(heap, pages, ready[1], gate[0]);
   if (bystander > 0)
     read(ready[0], &token, 1);
-  oom_touch_stack();     /* private from the bystander for good */
+  utest_touch_stack();     /* private from the bystander for good */
   memstat(&before);
   hog = fork();
   if (hog == 0)
     oom_hog(heap, pages, go[0]);
-  oom_touch_stack();     /* whoever of us copies, the hog's frames go back when it dies */
+  utest_touch_stack();     /* whoever of us copies, the hog's frames go back when it dies */
   write(go[1], "g", 1);
   got = hog > 0 ? waitpid(hog, &status) : -1;
   memstat(&after);
@@ -204,6 +141,6 @@ int main(int argc, char *argv[])
     close(go[i]);
   }
   sbrk(-pages * PGSIZE);
-  acc_check_end("acc_oom", &base);
+  utest_check_end("acc_oom", &base);
   return utest_status();
 }

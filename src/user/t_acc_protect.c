@@ -35,9 +35,6 @@
 #define PROTECT_RECURSE_BYTES 1024
 #define PROTECT_RECURSE_LIMIT 100000  /* never reached: 32 KiB of stack is 32 frames */
 #define PROTECT_MAX_BAD       8
-#define ACC_NAME_MAX          48
-#define ACC_SETTLE_TICKS      300     /* time orphans and zombies get to go away */
-#define ACC_SETTLE_POLL       5
 
 /* A bad pointer and what makes it bad. */
 struct protect_bad {
@@ -50,54 +47,6 @@ static struct protect_bad protect_writes[PROTECT_MAX_BAD];  /* ... where it writ
 static int protect_nreads, protect_nwrites;
 static char *protect_heap_end;      /* end of the one-page heap: nothing is mapped above */
 static int protect_child_failed;    /* a probe child printed a FAIL line */
-
-/* Write prefix followed by suffix into buf (ACC_NAME_MAX bytes). */
-static void acc_name(char *buf, const char *prefix, const char *suffix)
-{
-  strcpy(buf, prefix);
-  strcpy(buf + strlen(buf), suffix);
-}
-
-/* Poll memstat into now until both free counts equal base's or ACC_SETTLE_TICKS pass. */
-static void acc_settle(const struct memstat *base, struct memstat *now)
-{
-  int waited = 0;
-  memstat(now);
-  while ((now->free_pages != base->free_pages ||
-          now->kernel_free_pages != base->kernel_free_pages) && waited < ACC_SETTLE_TICKS) {
-    sleep(ACC_SETTLE_POLL);
-    waited += ACC_SETTLE_POLL;
-    memstat(now);
-  }
-}
-
-/* Grow the heap by bytes and give it back, so the page tables it needs exist before a baseline. */
-static void acc_warm_heap(int bytes)
-{
-  if (sbrk(bytes) != (void *)-1)
-    sbrk(-bytes);
-}
-
-/* Check both free counts are back at base and memcheck() is 0: checks prefix_free_pages,
- * prefix_kernel_pages, prefix_memcheck. */
-static void acc_check_end(const char *prefix, const struct memstat *base)
-{
-  char name[ACC_NAME_MAX];
-  struct memstat now;
-  int bad;
-
-  acc_settle(base, &now);
-  acc_name(name, prefix, "_free_pages");
-  utest_check(name, now.free_pages == base->free_pages,
-              "user free_pages %u at start, %u at end", base->free_pages, now.free_pages);
-  acc_name(name, prefix, "_kernel_pages");
-  utest_check(name, now.kernel_free_pages == base->kernel_free_pages,
-              "kernel_free_pages %u at start, %u at end",
-              base->kernel_free_pages, now.kernel_free_pages);
-  bad = memcheck();
-  acc_name(name, prefix, "_memcheck");
-  utest_check(name, bad == 0, "memcheck() returned %d", bad);
-}
 
 /* Add addr to a bad-pointer list. */
 static void protect_add(struct protect_bad *list, int *n, unsigned addr, const char *what)
@@ -124,15 +73,6 @@ static void protect_make_lists(void)
     protect_add(lists[i], counts[i], (unsigned)protect_heap_end - 2, "past the heap end");
   }
   protect_add(protect_writes, &protect_nwrites, (unsigned)protect_add, "read-only text");
-}
-
-/* Non-zero when the n bytes at a and b are equal. */
-static int protect_same(const char *a, const char *b, int n)
-{
-  for (int i = 0; i < n; i++)
-    if (a[i] != b[i])
-      return 0;
-  return 1;
 }
 
 /* Run body in a child that prints check name itself; report here if it died or said nothing. */
@@ -191,15 +131,6 @@ static void protect_offender(const char *name, void (*body)(void), const char *w
               pid, what, got, status, PROTECT_SURVIVED);
 }
 
-/* Read fd until EOF into buf (at most n bytes); returns the count. */
-static int protect_drain(int fd, char *buf, int n)
-{
-  int got = 0, r;
-  while (got < n && (r = read(fd, buf + got, n - got)) > 0)
-    got += r;
-  return got;
-}
-
 /* Probe: read() into a bad buffer fails and consumes nothing from the pipe. */
 static void protect_sys_read(const char *name)
 {
@@ -215,8 +146,8 @@ static void protect_sys_read(const char *name)
     if (r != -1)
       bad = i;
   }
-  n = protect_drain(fds[0], back, (int)sizeof(back));
-  utest_check(name, bad < 0 && n == PROTECT_IO_BYTES && protect_same(back, data, n),
+  n = utest_read_full(fds[0], back, (int)sizeof(back));
+  utest_check(name, bad < 0 && n == PROTECT_IO_BYTES && utest_same_bytes(back, data, n),
               "read into %s 0x%x returned %d (want -1); then the pipe held %d bytes "
               "(want all %d, unchanged)", bad < 0 ? "-" : protect_writes[bad].what,
               bad < 0 ? 0 : protect_writes[bad].addr, r, n, PROTECT_IO_BYTES);
@@ -240,8 +171,8 @@ static void protect_sys_write(const char *name)
   }
   write(fds[1], data, PROTECT_IO_BYTES);
   close(fds[1]);
-  n = protect_drain(fds[0], back, (int)sizeof(back));
-  utest_check(name, bad < 0 && n == PROTECT_IO_BYTES && protect_same(back, data, n),
+  n = utest_read_full(fds[0], back, (int)sizeof(back));
+  utest_check(name, bad < 0 && n == PROTECT_IO_BYTES && utest_same_bytes(back, data, n),
               "write to fd %d from %s 0x%x returned %d (want -1); the pipe then held %d "
               "bytes (want just the %d good ones)", fd, bad < 0 ? "-" : protect_reads[bad].what,
               bad < 0 ? 0 : protect_reads[bad].addr, r, n, PROTECT_IO_BYTES);
@@ -377,7 +308,7 @@ int main(int argc, char *argv[])
   if (argc > 1 && strcmp(argv[1], PROTECT_EXEC_ARG) == 0)
     return PROTECT_EXEC_RAN;   /* a bad exec must never get here */
   memstat(&base);
-  acc_warm_heap(PGSIZE);
+  utest_warm_heap(PGSIZE);
   memstat(&base);
   heap = sbrk(PGSIZE);
   if (!utest_check("acc_protect_heap", heap != (char *)-1, "sbrk(%d) failed", PGSIZE))
@@ -407,6 +338,6 @@ int main(int argc, char *argv[])
 
   protect_check_carries_on();
   sbrk(-PGSIZE);
-  acc_check_end("acc_protect", &base);
+  utest_check_end("acc_protect", &base);
   return utest_status() || protect_child_failed;
 }

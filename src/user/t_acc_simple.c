@@ -16,67 +16,6 @@
                                          a parent wrongly running child code must not pass) */
 #define SIMPLE_CHILD_BAD     2        /* child exit code: a word was wrong */
 #define SIMPLE_WORD_SALT     0x5100u  /* mixed into each page's word */
-#define ACC_NAME_MAX         48
-#define ACC_SETTLE_TICKS     300      /* time orphans and zombies get to go away */
-#define ACC_SETTLE_POLL      5
-
-/* Write prefix followed by suffix into buf (ACC_NAME_MAX bytes). */
-static void acc_name(char *buf, const char *prefix, const char *suffix)
-{
-  strcpy(buf, prefix);
-  strcpy(buf + strlen(buf), suffix);
-}
-
-/* Write prefix followed by the one-digit round number into buf. */
-static void acc_round_name(char *buf, const char *prefix, int round)
-{
-  unsigned len;
-  strcpy(buf, prefix);
-  len = strlen(buf);
-  buf[len] = (char)('0' + round % 10);
-  buf[len + 1] = 0;
-}
-
-/* Poll memstat into now until both free counts equal base's or ACC_SETTLE_TICKS pass. */
-static void acc_settle(const struct memstat *base, struct memstat *now)
-{
-  int waited = 0;
-  memstat(now);
-  while ((now->free_pages != base->free_pages ||
-          now->kernel_free_pages != base->kernel_free_pages) && waited < ACC_SETTLE_TICKS) {
-    sleep(ACC_SETTLE_POLL);
-    waited += ACC_SETTLE_POLL;
-    memstat(now);
-  }
-}
-
-/* Grow the heap by bytes and give it back, so the page tables it needs exist before a baseline. */
-static void acc_warm_heap(int bytes)
-{
-  if (sbrk(bytes) != (void *)-1)
-    sbrk(-bytes);
-}
-
-/* Check both free counts are back at base and memcheck() is 0: checks prefix_free_pages,
- * prefix_kernel_pages, prefix_memcheck. */
-static void acc_check_end(const char *prefix, const struct memstat *base)
-{
-  char name[ACC_NAME_MAX];
-  struct memstat now;
-  int bad;
-
-  acc_settle(base, &now);
-  acc_name(name, prefix, "_free_pages");
-  utest_check(name, now.free_pages == base->free_pages,
-              "user free_pages %u at start, %u at end", base->free_pages, now.free_pages);
-  acc_name(name, prefix, "_kernel_pages");
-  utest_check(name, now.kernel_free_pages == base->kernel_free_pages,
-              "kernel_free_pages %u at start, %u at end",
-              base->kernel_free_pages, now.kernel_free_pages);
-  bad = memcheck();
-  acc_name(name, prefix, "_memcheck");
-  utest_check(name, bad == 0, "memcheck() returned %d", bad);
-}
 
 /* The word simpletest stores in page i of a heap owned by pid. */
 static unsigned simple_word(int pid, int i)
@@ -102,8 +41,8 @@ static void simple_child(char *heap, int pages, int parent)
 /* One round: two thirds of the free frames in the heap, fork, reap, shrink, frames back at base. */
 static void simple_round(int round, const struct memstat *base)
 {
-  char name[ACC_NAME_MAX];
-  struct memstat st, now;
+  char name[UTEST_NAME_MAX];
+  struct memstat st;
   int pages, bytes, me = getpid(), pid, got, status = 0;
   char *heap;
 
@@ -111,7 +50,7 @@ static void simple_round(int round, const struct memstat *base)
   pages = (int)(st.free_pages / 3 * 2);
   bytes = pages * PGSIZE;
   heap = sbrk(bytes);
-  acc_round_name(name, "acc_simple_sbrk_r", round);
+  utest_round_name(name, "acc_simple_sbrk_r", round);
   if (!utest_check(name, heap != (char *)-1, "sbrk(%d) for %d of %u free frames failed",
                    bytes, pages, st.free_pages))
     return;
@@ -121,24 +60,20 @@ static void simple_round(int round, const struct memstat *base)
   pid = fork();
   if (pid == 0)
     simple_child(heap, pages, me);
-  acc_round_name(name, "acc_simple_fork_r", round);
+  utest_round_name(name, "acc_simple_fork_r", round);
   utest_check(name, pid > 0, "fork returned %d with a heap of %d pages and %u frames free",
               pid, pages, st.free_pages - (unsigned)pages);
   if (pid > 0) {
     got = waitpid(pid, &status);
-    acc_round_name(name, "acc_simple_child_r", round);
+    utest_round_name(name, "acc_simple_child_r", round);
     utest_check(name, got == pid && status == SIMPLE_CHILD_OK,
                 "waitpid(%d) returned %d, status %d (want %d; %d a word was wrong)", pid, got,
                 status, SIMPLE_CHILD_OK, SIMPLE_CHILD_BAD);
   }
 
-  acc_round_name(name, "acc_simple_shrink_r", round);
+  utest_round_name(name, "acc_simple_shrink_r", round);
   utest_check(name, sbrk(-bytes) != (void *)-1, "sbrk(-%d) failed", bytes);
-  acc_settle(base, &now);
-  acc_round_name(name, "acc_simple_free_r", round);
-  utest_check(name, now.free_pages == base->free_pages,
-              "user free_pages %u before the round, %u after it", base->free_pages,
-              now.free_pages);
+  utest_check_round_free("acc_simple_free_r", round, base);
 }
 
 int main(int argc, char *argv[])
@@ -148,10 +83,10 @@ int main(int argc, char *argv[])
   (void)argc;
   (void)argv;
   memstat(&base);
-  acc_warm_heap((int)(base.free_pages / 3 * 2) * PGSIZE);
+  utest_warm_heap((int)(base.free_pages / 3 * 2) * PGSIZE);
   memstat(&base);
   for (int round = 1; round <= SIMPLE_ROUNDS; round++)
     simple_round(round, &base);
-  acc_check_end("acc_simple", &base);
+  utest_check_end("acc_simple", &base);
   return utest_status();
 }

@@ -45,10 +45,6 @@
 #define STRESS_EXIT_BASE      200000   /* exit op: this plus the worker id */
 #define STRESS_EXEC_BASE      100000   /* exec'd image: this plus the worker id */
 #define STRESS_KILLED         (-1)
-#define STRESS_NUM_BUF        12
-#define ACC_NAME_MAX          48
-#define ACC_SETTLE_TICKS      300      /* time orphans and zombies get to go away */
-#define ACC_SETTLE_POLL       5
 
 enum stress_op { OP_FORK, OP_WRITE, OP_READ, OP_GROW, OP_SHRINK, OP_EXEC, OP_EXIT, OP_KILL,
                  OP_REAP, OP_NOP, OP_COUNT };
@@ -103,60 +99,7 @@ static struct {
   int step, count;
 } stress_memcheck_bad = { -1, 0 };
 
-/* Write prefix followed by suffix into buf (ACC_NAME_MAX bytes). */
-static void acc_name(char *buf, const char *prefix, const char *suffix)
-{
-  strcpy(buf, prefix);
-  strcpy(buf + strlen(buf), suffix);
-}
-
-/* Poll memstat into now until both free counts equal base's or ACC_SETTLE_TICKS pass. */
-static void acc_settle(const struct memstat *base, struct memstat *now)
-{
-  int waited = 0;
-  memstat(now);
-  while ((now->free_pages != base->free_pages ||
-          now->kernel_free_pages != base->kernel_free_pages) && waited < ACC_SETTLE_TICKS) {
-    sleep(ACC_SETTLE_POLL);
-    waited += ACC_SETTLE_POLL;
-    memstat(now);
-  }
-}
-
-/* Check both free counts are back at base and memcheck() is 0: checks prefix_free_pages,
- * prefix_kernel_pages, prefix_memcheck. */
-static void acc_check_end(const char *prefix, const struct memstat *base)
-{
-  char name[ACC_NAME_MAX];
-  struct memstat now;
-  int bad;
-
-  acc_settle(base, &now);
-  acc_name(name, prefix, "_free_pages");
-  utest_check(name, now.free_pages == base->free_pages,
-              "user free_pages %u at start, %u at end", base->free_pages, now.free_pages);
-  acc_name(name, prefix, "_kernel_pages");
-  utest_check(name, now.kernel_free_pages == base->kernel_free_pages,
-              "kernel_free_pages %u at start, %u at end",
-              base->kernel_free_pages, now.kernel_free_pages);
-  bad = memcheck();
-  acc_name(name, prefix, "_memcheck");
-  utest_check(name, bad == 0, "memcheck() returned %d", bad);
-}
-
 /* ---- small helpers ---- */
-
-/* Decimal text of v in buf. */
-static char *stress_utoa(unsigned v, char *buf)
-{
-  char *p = buf + STRESS_NUM_BUF - 1;
-  *p = 0;
-  do {
-    *--p = (char)('0' + v % 10);
-    v /= 10;
-  } while (v);
-  return p;
-}
 
 /* Unsigned decimal value of s (atoi stops at 2^31). */
 static unsigned stress_parse(const char *s)
@@ -165,19 +108,6 @@ static unsigned stress_parse(const char *s)
   for (; *s >= '0' && *s <= '9'; s++)
     v = v * 10 + (unsigned)(*s - '0');
   return v;
-}
-
-/* Transfer exactly n bytes unless EOF or an error comes first; returns bytes moved. */
-static int stress_io_full(int fd, void *buf, int n, int writing)
-{
-  int done = 0, r;
-  while (done < n) {
-    r = writing ? write(fd, (char *)buf + done, n - done) : read(fd, (char *)buf + done, n - done);
-    if (r <= 0)
-      break;
-    done += r;
-  }
-  return done;
 }
 
 /* ---- a worker's memory ---- */
@@ -344,8 +274,8 @@ static int stress_do_memory(const struct stress_msg *m, int *value)
 /* Replace this worker with the exec'd side of the program; only returns if exec failed. */
 static void stress_exec_self(void)
 {
-  char num[STRESS_NUM_BUF];
-  char *argv[] = { STRESS_PROGRAM, STRESS_EXEC_ARG, stress_utoa((unsigned)stress_self.id, num), 0 };
+  char num[UTEST_NUM_LEN];
+  char *argv[] = { STRESS_PROGRAM, STRESS_EXEC_ARG, utest_utoa((unsigned)stress_self.id, num), 0 };
   exec(STRESS_PROGRAM, argv);
 }
 
@@ -356,7 +286,7 @@ static void stress_reply(int code, int value)
   r.id = stress_self.id;
   r.code = code;
   r.value = value;
-  stress_io_full(stress_self.reply_fd, &r, sizeof(r), 1);
+  utest_write_full(stress_self.reply_fd, &r, sizeof(r));
 }
 
 /* Serve commands until the command pipe reaches EOF, then wind down the subtree and exit. */
@@ -366,7 +296,7 @@ static void stress_worker_loop(void)
   int value, code, pid, status;
 
   for (;;) {
-    if (stress_io_full(stress_self.cmd_fd, &m, sizeof(m), 0) != (int)sizeof(m))
+    if (utest_read_full(stress_self.cmd_fd, &m, sizeof(m)) != (int)sizeof(m))
       exit(stress_teardown());
     if (m.op == OP_NOP)
       continue;
@@ -375,7 +305,7 @@ static void stress_worker_loop(void)
       if (s >= STRESS_MAX_KIDS || !stress_self.kids[s].used)
         stress_reply(CODE_BAD_MSG, s);
       else
-        stress_io_full(stress_self.kids[s].fd, &m, sizeof(m), 1);
+        utest_write_full(stress_self.kids[s].fd, &m, sizeof(m));
       continue;
     }
     value = 0;
@@ -458,9 +388,9 @@ static int stress_command(int n, struct stress_msg *m, struct stress_reply *r)
     m->path[i] = rev[len - 1 - i];
   memset(r, 0, sizeof(*r));
   r->code = CODE_BAD_MSG;
-  if (stress_io_full(stress_self.kids[m->path[0]].fd, m, sizeof(*m), 1) != (int)sizeof(*m))
+  if (utest_write_full(stress_self.kids[m->path[0]].fd, m, sizeof(*m)) != (int)sizeof(*m))
     return -1;
-  if (stress_io_full(stress_reply_rd, r, sizeof(*r), 0) != (int)sizeof(*r))
+  if (utest_read_full(stress_reply_rd, r, sizeof(*r)) != (int)sizeof(*r))
     return -1;
   return r->id == stress_nodes[n].id ? 0 : -1;
 }
@@ -666,16 +596,13 @@ int main(int argc, char *argv[])
   int quick = utest_quick(argc, argv), steps, done, status, reply[2], fork_failed = 0;
   int ops[OP_COUNT], max_live = 0, per_worker;
   unsigned seed = argc > 2 ? stress_parse(argv[2]) : STRESS_DEFAULT_SEED;
-  unsigned pad;
 
   if (argc > 1 && strcmp(argv[1], STRESS_EXEC_ARG) == 0)
     return stress_exec_side(argc, argv);
   steps = quick ? STRESS_STEPS_QUICK : STRESS_STEPS_FULL;
   printf("acc_stress seed=%u steps=%d\n", seed, steps);
 
-  pad = (0u - (unsigned)sbrk(0)) & (PGSIZE - 1);   /* the heap base must be page aligned */
-  if (pad)
-    sbrk((int)pad);
+  utest_align_break();   /* the heap base must be page aligned */
   memstat(&base);
   if (!utest_check("acc_stress_setup", pipe(reply) == 0, "pipe failed"))
     return utest_status();
@@ -710,6 +637,6 @@ int main(int argc, char *argv[])
               "a worker ended with status %d while winding down (want %d; %d memory mismatch; "
               "replay: %s %s %u)", status, STRESS_EXIT_DONE, STRESS_EXIT_MISMATCH,
               STRESS_PROGRAM, quick ? "quick" : "full", seed);
-  acc_check_end("acc_stress", &base);
+  utest_check_end("acc_stress", &base);
   return utest_status();
 }

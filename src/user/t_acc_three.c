@@ -20,67 +20,6 @@
 #define THREE_REPORT_OK      'k'    /* grandchild's byte when all its words read back */
 #define THREE_REPORT_BAD     'x'
 #define THREE_SETTLE_TICKS   1      /* xv6's sleep(1) after reaping the child */
-#define ACC_NAME_MAX         48
-#define ACC_SETTLE_TICKS     300    /* time orphans and zombies get to go away */
-#define ACC_SETTLE_POLL      5
-
-/* Write prefix followed by suffix into buf (ACC_NAME_MAX bytes). */
-static void acc_name(char *buf, const char *prefix, const char *suffix)
-{
-  strcpy(buf, prefix);
-  strcpy(buf + strlen(buf), suffix);
-}
-
-/* Write prefix followed by the one-digit round number into buf. */
-static void acc_round_name(char *buf, const char *prefix, int round)
-{
-  unsigned len;
-  strcpy(buf, prefix);
-  len = strlen(buf);
-  buf[len] = (char)('0' + round % 10);
-  buf[len + 1] = 0;
-}
-
-/* Poll memstat into now until both free counts equal base's or ACC_SETTLE_TICKS pass. */
-static void acc_settle(const struct memstat *base, struct memstat *now)
-{
-  int waited = 0;
-  memstat(now);
-  while ((now->free_pages != base->free_pages ||
-          now->kernel_free_pages != base->kernel_free_pages) && waited < ACC_SETTLE_TICKS) {
-    sleep(ACC_SETTLE_POLL);
-    waited += ACC_SETTLE_POLL;
-    memstat(now);
-  }
-}
-
-/* Grow the heap by bytes and give it back, so the page tables it needs exist before a baseline. */
-static void acc_warm_heap(int bytes)
-{
-  if (sbrk(bytes) != (void *)-1)
-    sbrk(-bytes);
-}
-
-/* Check both free counts are back at base and memcheck() is 0: checks prefix_free_pages,
- * prefix_kernel_pages, prefix_memcheck. */
-static void acc_check_end(const char *prefix, const struct memstat *base)
-{
-  char name[ACC_NAME_MAX];
-  struct memstat now;
-  int bad;
-
-  acc_settle(base, &now);
-  acc_name(name, prefix, "_free_pages");
-  utest_check(name, now.free_pages == base->free_pages,
-              "user free_pages %u at start, %u at end", base->free_pages, now.free_pages);
-  acc_name(name, prefix, "_kernel_pages");
-  utest_check(name, now.kernel_free_pages == base->kernel_free_pages,
-              "kernel_free_pages %u at start, %u at end",
-              base->kernel_free_pages, now.kernel_free_pages);
-  bad = memcheck();
-  acc_name(name, prefix, "_memcheck");
-  utest_check(name, bad == 0, "memcheck() returned %d", bad);
-}
 
 /* A writer's tag: distinct for every pid, and for the parent's writes before and after fork. */
 static unsigned three_tag(int pid, int after_fork)
@@ -164,14 +103,13 @@ static void three_child(char *heap, int pages, unsigned parent_tag, int report)
 /* One round: a quarter of the frames, three writers, every result checked, frames back at base. */
 static void three_round(int round, int pages, const struct memstat *base)
 {
-  char name[ACC_NAME_MAX];
-  struct memstat now;
+  char name[UTEST_NAME_MAX];
   int bytes = pages * PGSIZE, me = getpid(), fds[2], pid, got, status = 0, n, bad, eof;
   unsigned before = three_tag(me, 0), after = three_tag(me, 1), seen = 0;
   char verdict = 0, junk;
   char *heap = sbrk(bytes);
 
-  acc_round_name(name, "acc_three_setup_r", round);
+  utest_round_name(name, "acc_three_setup_r", round);
   if (!utest_check(name, heap != (char *)-1 && pipe(fds) == 0,
                    "sbrk(%d) returned %p or pipe failed", bytes, heap)) {
     if (heap != (char *)-1)
@@ -189,7 +127,7 @@ static void three_round(int round, int pages, const struct memstat *base)
   three_fill(heap, 0, pages, after);
   got = pid > 0 ? waitpid(pid, &status) : -1;
   sleep(THREE_SETTLE_TICKS);
-  acc_round_name(name, "acc_three_child_r", round);
+  utest_round_name(name, "acc_three_child_r", round);
   utest_check(name, pid > 0 && got == pid && status == THREE_CHILD_OK,
               "fork %d, waitpid %d, status %d (want %d; %d own half wrong, %d other half "
               "lost its pre-fork words, %d could not fork)", pid, got, status, THREE_CHILD_OK,
@@ -198,22 +136,18 @@ static void three_round(int round, int pages, const struct memstat *base)
   n = read(fds[0], &verdict, 1);
   eof = read(fds[0], &junk, 1);   /* 0 once the grandchild has exited */
   close(fds[0]);
-  acc_round_name(name, "acc_three_grandchild_r", round);
+  utest_round_name(name, "acc_three_grandchild_r", round);
   utest_check(name, n == 1 && verdict == THREE_REPORT_OK && eof == 0,
               "report: read returned %d, byte '%c' (want 1, 'k'); next read %d (want 0, EOF)",
               n, n == 1 ? verdict : '?', eof);
 
   bad = three_find_bad(heap, 0, pages, after, &seen);
-  acc_round_name(name, "acc_three_parent_r", round);
+  utest_round_name(name, "acc_three_parent_r", round);
   utest_check(name, bad < 0, "page %d of %d holds 0x%x, expected 0x%x", bad, pages, seen,
               bad < 0 ? 0 : three_word(after, bad));
 
   sbrk(-bytes);
-  acc_settle(base, &now);
-  acc_round_name(name, "acc_three_free_r", round);
-  utest_check(name, now.free_pages == base->free_pages,
-              "user free_pages %u before the round, %u after it", base->free_pages,
-              now.free_pages);
+  utest_check_round_free("acc_three_free_r", round, base);
 }
 
 int main(int argc, char *argv[])
@@ -225,10 +159,10 @@ int main(int argc, char *argv[])
   (void)argv;
   memstat(&base);
   pages = (int)(base.free_pages / 4);
-  acc_warm_heap(pages * PGSIZE);
+  utest_warm_heap(pages * PGSIZE);
   memstat(&base);
   for (int round = 1; round <= THREE_ROUNDS; round++)
     three_round(round, pages, &base);
-  acc_check_end("acc_three", &base);
+  utest_check_end("acc_three", &base);
   return utest_status();
 }

@@ -18,7 +18,6 @@
 #define BASIC_PARENT_VALUE 810
 #define BASIC_TLB_OLD      1
 #define BASIC_TLB_NEW      2
-#define BASIC_NO_CHILD     (-100)   /* fork, pipe or waitpid failed */
 #define BASIC_TEXT_BYTES   256      /* text bytes the child reads */
 #define BASIC_PAGE_INTS    (PGSIZE / (int)sizeof(int))
 
@@ -40,19 +39,6 @@ struct basic_report {
   int frames_used;         /* free_pages drop around the access */
 };
 
-/* Read exactly n bytes unless EOF or an error comes first; returns bytes read. */
-static int basic_read_full(int fd, void *buf, int n)
-{
-  int got = 0, r;
-  while (got < n) {
-    r = read(fd, (char *)buf + got, n - got);
-    if (r <= 0)
-      break;
-    got += r;
-  }
-  return got;
-}
-
 /* Put the deltas between two memstat snapshots into r. */
 static void basic_deltas(struct basic_report *r, const struct memstat *a,
                          const struct memstat *b)
@@ -63,52 +49,10 @@ static void basic_deltas(struct basic_report *r, const struct memstat *a,
   r->frames_used = (int)a->free_pages - (int)b->free_pages;
 }
 
-/* Fork a child that runs fn once the parent has made its own post-fork writes and
- * only waits, so the child's counter deltas are its own; fn fills the report (after
- * measuring). Returns the child's status, BASIC_NO_CHILD on failure; the report is
- * valid when the status is 0. */
-static int basic_run_child(void (*fn)(struct basic_report *), struct basic_report *report)
+/* Child (utest_run_child body): read the value and its frame, write it, measure the copy. */
+static void basic_child_write(void *report)
 {
-  int go[2], res[2], pid, status;
-  char token = 'g';
-
-  if (pipe(go) < 0)
-    return BASIC_NO_CHILD;
-  if (pipe(res) < 0) {
-    close(go[0]);
-    close(go[1]);
-    return BASIC_NO_CHILD;
-  }
-  pid = fork();
-  if (pid == 0) {
-    close(go[1]);
-    close(res[0]);
-    if (read(go[0], &token, 1) != 1)
-      exit(BASIC_NO_CHILD);
-    fn(report);
-    write(res[1], report, sizeof(*report));
-    exit(0);
-  }
-  status = BASIC_NO_CHILD;
-  close(go[0]);
-  close(res[1]);
-  if (pid > 0) {
-    write(go[1], &token, 1);
-    close(go[1]);
-    if (waitpid(pid, &status) != pid)
-      status = BASIC_NO_CHILD;
-  } else {
-    close(go[1]);
-  }
-  if (status == 0 && basic_read_full(res[0], report, sizeof(*report)) != sizeof(*report))
-    status = BASIC_NO_CHILD;
-  close(res[0]);
-  return status;
-}
-
-/* Child: read the value and its frame, write it, measure the copy. */
-static void basic_child_write(struct basic_report *r)
-{
+  struct basic_report *r = report;
   struct memstat a, b;
   int seen = 0;     /* every local is written before the measured window */
   unsigned before = 0, after = 0;
@@ -133,13 +77,14 @@ static void basic_child_write(struct basic_report *r)
 static void basic_check_value(void)
 {
   struct basic_report r;
+  struct utest_child child = { .body = basic_child_write, .report = &r, .size = sizeof(r) };
   struct memstat before_fork, after_wait, a, b;
   unsigned frame = vtop((const void *)&basic_value[0]), frame_now;
   int status;
 
   memset(&r, 0, sizeof(r));
   memstat(&before_fork);
-  status = basic_run_child(basic_child_write, &r);
+  status = utest_run_child(&child);
   memstat(&after_wait);
   utest_check("cow_basic_child_sees_value",
               status == 0 && r.seen == BASIC_VALUE && r.frame_before == frame && frame != 0,
@@ -189,9 +134,11 @@ static const volatile unsigned char *basic_text(void)
   return (const volatile unsigned char *)&basic_text_anchor;
 }
 
-/* Child: read text bytes, report the frame behind them and the COW fault delta. */
-static void basic_child_read_text(struct basic_report *r)
+/* Child (utest_run_child body): read text bytes, report the frame behind them and the COW
+ * fault delta. */
+static void basic_child_read_text(void *report)
 {
+  struct basic_report *r = report;
   struct memstat a, b;
   unsigned sum = 0, frame = 0;
   int i = 0;        /* every local is written before the measured window */
@@ -213,6 +160,7 @@ static void basic_child_read_text(struct basic_report *r)
 static void basic_check_text(void)
 {
   struct basic_report r;
+  struct utest_child child = { .body = basic_child_read_text, .report = &r, .size = sizeof(r) };
   unsigned frame = vtop((const void *)basic_text());
   unsigned main_frame = vtop((const void *)&main);
   unsigned sum = 0;
@@ -221,7 +169,7 @@ static void basic_check_text(void)
   for (i = 0; i < BASIC_TEXT_BYTES; i++)
     sum += basic_text()[i];
   memset(&r, 0, sizeof(r));
-  status = basic_run_child(basic_child_read_text, &r);
+  status = utest_run_child(&child);
   utest_check("cow_basic_text_shared",
               status == 0 && r.frame_before == frame && r.frame_after == main_frame &&
               frame != 0 && r.faults == 0 && (unsigned)r.seen == sum,
@@ -236,7 +184,7 @@ static void basic_check_text(void)
  * (Meaningful when the parent runs on after fork, as it normally does.) */
 static void basic_check_tlb(void)
 {
-  int go[2], pid, got = -1, status = BASIC_NO_CHILD;
+  int go[2], pid, got = -1, status = UTEST_NO_CHILD;
   char c = 'g';
 
   if (pipe(go) < 0) {
@@ -267,13 +215,10 @@ static void basic_check_tlb(void)
 /* Run every check; the exit status is 0 when all of them passed. */
 int main(int argc, char *argv[])
 {
-  int bad;
-
   (void)utest_quick(argc, argv);   /* the same small work in both modes */
   basic_check_value();
   basic_check_text();
   basic_check_tlb();
-  bad = memcheck();
-  utest_check("cow_basic_memcheck", bad == 0, "memcheck reported %d inconsistencies", bad);
+  utest_memcheck("cow_basic_memcheck");
   return utest_status();
 }

@@ -13,7 +13,6 @@
 #include "user.h"
 #include "utest.h"
 
-#define KERN_NO_CHILD      (-100)        /* fork, pipe or waitpid failed */
 #define KERN_PAGES         6             /* heap pages the tests write into */
 #define KERN_READ_LEN      8
 #define KERN_READ_OFFSET   (PGSIZE - KERN_READ_LEN / 2)   /* straddles pages 0 and 1 */
@@ -48,19 +47,6 @@ static char *kern_page(int i)
   return kern_heap + i * PGSIZE;
 }
 
-/* Read exactly n bytes unless EOF or an error comes first; returns bytes read. */
-static int kern_read_full(int fd, void *buf, int n)
-{
-  int got = 0, r;
-  while (got < n) {
-    r = read(fd, (char *)buf + got, n - got);
-    if (r <= 0)
-      break;
-    got += r;
-  }
-  return got;
-}
-
 /* Put the COW counter deltas between two snapshots into r. */
 static void kern_deltas(struct kern_report *r, const struct memstat *a,
                         const struct memstat *b)
@@ -68,48 +54,6 @@ static void kern_deltas(struct kern_report *r, const struct memstat *a,
   r->faults = b->cow_faults - a->cow_faults;
   r->copies = b->cow_copies - a->cow_copies;
   r->reuses = b->cow_reuses - a->cow_reuses;
-}
-
-/* Fork a child that runs fn once the parent has made its own post-fork writes and
- * only waits, so the counter deltas the child sees are its own. Returns the child's
- * status (KERN_NO_CHILD on failure); the report is valid when the status is 0. */
-static int kern_run_child(void (*fn)(struct kern_report *), struct kern_report *report)
-{
-  int go[2], res[2], pid, status;
-  char token = 'g';
-
-  if (pipe(go) < 0)
-    return KERN_NO_CHILD;
-  if (pipe(res) < 0) {
-    close(go[0]);
-    close(go[1]);
-    return KERN_NO_CHILD;
-  }
-  pid = fork();
-  if (pid == 0) {
-    close(go[1]);
-    close(res[0]);
-    if (read(go[0], &token, 1) != 1)
-      exit(KERN_NO_CHILD);
-    fn(report);
-    write(res[1], report, sizeof(*report));
-    exit(0);
-  }
-  status = KERN_NO_CHILD;
-  close(go[0]);
-  close(res[1]);
-  if (pid > 0) {
-    write(go[1], &token, 1);
-    close(go[1]);
-    if (waitpid(pid, &status) != pid)
-      status = KERN_NO_CHILD;
-  } else {
-    close(go[1]);
-  }
-  if (status == 0 && kern_read_full(res[0], report, sizeof(*report)) != sizeof(*report))
-    status = KERN_NO_CHILD;
-  close(res[0]);
-  return status;
 }
 
 /* Non-zero when the n bytes at p all equal c. */
@@ -122,19 +66,10 @@ static int kern_all(const char *p, int n, char c)
   return 1;
 }
 
-/* Non-zero when the n bytes at a and b are equal. */
-static int kern_same(const char *a, const char *b, int n)
+/* Child (utest_run_child body): read() into a buffer straddling two shared pages. */
+static void kern_child_read(void *report)
 {
-  int i;
-  for (i = 0; i < n; i++)
-    if (a[i] != b[i])
-      return 0;
-  return 1;
-}
-
-/* Child: read() into a buffer straddling two shared pages. */
-static void kern_child_read(struct kern_report *r)
-{
+  struct kern_report *r = report;
   struct memstat a, b;
   char *buf = kern_page(0) + KERN_READ_OFFSET;
   unsigned f1 = vtop(kern_page(0)), f2 = vtop(kern_page(1));
@@ -147,7 +82,7 @@ static void kern_child_read(struct kern_report *r)
   memstat(&b);
   kern_deltas(r, &a, &b);
   r->result = got;
-  r->valid = kern_same(buf, kern_child_data, KERN_READ_LEN);
+  r->valid = utest_same_bytes(buf, kern_child_data, KERN_READ_LEN);
   r->frame_before = f1;
   r->frame2_before = f2;
   r->frame_after = vtop(kern_page(0));
@@ -158,6 +93,7 @@ static void kern_child_read(struct kern_report *r)
 static void kern_check_read(void)
 {
   struct kern_report r;
+  struct utest_child child = { .body = kern_child_read, .report = &r, .size = sizeof(r) };
   struct memstat a, b;
   int data[2], status, got = 0;
   char *buf = kern_page(0) + KERN_READ_OFFSET;
@@ -173,7 +109,7 @@ static void kern_check_read(void)
   write(data[1], kern_child_data, KERN_READ_LEN);
   kern_data_fd = data[0];
   memset(&r, 0, sizeof(r));
-  status = kern_run_child(kern_child_read, &r);
+  status = utest_run_child(&child);
   utest_check("cow_kernel_read",
               status == 0 && r.result == KERN_READ_LEN && r.valid && r.faults == 2 &&
               r.copies == 2 && r.frame_before == f1 && r.frame2_before == f2 &&
@@ -202,42 +138,24 @@ static void kern_check_read(void)
   f1_now = vtop(kern_page(0));
   f2_now = vtop(kern_page(1));
   utest_check("cow_kernel_read_reuse",
-              got == KERN_READ_LEN && kern_same(buf, kern_parent_data, KERN_READ_LEN) &&
+              got == KERN_READ_LEN && utest_same_bytes(buf, kern_parent_data, KERN_READ_LEN) &&
               r.faults == 2 && r.reuses == 2 && r.copies == 0 &&
               a.free_pages == b.free_pages && f1_now == f1 && f2_now == f2,
               "parent read %d data ok %d; faults +%u reuses +%u copies +%u (want 2 2 0); "
               "free %u -> %u; frames 0x%x/0x%x (were 0x%x/0x%x)", got,
-              kern_same(buf, kern_parent_data, KERN_READ_LEN), r.faults, r.reuses, r.copies,
+              utest_same_bytes(buf, kern_parent_data, KERN_READ_LEN), r.faults, r.reuses, r.copies,
               a.free_pages, b.free_pages, f1_now, f2_now, f1, f2);
   close(data[0]);
   close(data[1]);
 }
 
-/* Fork a grandchild that exits with code at once; return its pid once it has exited
- * (EOF on a pipe only it holds), or -1. */
-static int kern_zombie(int code)
+/* Child (utest_run_child body): waitpid() storing the status in a shared page. */
+static void kern_child_waitpid(void *report)
 {
-  int eof[2], pid;
-  char c;
-
-  if (pipe(eof) < 0)
-    return -1;
-  pid = fork();
-  if (pid == 0)
-    exit(code);
-  close(eof[1]);
-  if (pid > 0)
-    read(eof[0], &c, 1);
-  close(eof[0]);
-  return pid;
-}
-
-/* Child: waitpid() storing the status in a shared page. */
-static void kern_child_waitpid(struct kern_report *r)
-{
+  struct kern_report *r = report;
   struct memstat a, b;
   int *status = (int *)kern_page(KERN_WAITPID_PAGE);
-  int pid = kern_zombie(KERN_GRANDCHILD_CODE), got = 0;
+  int pid = utest_zombie(KERN_GRANDCHILD_CODE), got = 0;
 
   r->frame_before = vtop(status);
   memstat(&a);
@@ -252,12 +170,13 @@ static void kern_child_waitpid(struct kern_report *r)
   r->frame_after = vtop(status);
 }
 
-/* Child: wait() storing the status in a shared page. */
-static void kern_child_wait(struct kern_report *r)
+/* Child (utest_run_child body): wait() storing the status in a shared page. */
+static void kern_child_wait(void *report)
 {
+  struct kern_report *r = report;
   struct memstat a, b;
   int *status = (int *)kern_page(KERN_WAIT_PAGE);
-  int pid = kern_zombie(KERN_GRANDCHILD_CODE + 1), got = 0;
+  int pid = utest_zombie(KERN_GRANDCHILD_CODE + 1), got = 0;
 
   r->frame_before = vtop(status);
   memstat(&a);
@@ -273,17 +192,17 @@ static void kern_child_wait(struct kern_report *r)
 }
 
 /* A status stored by waitpid/wait in the child lands in its copy only. */
-static void kern_check_wait_one(const char *name, void (*fn)(struct kern_report *),
-                                int page, int code)
+static void kern_check_wait_one(const char *name, void (*fn)(void *report), int page, int code)
 {
   struct kern_report r;
+  struct utest_child child = { .body = fn, .report = &r, .size = sizeof(r) };
   int *word = (int *)kern_page(page), status;
   unsigned frame;
 
   word[0] = KERN_SENTINEL;
   frame = vtop(word);
   memset(&r, 0, sizeof(r));
-  status = kern_run_child(fn, &r);
+  status = utest_run_child(&child);
   utest_check(name,
               status == 0 && r.valid && r.value == code && r.faults == 1 && r.copies == 1 &&
               r.frame_before == frame && r.frame_after != frame && r.frame_after != 0 &&
@@ -295,9 +214,10 @@ static void kern_check_wait_one(const char *name, void (*fn)(struct kern_report 
               vtop(word));
 }
 
-/* Child: memstat() filling a struct in a shared page. */
-static void kern_child_memstat(struct kern_report *r)
+/* Child (utest_run_child body): memstat() filling a struct in a shared page. */
+static void kern_child_memstat(void *report)
 {
+  struct kern_report *r = report;
   struct memstat a, b;
   struct memstat *shared = (struct memstat *)kern_page(KERN_MEMSTAT_PAGE);
   int got = 0;
@@ -319,6 +239,7 @@ static void kern_child_memstat(struct kern_report *r)
 static void kern_check_memstat(void)
 {
   struct kern_report r;
+  struct utest_child child = { .body = kern_child_memstat, .report = &r, .size = sizeof(r) };
   char *page = kern_page(KERN_MEMSTAT_PAGE);
   unsigned frame;
   int status, intact;
@@ -326,7 +247,7 @@ static void kern_check_memstat(void)
   memset(page, KERN_MEMSTAT_BYTE, sizeof(struct memstat));
   frame = vtop(page);
   memset(&r, 0, sizeof(r));
-  status = kern_run_child(kern_child_memstat, &r);
+  status = utest_run_child(&child);
   intact = kern_all(page, sizeof(struct memstat), (char)KERN_MEMSTAT_BYTE);
   utest_check("cow_kernel_memstat",
               status == 0 && r.result == 0 && r.valid && r.faults == 1 && r.copies == 1 &&
@@ -338,9 +259,10 @@ static void kern_check_memstat(void)
               r.frame_before, r.frame_after, intact, frame, vtop(page));
 }
 
-/* Child: pipe() writing the two fds into a shared page, then using them. */
-static void kern_child_pipe(struct kern_report *r)
+/* Child (utest_run_child body): pipe() writing the two fds into a shared page, then using them. */
+static void kern_child_pipe(void *report)
 {
+  struct kern_report *r = report;
   struct memstat a, b;
   int *fds = (int *)kern_page(KERN_PIPE_PAGE);
   int got = 0;
@@ -364,6 +286,7 @@ static void kern_child_pipe(struct kern_report *r)
 static void kern_check_pipe(void)
 {
   struct kern_report r;
+  struct utest_child child = { .body = kern_child_pipe, .report = &r, .size = sizeof(r) };
   int *fds = (int *)kern_page(KERN_PIPE_PAGE);
   unsigned frame;
   int status;
@@ -372,7 +295,7 @@ static void kern_check_pipe(void)
   fds[1] = -78;
   frame = vtop(fds);
   memset(&r, 0, sizeof(r));
-  status = kern_run_child(kern_child_pipe, &r);
+  status = utest_run_child(&child);
   utest_check("cow_kernel_pipe",
               status == 0 && r.result == 0 && r.valid && r.faults == 1 && r.copies == 1 &&
               r.frame_before == frame && r.frame_after != frame && fds[0] == -77 &&
@@ -383,19 +306,6 @@ static void kern_check_pipe(void)
               r.copies, r.frame_before, r.frame_after, fds[0], fds[1], frame, vtop(fds));
 }
 
-/* Page-aligned heap pages for the tests, or 0. */
-static char *kern_heap_pages(int pages)
-{
-  unsigned cur = (unsigned)sbrk(0);
-  unsigned pad = (PGSIZE - cur % PGSIZE) % PGSIZE;
-  char *p;
-
-  if (pad != 0 && sbrk((int)pad) == (void *)-1)
-    return 0;
-  p = sbrk(pages * PGSIZE);
-  return p == (void *)-1 ? 0 : p;
-}
-
 /* Run every check; the exit status is 0 when all of them passed. */
 int main(int argc, char *argv[])
 {
@@ -403,7 +313,7 @@ int main(int argc, char *argv[])
   int bad;
 
   (void)utest_quick(argc, argv);   /* the same small work in both modes */
-  kern_heap = kern_heap_pages(KERN_PAGES);
+  kern_heap = utest_heap_pages(KERN_PAGES);
   if (kern_heap == 0) {
     utest_fail("cow_kernel_read", "sbrk of %d pages failed", KERN_PAGES);
     return utest_status();

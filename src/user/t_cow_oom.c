@@ -14,7 +14,6 @@
 #include "utest.h"
 
 #define OOM_KILLED        (-1)
-#define OOM_NO_CHILD      (-100)   /* fork, pipe or waitpid failed */
 #define OOM_SURVIVED      42       /* the child wrote every page: memory did not run out */
 #define OOM_FILL_NUM      3        /* the parent fills 3/4 of free memory */
 #define OOM_FILL_DEN      4
@@ -26,6 +25,7 @@
 static int oom_stride;        /* words between pattern words: 1 in full mode */
 static int oom_user_pages;    /* pages the user-mode child writes */
 static int oom_data_fd;       /* read end of the pipe the kernel-mode child reads */
+static char *oom_child_pages; /* the shared pages the child works on */
 
 /* What the kernel-mode child saw. */
 struct oom_report {
@@ -65,83 +65,14 @@ static int oom_first_bad(const char *base, int n, int stride)
   return -1;
 }
 
-/* Page-aligned heap pages, or 0. */
-static char *oom_heap_pages(int pages)
-{
-  unsigned cur = (unsigned)sbrk(0);
-  unsigned pad = (PGSIZE - cur % PGSIZE) % PGSIZE;
-  char *p;
-
-  if (pad != 0 && sbrk((int)pad) == (void *)-1)
-    return 0;
-  p = sbrk(pages * PGSIZE);
-  return p == (void *)-1 ? 0 : p;
-}
-
-/* Read exactly n bytes unless EOF or an error comes first; returns bytes read. */
-static int oom_read_full(int fd, void *buf, int n)
-{
-  int got = 0, r;
-  while (got < n) {
-    r = read(fd, (char *)buf + got, n - got);
-    if (r <= 0)
-      break;
-    got += r;
-  }
-  return got;
-}
-
-/* Fork a child that runs fn(arg, report) only after the parent has made all its own
- * post-fork writes (so the parent never needs a frame while the child holds them
- * all). Returns the child's status, OOM_NO_CHILD on failure; *got_report says
- * whether the child's report arrived. */
-static int oom_run_child(void (*fn)(char *, struct oom_report *), char *arg,
-                         struct oom_report *report, int *got_report)
-{
-  int go[2], res[2], pid, status;
-  char token = 'g';
-
-  *got_report = 0;
-  if (pipe(go) < 0)
-    return OOM_NO_CHILD;
-  if (pipe(res) < 0) {
-    close(go[0]);
-    close(go[1]);
-    return OOM_NO_CHILD;
-  }
-  pid = fork();
-  if (pid == 0) {
-    close(go[1]);
-    close(res[0]);
-    if (read(go[0], &token, 1) != 1)
-      exit(OOM_NO_CHILD);
-    fn(arg, report);
-    write(res[1], report, sizeof(*report));
-    exit(0);
-  }
-  status = OOM_NO_CHILD;
-  close(go[0]);
-  close(res[1]);
-  if (pid > 0) {
-    write(go[1], &token, 1);
-    close(go[1]);
-    if (waitpid(pid, &status) != pid)
-      status = OOM_NO_CHILD;
-  } else {
-    close(go[1]);
-  }
-  *got_report = oom_read_full(res[0], report, sizeof(*report)) == sizeof(*report);
-  close(res[0]);
-  return status;
-}
-
-/* User-mode child: write one word in every shared page until memory runs out. */
-static void oom_child_write_all(char *base, struct oom_report *report)
+/* User-mode child (utest_run_child body): write one word in every shared page until
+ * memory runs out. */
+static void oom_child_write_all(void *report)
 {
   int p;
   (void)report;
   for (p = 0; p < oom_user_pages; p++)
-    *(volatile unsigned *)(base + p * PGSIZE) = 0;
+    *(volatile unsigned *)(oom_child_pages + p * PGSIZE) = 0;
   exit(OOM_SURVIVED);
 }
 
@@ -150,12 +81,15 @@ static void oom_check_user(void)
 {
   struct memstat m0, m1, m2, m3;
   struct oom_report r;
+  int got_report;
+  struct utest_child child = { .body = oom_child_write_all, .report = &r, .size = sizeof(r),
+                               .got_report = &got_report };
   char *base;
-  int pages, status, bad, got_report;
+  int pages, status, bad;
 
   memstat(&m0);
   pages = (int)(m0.free_pages / OOM_FILL_DEN * OOM_FILL_NUM);
-  base = oom_heap_pages(pages);
+  base = utest_heap_pages(pages);
   if (base == 0) {
     utest_fail("cow_oom_user_killed", "sbrk of %d of %u free pages failed", pages,
                m0.free_pages);
@@ -163,8 +97,9 @@ static void oom_check_user(void)
   }
   oom_fill(base, pages, oom_stride);
   oom_user_pages = pages;
+  oom_child_pages = base;
   memstat(&m1);
-  status = oom_run_child(oom_child_write_all, base, &r, &got_report);
+  status = utest_run_child(&child);
   memstat(&m2);
   utest_check("cow_oom_user_killed", status == OOM_KILLED,
               "child writing %d shared pages with %u frames free: status %d (want -1; %d: "
@@ -192,9 +127,12 @@ static int oom_touch_stack(void)
   return deep[0];
 }
 
-/* Kernel-mode child: take every free frame, then read() into a page shared with the parent. */
-static void oom_child_grab_and_read(char *page, struct oom_report *report)
+/* Kernel-mode child (utest_run_child body): take every free frame, then read() into a page
+ * shared with the parent. */
+static void oom_child_grab_and_read(void *out)
 {
+  struct oom_report *report = out;
+  char *page = oom_child_pages;
   struct memstat m;
   int chunk = 0, grabbed = 0, got = 0;
 
@@ -223,19 +161,22 @@ static void oom_check_kernel(void)
   struct memstat m0, m1;
   struct oom_report r;
   int data[2], status, got_report, bad;
+  struct utest_child child = { .body = oom_child_grab_and_read, .report = &r,
+                               .size = sizeof(r), .got_report = &got_report };
   char *page;
 
-  page = oom_heap_pages(1);
+  page = utest_heap_pages(1);
   if (page == 0 || pipe(data) < 0) {
     utest_fail("cow_oom_kernel_read", "no heap page or no pipe");
     return;
   }
   oom_fill(page, 1, 1);
   oom_data_fd = data[0];
+  oom_child_pages = page;
   write(data[1], "CHILDDAT", OOM_READ_LEN);
   memset(&r, 0, sizeof(r));
   memstat(&m0);
-  status = oom_run_child(oom_child_grab_and_read, page, &r, &got_report);
+  status = utest_run_child(&child);
   memstat(&m1);
   bad = oom_first_bad(page, 1, 1);
   utest_check("cow_oom_kernel_read",
@@ -257,12 +198,9 @@ static void oom_check_kernel(void)
 /* Run every check; the exit status is 0 when all of them passed. */
 int main(int argc, char *argv[])
 {
-  int bad;
-
   oom_stride = utest_quick(argc, argv) ? OOM_QUICK_STRIDE : 1;
   oom_check_user();
   oom_check_kernel();
-  bad = memcheck();
-  utest_check("cow_oom_memcheck", bad == 0, "memcheck reported %d inconsistencies", bad);
+  utest_memcheck("cow_oom_memcheck");
   return utest_status();
 }

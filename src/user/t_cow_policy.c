@@ -13,7 +13,6 @@
 #include "user.h"
 #include "utest.h"
 
-#define POLICY_NO_CHILD      (-100)   /* fork, pipe or waitpid failed */
 #define POLICY_LEAKED        55       /* an unknown policy created a child after all */
 #define POLICY_STACK_PAGES   8
 #define POLICY_QUICK_PAGES   32
@@ -44,26 +43,6 @@ struct policy_report {
   int new_ok;                 /* THREAD: the growth is mapped and writable in the child */
 };
 
-/* Read exactly n bytes unless EOF or an error comes first; returns bytes read. */
-static int policy_read_full(int fd, void *buf, int n)
-{
-  int got = 0, r;
-  while (got < n) {
-    r = read(fd, (char *)buf + got, n - got);
-    if (r <= 0)
-      break;
-    got += r;
-  }
-  return got;
-}
-
-/* Report memcheck() for one step. */
-static void policy_memcheck(const char *name)
-{
-  int bad = memcheck();
-  utest_check(name, bad == 0, "memcheck reported %d inconsistencies", bad);
-}
-
 /* Write value into the first word of every heap page. */
 static void policy_fill(int value)
 {
@@ -82,57 +61,11 @@ static int policy_first_bad(int value)
   return -1;
 }
 
-/* xfork(policy); the parent snapshots memstat into *after_fork at once and runs
- * parent_hook (may be 0); only then does the child run fn and send its report.
- * Returns the child's status (POLICY_NO_CHILD on failure). */
-static int policy_run_child(int policy, void (*fn)(struct policy_report *),
-                            void (*parent_hook)(void), struct policy_report *report,
-                            struct memstat *after_fork)
+/* Child (OLD, COW; utest_run_child body): note what it inherited, then write the global
+ * and every heap page. */
+static void policy_child_write_all(void *report)
 {
-  int go[2], res[2], pid, status;
-  char token = 'g';
-
-  if (pipe(go) < 0)
-    return POLICY_NO_CHILD;
-  if (pipe(res) < 0) {
-    close(go[0]);
-    close(go[1]);
-    return POLICY_NO_CHILD;
-  }
-  pid = xfork(policy);
-  if (pid == 0) {
-    close(go[1]);
-    close(res[0]);
-    if (read(go[0], &token, 1) != 1)
-      exit(POLICY_NO_CHILD);
-    fn(report);
-    write(res[1], report, sizeof(*report));
-    exit(0);
-  }
-  memstat(after_fork);
-  if (parent_hook != 0 && pid > 0)
-    parent_hook();
-  status = POLICY_NO_CHILD;
-  close(go[0]);
-  close(res[1]);
-  if (pid > 0) {
-    write(go[1], &token, 1);
-    close(go[1]);
-    if (waitpid(pid, &status) != pid)
-      status = POLICY_NO_CHILD;
-  } else {
-    close(go[1]);
-  }
-  if (status == 0 &&
-      policy_read_full(res[0], report, sizeof(*report)) != (int)sizeof(*report))
-    status = POLICY_NO_CHILD;
-  close(res[0]);
-  return status;
-}
-
-/* Child (OLD, COW): note what it inherited, then write the global and every heap page. */
-static void policy_child_write_all(struct policy_report *r)
-{
+  struct policy_report *r = report;
   struct memstat a, b;
   int p = 0;        /* every local is written before the measured window */
 
@@ -155,12 +88,14 @@ static void policy_check_old(void)
 {
   struct policy_report r;
   struct memstat m0, m1, a, b;
+  struct utest_child child = { .policy = FORK_POLICY_OLD, .body = policy_child_write_all,
+                               .report = &r, .size = sizeof(r), .after_fork = &m1 };
   unsigned frame = vtop(policy_heap);
   int status, bad, drop, p = 0;
 
   memset(&r, 0, sizeof(r));
   memstat(&m0);
-  status = policy_run_child(FORK_POLICY_OLD, policy_child_write_all, 0, &r, &m1);
+  status = utest_run_child(&child);
   drop = (int)m0.free_pages - (int)m1.free_pages;
   utest_check("cow_policy_old_copies",
               status == 0 && drop >= policy_pages + POLICY_STACK_PAGES &&
@@ -189,7 +124,7 @@ static void policy_check_old(void)
               "after the child's writes: parent global %d (want %d), first changed heap page "
               "%d, heap frame 0x%x (was 0x%x)", policy_global[0], POLICY_PARENT_VALUE, bad,
               vtop(policy_heap), frame);
-  policy_memcheck("cow_policy_old_memcheck");
+  utest_memcheck("cow_policy_old_memcheck");
 }
 
 /* COW: fork shares everything; every first write copies exactly one page. */
@@ -197,12 +132,14 @@ static void policy_check_cow(void)
 {
   struct policy_report r;
   struct memstat m0, m1;
+  struct utest_child child = { .policy = FORK_POLICY_COW, .body = policy_child_write_all,
+                               .report = &r, .size = sizeof(r), .after_fork = &m1 };
   unsigned frame = vtop(policy_heap);
   int status, bad, drop;
 
   memset(&r, 0, sizeof(r));
   memstat(&m0);
-  status = policy_run_child(FORK_POLICY_COW, policy_child_write_all, 0, &r, &m1);
+  status = utest_run_child(&child);
   drop = (int)m0.free_pages - (int)m1.free_pages;
   utest_check("cow_policy_cow_shares",
               status == 0 && drop < policy_pages && r.heap_frame == frame && frame != 0 &&
@@ -221,7 +158,7 @@ static void policy_check_cow(void)
               "after the child's writes: parent global %d (want %d), first changed heap page "
               "%d, heap frame 0x%x (was 0x%x)", policy_global[0], POLICY_PARENT_VALUE, bad,
               vtop(policy_heap), frame);
-  policy_memcheck("cow_policy_cow_memcheck");
+  utest_memcheck("cow_policy_cow_memcheck");
 }
 
 /* Parent, right after a THREAD fork: a write the child must see. */
@@ -236,10 +173,11 @@ static volatile int *policy_last_page(void)
   return (volatile int *)(policy_heap + (policy_pages - 1) * PGSIZE);
 }
 
-/* Child (THREAD): write the global, the first and last heap pages and a stack variable;
- * grow the heap. */
-static void policy_child_thread(struct policy_report *r)
+/* Child (THREAD; utest_run_child body): write the global, the first and last heap pages
+ * and a stack variable; grow the heap. */
+static void policy_child_thread(void *report)
 {
+  struct policy_report *r = report;
   struct memstat a, b;
   char *fresh = 0;
 
@@ -273,6 +211,9 @@ static void policy_check_thread(const char *name_global, const char *name_heap,
 {
   struct policy_report r;
   struct memstat m1;
+  struct utest_child child = { .policy = FORK_POLICY_THREAD, .body = policy_child_thread,
+                               .report = &r, .size = sizeof(r), .after_fork = &m1,
+                               .parent_hook = policy_parent_post_fork };
   volatile int stack_var = POLICY_PARENT_VALUE;
   unsigned frame = vtop(policy_heap);
   char *brk = sbrk(0);
@@ -284,8 +225,7 @@ static void policy_check_thread(const char *name_global, const char *name_heap,
              policy_global[1] == POLICY_PARENT_VALUE &&
              policy_first_bad(POLICY_PARENT_VALUE) < 0;
   policy_stack_var = &stack_var;
-  status = policy_run_child(FORK_POLICY_THREAD, policy_child_thread,
-                            policy_parent_post_fork, &r, &m1);
+  status = utest_run_child(&child);
   utest_check(name_global,
               restored && status == 0 && policy_global[0] == POLICY_CHILD_GLOBAL &&
               r.seen_global == POLICY_PARENT_VALUE && r.seen_post_fork == POLICY_POST_FORK,
@@ -310,7 +250,7 @@ static void policy_check_thread(const char *name_global, const char *name_heap,
               "child status %d: child's sbrk gave 0x%x (usable %d, want 0x%x); parent's break "
               "0x%x (want 0x%x), parent's vtop there 0x%x (want 0)", status, r.new_page,
               r.new_ok, (unsigned)brk, (unsigned)sbrk(0), (unsigned)brk, vtop(brk));
-  policy_memcheck(name_memcheck);
+  utest_memcheck(name_memcheck);
   policy_global[0] = POLICY_PARENT_VALUE;
   policy_global[1] = POLICY_PARENT_VALUE;
   policy_fill(POLICY_PARENT_VALUE);
@@ -341,16 +281,13 @@ static void policy_check_unknown(void)
               bad_r == -1 && extra == -1 && m1.free_pages == m0.free_pages,
               "xfork(%d) returned %d (want -1); wait afterwards %d (want -1); free pages %u "
               "-> %u", bad_policy, bad_r, extra, m0.free_pages, m1.free_pages);
-  policy_memcheck("cow_policy_unknown_memcheck");
+  utest_memcheck("cow_policy_unknown_memcheck");
 }
 
 /* Make policy_pages page-aligned heap pages holding POLICY_PARENT_VALUE; 0 on failure. */
 static int policy_setup(int quick)
 {
   struct memstat m;
-  unsigned cur = (unsigned)sbrk(0);
-  unsigned pad = (PGSIZE - cur % PGSIZE) % PGSIZE;
-  char *p;
 
   memstat(&m);
   policy_pages = (int)m.free_pages / 8;
@@ -358,12 +295,9 @@ static int policy_setup(int quick)
     policy_pages = POLICY_MAX_PAGES;
   if (quick || policy_pages < POLICY_QUICK_PAGES)
     policy_pages = POLICY_QUICK_PAGES;
-  if (pad != 0 && sbrk((int)pad) == (void *)-1)
+  policy_heap = utest_heap_pages(policy_pages);
+  if (policy_heap == 0)
     return 0;
-  p = sbrk(policy_pages * PGSIZE);
-  if (p == (void *)-1)
-    return 0;
-  policy_heap = p;
   policy_fill(POLICY_PARENT_VALUE);
   return 1;
 }

@@ -19,14 +19,12 @@
 #define REFS_MODE_SHARED   "exec_shared"  /* exit with BIAS + shared_pages above argv[2] */
 #define REFS_BIAS          10000          /* keeps results apart from -1 (killed) */
 #define REFS_EXEC_FAILED   (3 * REFS_BIAS)
-#define REFS_NO_CHILD      (-100)
 #define REFS_SLACK         16     /* pages the parent's own post-fork copies may take */
 #define REFS_QUICK_PAGES   64
 #define REFS_MAX_PAGES     4096
 #define REFS_TEXT_START    0x08048000u
 #define REFS_STACK_PAGES   8
 #define REFS_STACK_TOP     0xC0000000u
-#define REFS_NUM_LEN       12
 
 static char *refs_heap;       /* refs_pages page-aligned pages at the top of the heap */
 static int refs_pages;
@@ -66,28 +64,6 @@ static int refs_first_moved(void)
   return -1;
 }
 
-/* Decimal form of v (v >= 0) into buf. */
-static char *refs_utoa(unsigned v, char *buf)
-{
-  char tmp[REFS_NUM_LEN];
-  int n = 0, i = 0;
-  do {
-    tmp[n++] = (char)('0' + v % 10);
-    v /= 10;
-  } while (v != 0);
-  while (n > 0)
-    buf[i++] = tmp[--n];
-  buf[i] = '\0';
-  return buf;
-}
-
-/* Report memcheck() for one step. */
-static void refs_memcheck(const char *name)
-{
-  int bad = memcheck();
-  utest_check(name, bad == 0, "memcheck reported %d inconsistencies", bad);
-}
-
 /* Pages mapped in this address space: text/data/bss/heap and the stack. */
 static int refs_image_pages(void)
 {
@@ -125,7 +101,7 @@ static int refs_fork_blocked(int *go)
 static void refs_check_fork_exit(void)
 {
   struct memstat base, shared, after, a, b;
-  int go = -1, pid, got = -1, status = REFS_NO_CHILD, bad, moved, p;
+  int go = -1, pid, got = -1, status = UTEST_NO_CHILD, bad, moved, p;
 
   memstat(&base);
   pid = refs_fork_blocked(&go);
@@ -134,7 +110,7 @@ static void refs_check_fork_exit(void)
               pid > 0 && shared.shared_pages >= base.shared_pages + (unsigned)refs_pages,
               "fork returned %d; shared_pages %u before, %u with the child alive (want at "
               "least +%d heap pages)", pid, base.shared_pages, shared.shared_pages, refs_pages);
-  refs_memcheck("cow_refs_fork_memcheck");
+  utest_memcheck("cow_refs_fork_memcheck");
   if (pid > 0) {
     write(go, "g", 1);
     got = waitpid(pid, &status);
@@ -149,7 +125,7 @@ static void refs_check_fork_exit(void)
               "child %d reaped %d status %d; shared_pages %u (want %u as before fork), first "
               "heap page with wrong data %d, with a new frame %d", pid, got, status,
               after.shared_pages, base.shared_pages, bad, moved);
-  refs_memcheck("cow_refs_exit_memcheck");
+  utest_memcheck("cow_refs_exit_memcheck");
 
   /* Refcounts are 1 again: writing every heap page reuses the frames. */
   p = 0;            /* the loop counter's stack page must not fault inside the window */
@@ -170,13 +146,13 @@ static void refs_check_fork_exit(void)
 /* Fork a child that writes the first half of the heap, then execs us with mode and num. */
 static int refs_exec_child(const char *mode, unsigned num)
 {
-  char num_buf[REFS_NUM_LEN];
+  char num_buf[UTEST_NUM_LEN];
   char *argv[4];
-  int pid, p, status = REFS_NO_CHILD;
+  int pid, p, status = UTEST_NO_CHILD;
 
   argv[0] = REFS_PROG;
   argv[1] = (char *)mode;
-  argv[2] = refs_utoa(num, num_buf);
+  argv[2] = utest_utoa(num, num_buf);
   argv[3] = 0;
   pid = fork();
   if (pid == 0) {
@@ -186,7 +162,7 @@ static int refs_exec_child(const char *mode, unsigned num)
     exit(REFS_EXEC_FAILED);
   }
   if (pid < 0 || waitpid(pid, &status) != pid)
-    return REFS_NO_CHILD;
+    return UTEST_NO_CHILD;
   return status;
 }
 
@@ -219,7 +195,7 @@ static void refs_check_exec(void)
   bad = refs_first_bad();
   utest_check("cow_refs_exec_parent_intact", bad < 0,
               "after the exec'd children, heap page %d of %d lost its pattern", bad, refs_pages);
-  refs_memcheck("cow_refs_exec_memcheck");
+  utest_memcheck("cow_refs_exec_memcheck");
 }
 
 /* What the shrinking child saw. */
@@ -265,7 +241,7 @@ static void refs_check_shrink(void)
 {
   struct refs_shrink_report r;
   struct memstat before, after;
-  int res[2], pid, status = REFS_NO_CHILD, got = 0, bad, moved;
+  int res[2], pid, status = UTEST_NO_CHILD, got = 0, bad, moved;
 
   memset(&r, 0, sizeof(r));
   if (pipe(res) < 0) {
@@ -301,7 +277,7 @@ static void refs_check_shrink(void)
               bad < 0 && moved < 0 && after.free_pages == before.free_pages,
               "parent heap: first page with wrong data %d, with a new frame %d; free pages "
               "%u before fork, %u after", bad, moved, before.free_pages, after.free_pages);
-  refs_memcheck("cow_refs_shrink_memcheck");
+  utest_memcheck("cow_refs_shrink_memcheck");
 }
 
 /* Inside the exec'd program: report free or shared pages relative to argv[2]. */
@@ -320,9 +296,6 @@ static int refs_exec_main(const char *mode, const char *num)
 static int refs_setup(int quick)
 {
   struct memstat m;
-  unsigned cur = (unsigned)sbrk(0);
-  unsigned pad = (PGSIZE - cur % PGSIZE) % PGSIZE;
-  char *p;
 
   memstat(&m);
   refs_pages = (int)m.free_pages / 8;
@@ -330,13 +303,8 @@ static int refs_setup(int quick)
     refs_pages = REFS_MAX_PAGES;
   if (quick || refs_pages < REFS_QUICK_PAGES)
     refs_pages = REFS_QUICK_PAGES;
-  if (pad != 0 && sbrk((int)pad) == (void *)-1)
-    return 0;
-  p = sbrk(refs_pages * PGSIZE);
-  if (p == (void *)-1)
-    return 0;
-  refs_heap = p;
-  return 1;
+  refs_heap = utest_heap_pages(refs_pages);
+  return refs_heap != 0;
 }
 
 /* Exec'd child modes first (see the constants above); otherwise run every check. */

@@ -46,24 +46,11 @@ static void *bad_text(void)
   return (void *)(unsigned)&bad_text_anchor;
 }
 
-/* Non-zero when buf[0..n) equals the first n bytes of the text. */
-static int bad_same_as_text(const unsigned char *buf, int n)
-{
-  const unsigned char *text = bad_text();
-  int i;
-  for (i = 0; i < n; i++)
-    if (buf[i] != text[i])
-      return 0;
-  return 1;
-}
-
 /* Give the heap one page and leave the break page-aligned, so that anything at or
  * above bad_break is unmapped and the bytes just below it are mapped. */
 static void bad_setup_break(void)
 {
-  unsigned cur = (unsigned)sbrk(0);
-  unsigned pad = (PGSIZE - cur % PGSIZE) % PGSIZE;
-  sbrk((int)pad + PGSIZE);
+  sbrk((int)utest_break_pad() + PGSIZE);
   bad_break = (char *)sbrk(0);
 }
 
@@ -107,38 +94,6 @@ static void bad_note(int r, const struct bad_case *c, const char **what, int *se
   }
 }
 
-/* Read exactly n bytes unless EOF or an error comes first; returns bytes read. */
-static int bad_read_full(int fd, void *buf, int n)
-{
-  int got = 0, r;
-  while (got < n) {
-    r = read(fd, (char *)buf + got, n - got);
-    if (r <= 0)
-      break;
-    got += r;
-  }
-  return got;
-}
-
-/* Fork a child that exits with BAD_CHILD_CODE; return its pid once it has exited
- * (EOF on a pipe only it holds), or -1. */
-static int bad_zombie(void)
-{
-  int eof[2], pid;
-  char ch;
-
-  if (pipe(eof) < 0)
-    return -1;
-  pid = fork();
-  if (pid == 0)
-    exit(BAD_CHILD_CODE);
-  close(eof[1]);
-  if (pid > 0)
-    read(eof[0], &ch, 1);
-  close(eof[0]);
-  return pid;
-}
-
 /* wait/waitpid with bad status pointers fail and leave the zombie child for later.
  * NULL has its own check: wait and waitpid read it as "status not wanted", so
  * it reaps the child like a good pointer and stores nothing. */
@@ -149,7 +104,7 @@ static void bad_check_wait(void)
   const char *wp_what = 0, *w_what = 0;
   int wp_seen = 0, w_seen = 0;
 
-  pid = bad_zombie();
+  pid = utest_zombie(BAD_CHILD_CODE);
   for (i = 0; i < n; i++) {
     if (c[i].ptr == 0)
       continue;
@@ -165,7 +120,7 @@ static void bad_check_wait(void)
               "after the bad calls waitpid(%d, good) returned %d, status %d (want %d)",
               pid, got, status, BAD_CHILD_CODE);
 
-  pid = bad_zombie();
+  pid = utest_zombie(BAD_CHILD_CODE);
   r_null = pid > 0 ? waitpid(pid, 0) : -2;
   r_null_wait = wait(0);
   status = 0;
@@ -190,7 +145,7 @@ static int bad_exec_in_child(const char **paths, char ***argvs, int n, int *stat
         exit(i + 1);
     exit(0);
   }
-  *status = -100;
+  *status = UTEST_NO_CHILD;
   if (pid < 0 || waitpid(pid, status) != pid)
     return -1;
   return *status;
@@ -287,7 +242,7 @@ static void bad_check_read(void)
   utest_check("proc_badptr_read", what == 0, "read into %s (%d bytes) returned %d", what,
               BAD_RW_LEN, seen);
   memset(back, 0, sizeof(back));
-  got = bad_read_full(fds[0], back, BAD_PIPE_DATA);
+  got = utest_read_full(fds[0], back, BAD_PIPE_DATA);
   for (i = 0; i < got; i++)
     if (back[i] != data[i] && wrong < 0)
       wrong = i;
@@ -322,10 +277,10 @@ static void bad_check_write(void)
               got, back[0]);
 
   text_r = write(fds[1], bad_text(), sizeof(text_back));
-  got = text_r > 0 ? bad_read_full(fds[0], text_back, text_r) : 0;
+  got = text_r > 0 ? utest_read_full(fds[0], text_back, text_r) : 0;
   utest_check("proc_badptr_write_from_text",
               text_r == (int)sizeof(text_back) && got == text_r &&
-              bad_same_as_text(text_back, got),
+              utest_same_bytes(text_back, bad_text(), got),
               "write of %d bytes from read-only text returned %d, read back %d",
               (int)sizeof(text_back), text_r, got);
   close(fds[0]);
@@ -347,8 +302,7 @@ static void bad_check_memstat(void)
 /* If a wrongly accepted exec started us, say so at once; otherwise run every check. */
 int main(int argc, char *argv[])
 {
-  struct memstat before, after;
-  int bad;
+  struct memstat before;
 
   if (argc < 1 || (argc >= 2 && strcmp(argv[1], BAD_LEAK_MODE) == 0))
     return BAD_EXEC_LEAKED;
@@ -361,12 +315,6 @@ int main(int argc, char *argv[])
   bad_check_read();
   bad_check_write();
   bad_check_memstat();
-  memstat(&after);
-  bad = memcheck();
-  utest_check("proc_badptr_no_leak",
-              after.free_pages == before.free_pages &&
-              after.kernel_free_pages == before.kernel_free_pages && bad == 0,
-              "user free %u -> %u, kernel free %u -> %u, memcheck %d", before.free_pages,
-              after.free_pages, before.kernel_free_pages, after.kernel_free_pages, bad);
+  utest_check_no_leak("proc_badptr_no_leak", &before);
   return utest_status();
 }

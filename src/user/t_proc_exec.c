@@ -31,7 +31,6 @@
 #define EXEC_FRESH_VALUE 1234  /* initial value of exec_data_global */
 #define EXEC_REPEAT_QUICK 3
 #define EXEC_REPEAT_FULL  20
-#define EXEC_NUM_LEN 12        /* room for a decimal int with sign and NUL */
 #define EXEC_ARGV_MAX 16
 
 /* Words the child expects after its four fixed arguments. */
@@ -42,24 +41,6 @@ static char *exec_words[] = {
 
 static int exec_data_global = EXEC_FRESH_VALUE;
 static int exec_bss_global;
-
-/* Write the decimal form of v into buf (at least EXEC_NUM_LEN bytes); returns buf. */
-static char *exec_itoa(int v, char *buf)
-{
-  char tmp[EXEC_NUM_LEN];
-  unsigned u = v < 0 ? 0u - (unsigned)v : (unsigned)v;
-  int n = 0, i = 0;
-  do {
-    tmp[n++] = (char)('0' + u % 10);
-    u /= 10;
-  } while (u != 0);
-  if (v < 0)
-    buf[i++] = '-';
-  while (n > 0)
-    buf[i++] = tmp[--n];
-  buf[i] = '\0';
-  return buf;
-}
 
 /* Parse an optionally signed decimal number. */
 static int exec_parse_int(const char *s)
@@ -138,8 +119,8 @@ static void exec_build_argv(char *argv[], char *mode, int code, int count,
   int i;
   argv[0] = EXEC_PROG;
   argv[1] = mode;
-  argv[2] = exec_itoa(code, code_buf);
-  argv[3] = exec_itoa(count, count_buf);
+  argv[2] = utest_itoa(code, code_buf);
+  argv[3] = utest_itoa(count, count_buf);
   for (i = 0; i < count; i++)
     argv[4 + i] = exec_words[i];
   argv[4 + count] = 0;
@@ -162,7 +143,7 @@ static void exec_run_and_check(const char *name, const char *path, char *mode,
                                int code, int count, int use_wait)
 {
   char *argv[EXEC_ARGV_MAX];
-  char code_buf[EXEC_NUM_LEN], count_buf[EXEC_NUM_LEN];
+  char code_buf[UTEST_NUM_LEN], count_buf[UTEST_NUM_LEN];
   int pid, got, status = 12345;
 
   exec_build_argv(argv, mode, code, count, code_buf, count_buf);
@@ -182,12 +163,12 @@ static void exec_run_and_check(const char *name, const char *path, char *mode,
 static void exec_check_pid(void)
 {
   char *argv[4];
-  char ppid_buf[EXEC_NUM_LEN];
+  char ppid_buf[UTEST_NUM_LEN];
   int pid, got, status = 0;
 
   argv[0] = EXEC_PROG;
   argv[1] = EXEC_MODE_PID;
-  argv[2] = exec_itoa(getpid(), ppid_buf);
+  argv[2] = utest_itoa(getpid(), ppid_buf);
   argv[3] = 0;
   pid = exec_spawn(EXEC_PROG, argv);
   got = pid < 0 ? -1 : waitpid(pid, &status);
@@ -260,7 +241,7 @@ static void exec_check_repeat(int rounds)
 {
   struct memstat before, after;
   char *argv[EXEC_ARGV_MAX];
-  char code_buf[EXEC_NUM_LEN], count_buf[EXEC_NUM_LEN];
+  char code_buf[UTEST_NUM_LEN], count_buf[UTEST_NUM_LEN];
   int i, pid, got, status, bad_round = -1, bad_pid = 0, bad_got = 0, bad_status = 0;
 
   memstat(&before);

@@ -19,15 +19,6 @@
 #define KILL_BATCH_FULL    10
 #define KILL_BATCH_MAX     10
 
-/* Child body: spin in user mode forever, never entering the kernel. */
-static void kill_spin(void) __attribute__((noreturn));
-static void kill_spin(void)
-{
-  volatile unsigned spin = 0;
-  for (;;)
-    spin++;
-}
-
 /* Kill a spinning child after it got going; waitpid must give its pid and -1. */
 static int kill_check_spinning(void)
 {
@@ -35,7 +26,7 @@ static int kill_check_spinning(void)
 
   pid = fork();
   if (pid == 0)
-    kill_spin();
+    utest_spin();
   if (pid < 0) {
     utest_fail("proc_kill_spinning", "fork returned %d", pid);
     return -1;
@@ -117,7 +108,7 @@ static void kill_check_batch(int batch)
   for (i = 0; i < batch; i++) {
     pids[i] = fork();
     if (pids[i] == 0)
-      kill_spin();
+      utest_spin();
     if (pids[i] > 0)
       started++;
   }

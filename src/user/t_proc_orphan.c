@@ -20,19 +20,6 @@
 #define ORPHAN_BATCH_FULL   8
 #define ORPHAN_BATCH_MAX    8
 
-/* Read exactly n bytes unless EOF or an error comes first; returns bytes read. */
-static int orphan_read_full(int fd, void *buf, int n)
-{
-  int got = 0, r;
-  while (got < n) {
-    r = read(fd, (char *)buf + got, n - got);
-    if (r <= 0)
-      break;
-    got += r;
-  }
-  return got;
-}
-
 /* Grandchild: wait for the go byte, report getppid() on res, exit. */
 static void orphan_grandchild(int go, int res) __attribute__((noreturn));
 static void orphan_grandchild(int go, int res)
@@ -90,7 +77,7 @@ static void orphan_check_batch(int batch)
   memset(release, 'g', sizeof(release));
   write(go[1], release, batch);
   close(go[1]);
-  bytes = orphan_read_full(res[0], ppids, batch * (int)sizeof(int));
+  bytes = utest_read_full(res[0], ppids, batch * (int)sizeof(int));
   reports = bytes / (int)sizeof(int);
   for (i = 0; i < reports; i++)
     if (ppids[i] != ORPHAN_INIT_PID && wrong_ppid == ORPHAN_INIT_PID)
@@ -141,11 +128,9 @@ static void orphan_check_zombie(void)
 int main(int argc, char *argv[])
 {
   int batch = utest_quick(argc, argv) ? ORPHAN_BATCH_QUICK : ORPHAN_BATCH_FULL;
-  int bad;
 
   orphan_check_batch(batch);
   orphan_check_zombie();
-  bad = memcheck();
-  utest_check("proc_orphan_memcheck", bad == 0, "memcheck reported %d inconsistencies", bad);
+  utest_memcheck("proc_orphan_memcheck");
   return utest_status();
 }

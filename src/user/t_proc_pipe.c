@@ -18,7 +18,6 @@
 #define PIPE_FULL_FULL     (64 * PIPE_BUF_SIZE + 100)
 #define PIPE_FULL_DELAY    20    /* ticks the reader waits before draining */
 #define PIPE_CHILD_BAD     3     /* a child saw the wrong data */
-#define PIPE_NO_RESULT     (-100)
 
 static const char pipe_ping[] = "ping from the parent";
 static const char pipe_pong[] = "pong from the child";
@@ -29,36 +28,10 @@ static unsigned char pipe_pattern(int i)
   return (unsigned char)(i * 7 + i / 251);
 }
 
-/* Read exactly n bytes unless EOF or an error comes first; returns bytes read. */
-static int pipe_read_full(int fd, void *buf, int n)
-{
-  int got = 0, r;
-  while (got < n) {
-    r = read(fd, (char *)buf + got, n - got);
-    if (r <= 0)
-      break;
-    got += r;
-  }
-  return got;
-}
-
-/* Write all n bytes, looping over short writes; returns bytes written or -1. */
-static int pipe_write_full(int fd, const void *buf, int n)
-{
-  int done = 0, r;
-  while (done < n) {
-    r = write(fd, (const char *)buf + done, n - done);
-    if (r <= 0)
-      return done > 0 ? done : -1;
-    done += r;
-  }
-  return done;
-}
-
 /* Ping to a child on one pipe, pong back on another; then EOF from the dead child. */
 static void pipe_check_transfer(void)
 {
-  int down[2], up[2], pid, got, status = PIPE_NO_RESULT, eof1, eof2;
+  int down[2], up[2], pid, got, status = UTEST_NO_CHILD, eof1, eof2;
   char buf[64];
 
   if (pipe(down) < 0 || pipe(up) < 0) {
@@ -69,17 +42,17 @@ static void pipe_check_transfer(void)
   if (pid == 0) {
     close(down[1]);
     close(up[0]);
-    got = pipe_read_full(down[0], buf, sizeof(pipe_ping));
+    got = utest_read_full(down[0], buf, sizeof(pipe_ping));
     if (got != (int)sizeof(pipe_ping) || strcmp(buf, pipe_ping) != 0)
       exit(PIPE_CHILD_BAD);
-    pipe_write_full(up[1], pipe_pong, sizeof(pipe_pong));
+    utest_write_full(up[1], pipe_pong, sizeof(pipe_pong));
     exit(0);
   }
   close(down[0]);
   close(up[1]);
   memset(buf, 0, sizeof(buf));
-  pipe_write_full(down[1], pipe_ping, sizeof(pipe_ping));
-  got = pipe_read_full(up[0], buf, sizeof(pipe_pong));
+  utest_write_full(down[1], pipe_ping, sizeof(pipe_ping));
+  got = utest_read_full(up[0], buf, sizeof(pipe_pong));
   if (pid > 0)
     waitpid(pid, &status);
   buf[sizeof(buf) - 1] = '\0';
@@ -153,7 +126,7 @@ static void pipe_full_writer(int out, int res, int total)
     n = total - sent < PIPE_CHUNK ? total - sent : PIPE_CHUNK;
     for (i = 0; i < n; i++)
       chunk[i] = pipe_pattern(sent + i);
-    r = pipe_write_full(out, chunk, n);
+    r = utest_write_full(out, chunk, n);
     if (r != n)
       break;
     sent += n;
@@ -167,7 +140,7 @@ static void pipe_full_writer(int out, int res, int total)
 /* A writer of several buffers' worth blocks until the slow reader drains it. */
 static void pipe_check_full_buffer(int total)
 {
-  int data[2], res[2], pid, status = PIPE_NO_RESULT, r, i, got = 0, bad_at = -1;
+  int data[2], res[2], pid, status = UTEST_NO_CHILD, r, i, got = 0, bad_at = -1;
   int report[2] = { -1, -1 };
   unsigned sum = 0, want_sum = 0;
   unsigned char buf[PIPE_READ_CHUNK];
@@ -200,7 +173,7 @@ static void pipe_check_full_buffer(int total)
     want_sum += pipe_pattern(i);
   if (pid > 0)
     waitpid(pid, &status);
-  pipe_read_full(res[0], report, sizeof(report));
+  utest_read_full(res[0], report, sizeof(report));
   close(data[0]);
   close(res[0]);
   utest_check("proc_pipe_full_buffer",
@@ -316,9 +289,8 @@ static void pipe_check_fd_limit(void)
 /* Run every check; the exit status is 0 when all of them passed. */
 int main(int argc, char *argv[])
 {
-  struct memstat before, after;
+  struct memstat before;
   int total = utest_quick(argc, argv) ? PIPE_FULL_QUICK : PIPE_FULL_FULL;
-  int bad;
 
   memstat(&before);
   pipe_check_transfer();
@@ -327,12 +299,6 @@ int main(int argc, char *argv[])
   pipe_check_no_reader();
   pipe_check_bad_fds();
   pipe_check_fd_limit();
-  memstat(&after);
-  bad = memcheck();
-  utest_check("proc_pipe_no_leak",
-              after.free_pages == before.free_pages &&
-              after.kernel_free_pages == before.kernel_free_pages && bad == 0,
-              "user free %u -> %u, kernel free %u -> %u, memcheck %d", before.free_pages,
-              after.free_pages, before.kernel_free_pages, after.kernel_free_pages, bad);
+  utest_check_no_leak("proc_pipe_no_leak", &before);
   return utest_status();
 }

@@ -18,16 +18,6 @@
 #define SBRK_HUGE        0x7FFFF000
 #define SBRK_WORDS       (PGSIZE / (int)sizeof(unsigned))
 
-/* Move the break up to a page boundary (no frame needed) and return it. */
-static char *sbrk_align(void)
-{
-  unsigned cur = (unsigned)sbrk(0);
-  unsigned pad = (PGSIZE - cur % PGSIZE) % PGSIZE;
-  if (pad != 0)
-    sbrk((int)pad);
-  return (char *)sbrk(0);
-}
-
 /* Index of the first non-zero word in [p, p + pages pages), or -1. */
 static int sbrk_first_nonzero(const char *p, int pages)
 {
@@ -64,7 +54,7 @@ static int sbrk_write_readback(char *p, int pages)
 static void sbrk_check_grow_shrink(int pages)
 {
   struct memstat m0, m1, m2;
-  char *start = sbrk_align(), *p, *q, *end;
+  char *start = utest_align_break(), *p, *q, *end;
   int nonzero, bad_page;
 
   memstat(&m0);
@@ -105,7 +95,7 @@ static void sbrk_check_grow_shrink(int pages)
 /* Pages that come back after a shrink must be zeroed again, not hold old data. */
 static void sbrk_check_regrow(void)
 {
-  char *start = sbrk_align(), *p;
+  char *start = utest_align_break(), *p;
   int nonzero = -2;
 
   p = sbrk(SBRK_REGROW_PAGES * PGSIZE);
@@ -126,7 +116,7 @@ static void sbrk_check_regrow(void)
 static void sbrk_check_partial(void)
 {
   struct memstat m0, m1, m2, m3, m4;
-  char *start = sbrk_align();
+  char *start = utest_align_break();
   volatile char *last;
 
   memstat(&m0);
@@ -154,7 +144,7 @@ static void sbrk_check_partial(void)
 static void sbrk_check_too_big(void)
 {
   struct memstat m0, m1;
-  char *start = sbrk_align();
+  char *start = utest_align_break();
   void *r_over, *r_huge;
 
   memstat(&m0);
@@ -174,7 +164,7 @@ static void sbrk_check_too_big(void)
 static void sbrk_check_all_memory(void)
 {
   struct memstat m0, m1, m2;
-  char *start = sbrk_align(), *p;
+  char *start = utest_align_break(), *p;
   void *more = SBRK_FAIL;
   int pages, zero_ok = 0;
 
@@ -203,7 +193,7 @@ static void sbrk_check_all_memory(void)
 int main(int argc, char *argv[])
 {
   struct memstat m;
-  int pages, bad;
+  int pages;
 
   memstat(&m);
   pages = (int)m.free_pages / 2;
@@ -216,7 +206,6 @@ int main(int argc, char *argv[])
   sbrk_check_partial();
   sbrk_check_too_big();
   sbrk_check_all_memory();
-  bad = memcheck();
-  utest_check("proc_sbrk_memcheck", bad == 0, "memcheck reported %d inconsistencies", bad);
+  utest_memcheck("proc_sbrk_memcheck");
   return utest_status();
 }
