@@ -1,8 +1,9 @@
 /*
- * ulib.c - the user library's C part: printf on fd 1.
+ * ulib.c - the user library's C part: printf on fd 1, the memstat table.
  * (System-call stubs: usys.asm; strings: string.c; formatting: fmt.c.)
  */
 #include "user.h"
+#include "user_sys.h"
 #include "lib/fmt.h"
 
 #define PRINTF_BUF 256
@@ -34,4 +35,18 @@ int printf(const char *fmt, ...)
   if (b.len)
     write(1, b.buf, b.len);
   return n;
+}
+
+#define MEMSTAT_RULE "+------------------------------+----------+\n"
+
+void memstat_print(const struct memstat *st)
+{
+  printf(MEMSTAT_RULE "| %-28s | %8s |\n" MEMSTAT_RULE, "memstat counter", "value");
+  printf("| %-28s | %8u |\n", "user frames, total", st->total_pages);
+  printf("| %-28s | %8u |\n", "user frames, free", st->free_pages);
+  printf("| %-28s | %8u |\n", "kernel frames, free", st->kernel_free_pages);
+  printf("| %-28s | %8u |\n", "COW write faults", st->cow_faults);
+  printf("| %-28s | %8u |\n", "  resolved by copying", st->cow_copies);
+  printf("| %-28s | %8u |\n", "  resolved by reuse", st->cow_reuses);
+  printf("| %-28s | %8u |\n" MEMSTAT_RULE, "frames shared right now", st->shared_pages);
 }

@@ -9,6 +9,7 @@
  * memstat counters.
  */
 #include "user.h"
+#include "user_sys.h"
 
 #define PAUSE_LINE 64
 #define OLD_VALUE 114514
@@ -27,15 +28,11 @@ static void demo_pause(int on, const char *what)
 }
 
 /* Print the memstat counters as a table. */
-static void demo_memstat(const char *title)
+static void demo_memstat(void)
 {
   struct memstat st;
   memstat(&st);
-  printf("---- %s ----\n", title);
-  printf("user frames %u total, %u free; kernel frames free %u\n", st.total_pages, st.free_pages,
-         st.kernel_free_pages);
-  printf("cow faults %u = copies %u + reuses %u; shared frames now %u\n", st.cow_faults, st.cow_copies, st.cow_reuses,
-         st.shared_pages);
+  memstat_print(&st);
 }
 
 int main(int argc, char *argv[])
@@ -74,7 +71,7 @@ int main(int argc, char *argv[])
   memstat(&after);
   printf("[cowdemo] fork+exec+exit copied %u page(s)\n", after.cow_copies - before.cow_copies);
   cowtrace(old_trace);
-  demo_memstat("memstat");
+  demo_memstat();
   demo_pause(pausing, "memstat");
   return 0;
 }

@@ -28,18 +28,14 @@ static int sh_split(char *line, char *argv[])
   return argc;
 }
 
-/* Print the memstat counters as a table. */
+/* The mem built-in: the memstat counters as a table. */
 static void sh_mem(void)
 {
   struct memstat st;
-  if (memstat(&st) < 0) {
+  if (memstat(&st) < 0)
     printf("mem: memstat failed\n");
-    return;
-  }
-  printf("user frames   %6u total %6u free\n", st.total_pages, st.free_pages);
-  printf("kernel frames %6u free\n", st.kernel_free_pages);
-  printf("cow faults    %6u (copies %u, reuses %u)\n", st.cow_faults, st.cow_copies, st.cow_reuses);
-  printf("shared frames %6u\n", st.shared_pages);
+  else
+    memstat_print(&st);
 }
 
 /* Run one command line. */
