@@ -2,7 +2,7 @@
 #
 #   make            run/hd.img, build/kernel.elf, build/kernel.sym, build/kernel.asm
 #   make run        QEMU (window with $DISPLAY, else serial on this terminal); MEM=128
-#   make debug      Bochs with its debugger, symbols and magic breakpoints
+#   make debug      Bochs with its debugger, symbols and magic breakpoints [DEBUG_RC=run/debug-cow.rc]
 #   make gdb        QEMU paused with its gdb stub, and gdb attached
 #   make test       the self-tests and the user test suite in QEMU (32 and 256 MiB)
 #   make test-bochs the same suite in Bochs
@@ -158,7 +158,7 @@ run: all
 	run/qemu.sh run run/hd.img $(MEM)
 
 debug: all
-	run/bochs-debug.sh
+	run/bochs-debug.sh run/hd.img $(DEBUG_RC)
 
 gdb: all
 	run/qemu.sh gdb run/hd.img $(MEM) & sleep 1; gdb -q -x run/gdbinit; kill %1 2>/dev/null || true
