@@ -2,7 +2,8 @@
  * init.c - process 1.
  *
  * Reads the boot configuration (init.conf: a mode line, then a command
- * line). In `run` mode it runs each ';'-separated command in turn, then
+ * line). In `run` mode it turns copy-on-write tracing on, runs each
+ * ';'-separated command in turn, then
  * keeps a shell alive and reaps orphans forever. In `check` and `test`
  * mode it runs the one command, waits for it and every orphan it left,
  * compares frame counts and memcheck with the state before, reports, and
@@ -58,10 +59,11 @@ static int init_wait_for(int pid)
   return status;
 }
 
-/* run mode: the commands in order, then the shell forever. */
+/* run mode: copy-on-write tracing on, the commands in order, then the shell forever. */
 static void init_run(char *cmds)
 {
   char *cmd = cmds;
+  cowtrace(1);
   while (cmd && *cmd) {
     char *next = cmd;
     while (*next && *next != ';')
