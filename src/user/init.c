@@ -3,8 +3,8 @@
  *
  * Reads the boot configuration (init.conf: a mode line, then a command
  * line). In `run` mode it turns copy-on-write tracing on, runs each
- * ';'-separated command in turn, then
- * keeps a shell alive and reaps orphans forever. In `check` and `test`
+ * ';'-separated command in turn, then keeps a shell alive and reaps
+ * orphans forever. In `check` and `test`
  * mode it runs the one command, waits for it and every orphan it left,
  * compares frame counts and memcheck with the state before, reports, and
  * exits, which ends the run with PASS or FAIL.

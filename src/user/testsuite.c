@@ -47,9 +47,11 @@ static void suite_run(const char *name, char *mode)
 int main(int argc, char *argv[])
 {
   char *mode = argc > 1 ? argv[1] : "full";
+  int old_trace = cowtrace(0);   /* tests run untraced unless they turn it on */
   printf("[suite] %u test programs, mode %s\n", (unsigned)SUITE_COUNT, mode);
   for (unsigned i = 0; i < SUITE_COUNT; i++)
     suite_run(suite_tests[i], mode);
   printf("[suite] %u of %u test programs passed\n", suite_passed, (unsigned)SUITE_COUNT);
+  cowtrace(old_trace);
   return utest_status();
 }
