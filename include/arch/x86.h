@@ -6,6 +6,9 @@
 #include <stdint.h>
 
 #define EFLAGS_IF      0x200
+#define CR0_MP         0x2
+#define CR0_EM         0x4         /* x87 instructions raise #NM */
+#define CR0_TS         0x8
 #define CR0_WP         0x10000
 #define CR0_PG         0x80000000
 

@@ -58,7 +58,10 @@ void kernel_main(void)
   idt_init();
   pic_init();
   pit_init();
-  write_cr0(read_cr0() | CR0_WP);
+  /* WP: supervisor writes honour read-only pages (copy-on-write depends on it).
+   * EM: the kernel keeps no per-process x87 state, so x87 use traps (#NM) and
+   * kills the program instead of leaking registers between processes. */
+  write_cr0((read_cr0() | CR0_WP | CR0_EM) & ~(uint32_t)(CR0_MP | CR0_TS));
   mm_init(bi);
   mm_print_layout();
   archive_init(bi->fs_lba, bi->fs_sectors);

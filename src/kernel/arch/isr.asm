@@ -30,8 +30,11 @@ isr%1:
     jmp isr_common
 %endmacro
 
-; Save segment and general registers, switch to kernel data segments.
+; Save segment and general registers, switch to kernel data segments, and
+; clear the direction flag: a user program may have left DF set, and the
+; compiled C code (string copies) relies on DF = 0.
 %macro SAVE_FRAME 0
+    cld
     pushad
     push ds
     push es

@@ -60,8 +60,8 @@ static void tty_input(char c)
     }
     return;
   }
-  if (tty_e - tty_r >= TTY_BUF - 1 && c != '\n')
-    return;
+  if (tty_e - tty_r >= TTY_BUF || (tty_e - tty_r >= TTY_BUF - 1 && c != '\n'))
+    return;                               /* full: the last slot is kept for a newline */
   tty_buf[tty_e++ % TTY_BUF] = c;
   kwrite(&c, 1);
   if (c == '\n' || tty_e - tty_r >= TTY_BUF) {

@@ -20,7 +20,7 @@
 #define KPOOL_SHARE       4            /* the kernel pool ends at a quarter of RAM ... */
 #define KPOOL_END_MIN     (6 * MIB)    /* ... but not below 6 MiB ... */
 #define KPOOL_END_MAX     (32 * MIB)   /* ... nor above 32 MiB */
-#define MEM_MIN           (16 * MIB)
+#define MEM_MIN           (15 * MIB)  /* QEMU -m 16: the BIOS keeps the top 128 KiB */
 #define ADDR_LIMIT        0xF0000000u  /* ignore RAM above this (32-bit PCI hole and beyond) */
 
 struct mm_layout mm_layout;
@@ -88,7 +88,7 @@ void mm_init(const struct bootinfo *bi)
   mm_bootinfo = bi;
   l->mem_top = mm_find_top(bi, &l->usable_bytes);
   if (l->mem_top < MEM_MIN)
-    panic("mm: %u KiB of RAM found; the kernel needs at least %u MiB", l->mem_top / 1024, MEM_MIN / MIB);
+    panic("mm: %u KiB of RAM found; the kernel needs at least 16 MiB", l->mem_top / 1024);
   l->kernel_end = bi->kernel_phys_end;
   early_next = PG_ROUND_UP(l->kernel_end);
 
