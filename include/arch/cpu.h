@@ -9,6 +9,10 @@
 void gdt_init(void);
 /* Set the kernel stack the CPU switches to on a trap from ring 3. */
 void tss_set_kernel_stack(uint32_t esp0);
+/* Give the double-fault task the kernel's page directory (after mm_init). */
+void tss_set_double_fault_cr3(uint32_t cr3);
+/* The interrupted task's saved eip and esp when a double fault switched tasks. */
+void tss_interrupted(uint32_t *eip, uint32_t *esp);
 /* Fill and load the IDT: 32 exceptions, 16 IRQs, int 0x80 (DPL 3). */
 void idt_init(void);
 /* Remap the 8259 PICs to T_IRQ0 and mask everything but the given IRQs. */

@@ -31,6 +31,7 @@
 #define SEG_UCODE       0x1B
 #define SEG_UDATA       0x23
 #define SEG_TSS         0x28
+#define SEG_DF_TSS      0x30     /* the double-fault task */
 #define RPL_USER        3
 
 struct trap_frame {

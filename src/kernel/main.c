@@ -63,6 +63,7 @@ void kernel_main(void)
    * kills the program instead of leaking registers between processes. */
   write_cr0((read_cr0() | CR0_WP | CR0_EM) & ~(uint32_t)(CR0_MP | CR0_TS));
   mm_init(bi);
+  tss_set_double_fault_cr3(read_cr3());
   mm_print_layout();
   archive_init(bi->fs_lba, bi->fs_sectors);
   kernel_boot_mode(mode);

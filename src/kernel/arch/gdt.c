@@ -2,13 +2,18 @@
  * gdt.c - segment descriptors and the task-state segment.
  *
  * Flat 4 GiB segments for kernel (ring 0) and user (ring 3) code and data;
- * the TSS only supplies the ring-0 stack (esp0) for traps from user mode.
+ * the main TSS supplies the ring-0 stack (esp0) for traps from user mode.
+ * A second TSS is the double-fault task: vector 8 is a task gate, so a
+ * kernel stack overflow (a fault while pushing onto the guard page) lands
+ * on a stack of its own and can still print why, instead of resetting.
  */
 #include "arch/cpu.h"
 #include "arch/trap.h"
 #include "lib/string.h"
 
-#define GDT_ENTRIES   6
+#define GDT_ENTRIES   7
+#define DF_STACK_SIZE 4096
+#define EFLAGS_RESERVED 0x2
 #define ACC_KCODE     0x9A
 #define ACC_KDATA     0x92
 #define ACC_UCODE     0xFA
@@ -36,6 +41,10 @@ struct tss {
 
 static struct gdt_entry gdt[GDT_ENTRIES];
 static struct tss tss;
+static struct tss tss_df;
+static uint8_t df_stack[DF_STACK_SIZE] __attribute__((aligned(16)));
+
+void trap_double_fault_task(void);
 
 /* Fill one descriptor. */
 static void gdt_set(int i, uint32_t base, uint32_t limit, uint8_t access, uint8_t gran)
@@ -60,6 +69,15 @@ void gdt_init(void)
   tss.ss0 = SEG_KDATA;
   tss.iomap = sizeof tss;
   gdt_set(SEG_TSS >> 3, (uint32_t)&tss, sizeof tss - 1, ACC_TSS, GRAN_BYTE);
+  memset(&tss_df, 0, sizeof tss_df);
+  tss_df.eip = (uint32_t)trap_double_fault_task;
+  tss_df.esp = tss_df.esp0 = (uint32_t)df_stack + DF_STACK_SIZE;
+  tss_df.cs = SEG_KCODE;
+  tss_df.ss = tss_df.ss0 = tss_df.ds = tss_df.es = tss_df.fs = tss_df.gs = SEG_KDATA;
+  tss_df.eflags = EFLAGS_RESERVED;
+  __asm__ volatile("mov %%cr3, %0" : "=r"(tss_df.cr3));
+  tss_df.iomap = sizeof tss_df;
+  gdt_set(SEG_DF_TSS >> 3, (uint32_t)&tss_df, sizeof tss_df - 1, ACC_TSS, GRAN_BYTE);
   __asm__ volatile("lgdt %0\n"
                    "mov %1, %%ds\n mov %1, %%es\n mov %1, %%fs\n mov %1, %%gs\n mov %1, %%ss\n"
                    "ljmp %2, $1f\n1:\n"
@@ -72,4 +90,15 @@ void gdt_init(void)
 void tss_set_kernel_stack(uint32_t esp0)
 {
   tss.esp0 = esp0;
+}
+
+void tss_set_double_fault_cr3(uint32_t cr3)
+{
+  tss_df.cr3 = cr3;
+}
+
+void tss_interrupted(uint32_t *eip, uint32_t *esp)
+{
+  *eip = tss.eip;
+  *esp = tss.esp;
 }

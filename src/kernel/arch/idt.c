@@ -10,6 +10,7 @@
 #define IDT_ENTRIES    256
 #define GATE_INT_DPL0  0x8E
 #define GATE_INT_DPL3  0xEE
+#define GATE_TASK      0x85
 
 struct idt_entry {
   uint16_t off_lo, sel;
@@ -58,5 +59,8 @@ void idt_init(void)
   for (int v = 0; v < T_EXCEPTIONS + T_IRQS; v++)
     idt_set(v, idt_stubs[v], GATE_INT_DPL0);
   idt_set(T_SYSCALL, isr128, GATE_INT_DPL3);
+  idt[T_DOUBLE_FAULT].off_lo = idt[T_DOUBLE_FAULT].off_hi = 0;   /* a task gate: the TSS gives eip */
+  idt[T_DOUBLE_FAULT].sel = SEG_DF_TSS;
+  idt[T_DOUBLE_FAULT].flags = GATE_TASK;
   __asm__ volatile("lidt %0" ::"m"(p));
 }

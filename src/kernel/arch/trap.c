@@ -8,11 +8,13 @@
 #include "proc/sched.h"
 #include "proc/syscall.h"
 #include "dev/tty.h"
+#include "mm/kheap.h"
 #include "kernel/printk.h"
 #include "lib/fmt.h"
 
 #define IRQ_SPURIOUS_MASTER 7
 #define IRQ_SPURIOUS_SLAVE  15
+#define DF_GUARD_REACH      128   /* an exception frame pushed below esp reaches this far */
 
 struct trap_expect trap_expected;
 
@@ -58,6 +60,19 @@ void trap_dump(const struct trap_frame *tf, uint32_t cr2)
           tf->ebx, tf->ecx, tf->edx, tf->esi, tf->edi, tf->ebp);
   kprintf("[trap] task: %s pid %d, %s mode\n", p ? p->name : "kernel", p ? p->pid : 0,
           trap_from_user(tf) ? "user" : "kernel");
+}
+
+/* The double-fault task (vector 8 is a task gate, see gdt.c): runs on its own stack. */
+void trap_double_fault_task(void)
+{
+  uint32_t eip, esp;
+  struct proc *p = proc_current();
+  tss_interrupted(&eip, &esp);
+  kprintf("[trap] vector 8 (double fault) eip 0x%08x esp 0x%08x cr2 0x%08x task: %s pid %d\n", eip, esp,
+          read_cr2(), p ? p->name : "kernel", p ? p->pid : 0);
+  if (kstack_is_guard(esp - DF_GUARD_REACH) || kstack_is_guard(read_cr2()))
+    panic("kernel stack overflow: the stack at 0x%08x ran into its guard page", esp);
+  panic("double fault at eip 0x%08x", eip);
 }
 
 /* A CPU exception other than the page fault. */
