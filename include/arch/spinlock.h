@@ -21,7 +21,5 @@ struct spinlock {
 void spin_lock(struct spinlock *l);
 /* Release the lock and restore the interrupt flag saved by spin_lock. */
 void spin_unlock(struct spinlock *l);
-/* Non-zero while the lock is held. */
-int spin_held(const struct spinlock *l);
 
 #endif

@@ -19,8 +19,6 @@ void kvpool_init(uint32_t *bitmap);
 uint32_t kvpool_alloc(uint32_t n);
 /* Release n virtual pages at va. */
 void kvpool_free(uint32_t va, uint32_t n);
-/* Free pages left in the kernel virtual pool. */
-uint32_t kvpool_free_pages(void);
 
 /* n pages of zeroed kernel memory; 0 when either pool is exhausted (nothing leaks). */
 void *kpage_alloc(uint32_t n);

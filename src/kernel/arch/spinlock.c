@@ -34,8 +34,3 @@ void spin_unlock(struct spinlock *l)
   spin_xchg(&l->locked, 0);
   irq_restore(f);
 }
-
-int spin_held(const struct spinlock *l)
-{
-  return l->locked != 0;
-}

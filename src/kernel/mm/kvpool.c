@@ -36,11 +36,6 @@ void kvpool_free(uint32_t va, uint32_t n)
   pool_free(&kv_pool, va, n);
 }
 
-uint32_t kvpool_free_pages(void)
-{
-  return kv_pool.free;
-}
-
 /* Back pages [first, first + n) of the range at va with kernel frames; -1 (all undone) on failure. */
 static int kpage_back(uint32_t va, uint32_t first, uint32_t n)
 {
