@@ -103,4 +103,11 @@ struct utest_child {
  * it is read for status 0 only and a short one makes the status UTEST_NO_CHILD. */
 int utest_run_child(const struct utest_child *c);
 
+/* Word w of the test pattern belonging to tag (distinct per tag and per word). */
+unsigned utest_pattern_word(unsigned tag, unsigned w);
+/* Fill nwords words at buf with tag's pattern. */
+void utest_pattern_fill(unsigned *buf, unsigned nwords, unsigned tag);
+/* Index of the first word at buf not in tag's pattern (its value in *seen), or -1. */
+int utest_pattern_find_bad(const unsigned *buf, unsigned nwords, unsigned tag, unsigned *seen);
+
 #endif

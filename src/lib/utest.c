@@ -325,3 +325,27 @@ int utest_run_child(const struct utest_child *c)
   close(res[0]);
   return status;
 }
+
+#define UTEST_PATTERN_MUL 2654435761u   /* Knuth's multiplicative hash constant */
+
+unsigned utest_pattern_word(unsigned tag, unsigned w)
+{
+  return (tag << 24) ^ (w * UTEST_PATTERN_MUL);
+}
+
+void utest_pattern_fill(unsigned *buf, unsigned nwords, unsigned tag)
+{
+  for (unsigned w = 0; w < nwords; w++)
+    buf[w] = utest_pattern_word(tag, w);
+}
+
+int utest_pattern_find_bad(const unsigned *buf, unsigned nwords, unsigned tag, unsigned *seen)
+{
+  for (unsigned w = 0; w < nwords; w++) {
+    if (buf[w] != utest_pattern_word(tag, w)) {
+      *seen = buf[w];
+      return (int)w;
+    }
+  }
+  return -1;
+}

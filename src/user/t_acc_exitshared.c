@@ -28,31 +28,6 @@
 #define EXS_INDEX_SHIFT      4
 #define EXS_WORDS            (PGSIZE / 4)
 
-/* Word w of the pattern belonging to tag. */
-static unsigned exs_word(unsigned tag, unsigned w)
-{
-  return (tag << 24) ^ (w * 2246822519u);
-}
-
-/* Fill nwords words with tag's pattern. */
-static void exs_fill(unsigned *heap, unsigned nwords, unsigned tag)
-{
-  for (unsigned w = 0; w < nwords; w++)
-    heap[w] = exs_word(tag, w);
-}
-
-/* Index of the first word not in tag's pattern, or -1; *seen gets it. */
-static int exs_find_bad(const unsigned *heap, unsigned nwords, unsigned tag, unsigned *seen)
-{
-  for (unsigned w = 0; w < nwords; w++) {
-    if (heap[w] != exs_word(tag, w)) {
-      *seen = heap[w];
-      return (int)w;
-    }
-  }
-  return -1;
-}
-
 /* Child i: wait until released, check its new parent and the data, take the heap over, report. */
 static void exs_child(unsigned *heap, unsigned nwords, int i, int go, int out)
   __attribute__((noreturn));
@@ -70,17 +45,17 @@ static void exs_child(unsigned *heap, unsigned nwords, int i, int go, int out)
     printf("acc_exitshared child %d: getppid() is %d after its parent exited\n", i, ppid);
     report |= EXS_NOT_REPARENTED;
   }
-  bad = exs_find_bad(heap, nwords, 1, &seen);
+  bad = utest_pattern_find_bad(heap, nwords, 1, &seen);
   if (bad >= 0) {
     printf("acc_exitshared child %d: inherited word %d at %p is 0x%x, expected 0x%x\n",
-           i, bad, &heap[bad], seen, exs_word(1, (unsigned)bad));
+           i, bad, &heap[bad], seen, utest_pattern_word(1, (unsigned)bad));
     report |= EXS_BAD_INHERITED;
   }
-  exs_fill(heap, nwords, tag);
-  bad = exs_find_bad(heap, nwords, tag, &seen);
+  utest_pattern_fill(heap, nwords, tag);
+  bad = utest_pattern_find_bad(heap, nwords, tag, &seen);
   if (bad >= 0) {
     printf("acc_exitshared child %d: own word %d at %p is 0x%x, expected 0x%x\n",
-           i, bad, &heap[bad], seen, exs_word(tag, (unsigned)bad));
+           i, bad, &heap[bad], seen, utest_pattern_word(tag, (unsigned)bad));
     report |= EXS_BAD_OWN;
   }
   write(out, &report, 1);
@@ -97,7 +72,7 @@ static void exs_parent(int pages, int go, int out)
 
   if (heap == (unsigned *)-1)
     exit(EXS_PARENT_BASE - 1);
-  exs_fill(heap, nwords, 1);
+  utest_pattern_fill(heap, nwords, 1);
   for (int i = 0; i < EXS_CHILDREN; i++) {
     int pid = fork();
     if (pid == 0)
@@ -105,7 +80,7 @@ static void exs_parent(int pages, int go, int out)
     if (pid > 0)
       forked++;
   }
-  exs_fill(heap, nwords, EXS_CHILDREN + 2);
+  utest_pattern_fill(heap, nwords, EXS_CHILDREN + 2);
   exit(EXS_PARENT_BASE + forked);
 }
 

@@ -30,46 +30,21 @@
 #define FF_BAD_OWN           'o'    /* its own pattern did not read back */
 #define FF_NO_FORK           'f'    /* a child could not fork a grandchild */
 
-/* Word w of the pattern belonging to tag. */
-static unsigned ff_word(unsigned tag, unsigned w)
-{
-  return (tag << 24) ^ (w * 2654435761u);
-}
-
-/* Fill the region of nwords words with tag's pattern. */
-static void ff_fill(unsigned *region, unsigned nwords, unsigned tag)
-{
-  for (unsigned w = 0; w < nwords; w++)
-    region[w] = ff_word(tag, w);
-}
-
-/* Index of the first word not in tag's pattern, or -1; *seen gets that word. */
-static int ff_find_bad(const unsigned *region, unsigned nwords, unsigned tag, unsigned *seen)
-{
-  for (unsigned w = 0; w < nwords; w++) {
-    if (region[w] != ff_word(tag, w)) {
-      *seen = region[w];
-      return (int)w;
-    }
-  }
-  return -1;
-}
-
 /* Check the inherited pattern, write and check our own; the report byte. */
 static char ff_take_over(unsigned *region, unsigned nwords, unsigned inherited, unsigned own)
 {
   unsigned seen = 0;
-  int bad = ff_find_bad(region, nwords, inherited, &seen);
+  int bad = utest_pattern_find_bad(region, nwords, inherited, &seen);
   if (bad >= 0) {
     printf("acc_forkfork pid %d: inherited word %d at %p is 0x%x, expected 0x%x\n",
-           getpid(), bad, &region[bad], seen, ff_word(inherited, (unsigned)bad));
+           getpid(), bad, &region[bad], seen, utest_pattern_word(inherited, (unsigned)bad));
     return FF_BAD_INHERITED;
   }
-  ff_fill(region, nwords, own);
-  bad = ff_find_bad(region, nwords, own, &seen);
+  utest_pattern_fill(region, nwords, own);
+  bad = utest_pattern_find_bad(region, nwords, own, &seen);
   if (bad >= 0) {
     printf("acc_forkfork pid %d: own word %d at %p is 0x%x, expected 0x%x\n",
-           getpid(), bad, &region[bad], seen, ff_word(own, (unsigned)bad));
+           getpid(), bad, &region[bad], seen, utest_pattern_word(own, (unsigned)bad));
     return FF_BAD_OWN;
   }
   return FF_OK;
@@ -157,11 +132,11 @@ int main(int argc, char *argv[])
                    "sbrk(%d) for %d pages failed", pages * PGSIZE, pages))
     return utest_status();
   nwords = (unsigned)pages * FF_WORDS_PER_PAGE;
-  ff_fill(region, nwords, FF_PARENT_TAG);
+  utest_pattern_fill(region, nwords, FF_PARENT_TAG);
 
   for (round = 1; round <= rounds && bad < 0 && verdict == FF_OK; round++) {
     verdict = ff_round(region, nwords, &forked, &reaped);
-    bad = ff_find_bad(region, nwords, FF_PARENT_TAG, &seen);
+    bad = utest_pattern_find_bad(region, nwords, FF_PARENT_TAG, &seen);
     bad_round = round;
   }
   utest_check("acc_forkfork_children", forked == (round - 1) * FF_CHILDREN && reaped == forked,
@@ -173,7 +148,7 @@ int main(int argc, char *argv[])
   utest_check("acc_forkfork_parent_bytes", bad < 0,
               "after round %d word %d at %p is 0x%x, expected 0x%x", bad_round, bad,
               bad < 0 ? region : &region[bad], seen,
-              ff_word(FF_PARENT_TAG, bad < 0 ? 0 : (unsigned)bad));
+              utest_pattern_word(FF_PARENT_TAG, bad < 0 ? 0 : (unsigned)bad));
   sbrk(-pages * PGSIZE);
   utest_check_end("acc_forkfork", &base);
   return utest_status();
