@@ -67,6 +67,9 @@ struct trap_expect {
 };
 extern struct trap_expect trap_expected;
 
+/* If a self-test armed trap_expected for this vector: record it, resume at its label, return 1. */
+int trap_expect_consume(struct trap_frame *tf, uint32_t cr2);
+
 /* Start of the NASM return path that restores a trap frame and irets (isr.asm). */
 void trap_return(void);
 

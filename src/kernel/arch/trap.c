@@ -75,16 +75,23 @@ void trap_double_fault_task(void)
   panic("double fault at eip 0x%08x", eip);
 }
 
+int trap_expect_consume(struct trap_frame *tf, uint32_t cr2)
+{
+  if (!trap_expected.armed || trap_expected.vector != tf->vector)
+    return 0;
+  trap_expected.armed = 0;
+  trap_expected.hit = 1;
+  trap_expected.error = tf->error;
+  trap_expected.cr2 = cr2;
+  tf->eip = trap_expected.resume_eip;
+  return 1;
+}
+
 /* A CPU exception other than the page fault. */
 static void trap_exception(struct trap_frame *tf)
 {
-  if (trap_expected.armed && trap_expected.vector == tf->vector) {
-    trap_expected.armed = 0;
-    trap_expected.hit = 1;
-    trap_expected.error = tf->error;
-    tf->eip = trap_expected.resume_eip;
+  if (trap_expect_consume(tf, read_cr2()))
     return;
-  }
   if (trap_from_user(tf)) {
     struct proc *p = proc_current();
     kprintf("[fault] pid=%d name=%s eip=0x%08x vector=%u err=0x%x killed: %s\n", p->pid, p->name, tf->eip,

@@ -52,14 +52,8 @@ void c_page_fault_handler(uint32_t error_code, uint32_t cr2, struct trap_frame *
     return;
   }
 
-  if (trap_expected.armed && trap_expected.vector == T_PAGE_FAULT) {
-    trap_expected.armed = 0;
-    trap_expected.hit = 1;
-    trap_expected.error = error_code;
-    trap_expected.cr2 = cr2;
-    tf->eip = trap_expected.resume_eip;
+  if (trap_expect_consume(tf, cr2))
     return;
-  }
 
   if (trap_from_user(tf))
     proc_fault_kill(cr2, error_code, tf->eip,
