@@ -1,5 +1,6 @@
 /*
- * ulib.c - the user library's C part: printf on fd 1, the memstat table.
+ * ulib.c - the user library's C part: printf on fd 1, command-line
+ * splitting and the memstat table for the system programs.
  * (System-call stubs: usys.asm; strings: string.c; formatting: fmt.c.)
  */
 #include "user.h"
@@ -35,6 +36,22 @@ int printf(const char *fmt, ...)
   if (b.len)
     write(1, b.buf, b.len);
   return n;
+}
+
+int args_split(char *line, char *argv[ARGS_MAX])
+{
+  int argc = 0;
+  while (*line && argc < ARGS_MAX - 1) {
+    while (*line == ' ' || *line == '\t')
+      *line++ = 0;
+    if (!*line)
+      break;
+    argv[argc++] = line;
+    while (*line && *line != ' ' && *line != '\t')
+      line++;
+  }
+  argv[argc] = 0;
+  return argc;
 }
 
 #define MEMSTAT_RULE "+------------------------------+----------+\n"

@@ -13,30 +13,12 @@
 #include "user_sys.h"
 
 #define CONF_MAX  512
-#define MAX_ARGS  16
-
-/* Split line at spaces into argv (in place); returns argc. */
-static int init_split(char *line, char *argv[])
-{
-  int argc = 0;
-  while (*line && argc < MAX_ARGS - 1) {
-    while (*line == ' ')
-      *line++ = 0;
-    if (!*line)
-      break;
-    argv[argc++] = line;
-    while (*line && *line != ' ')
-      line++;
-  }
-  argv[argc] = 0;
-  return argc;
-}
 
 /* Fork and exec the command in line; returns the child's pid or -1. */
 static int init_spawn(char *line)
 {
-  char *argv[MAX_ARGS];
-  if (init_split(line, argv) == 0)
+  char *argv[ARGS_MAX];
+  if (args_split(line, argv) == 0)
     return -1;
   int pid = fork();
   if (pid == 0) {

@@ -8,25 +8,7 @@
 #include "user_sys.h"
 
 #define LINE_MAX  128
-#define MAX_ARGS  16
 #define LIST_MAX  2048
-
-/* Split line at spaces into argv (in place); returns argc. */
-static int sh_split(char *line, char *argv[])
-{
-  int argc = 0;
-  while (*line && argc < MAX_ARGS - 1) {
-    while (*line == ' ' || *line == '\t')
-      *line++ = 0;
-    if (!*line)
-      break;
-    argv[argc++] = line;
-    while (*line && *line != ' ' && *line != '\t')
-      line++;
-  }
-  argv[argc] = 0;
-  return argc;
-}
 
 /* The mem built-in: the memstat counters as a table. */
 static void sh_mem(void)
@@ -41,9 +23,9 @@ static void sh_mem(void)
 /* Run one command line. */
 static void sh_run(char *line)
 {
-  char *argv[MAX_ARGS];
+  char *argv[ARGS_MAX];
   static char list[LIST_MAX];
-  int argc = sh_split(line, argv);
+  int argc = args_split(line, argv);
   if (argc == 0)
     return;
   if (strcmp(argv[0], "help") == 0) {
