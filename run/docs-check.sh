@@ -4,6 +4,8 @@
 # Fails, naming file and line, when
 #   - a generated block (<!-- gen:NAME build=ID --> ... <!-- /gen:NAME -->) was made by another
 #     build than this one (run/build-id.sh): regenerate with make report;
+#   - a code excerpt block (gen:code:FILE:NAME) differs from FILE as it is now (a change that
+#     leaves the binary alone, e.g. in a comment, still shows);
 #   - outside generated blocks, an address in the kernel's symbol range is not the address of a
 #     symbol in build/kernel.sym;
 #   - outside generated blocks, a quoted line of kernel or debugger output (a code-block line
@@ -67,6 +69,7 @@ for f in "$@"; do
     }
   ' symfile="$sym" "$sym" "$f" || status=1
 done
+python3 run/docs-gen.py --check-code "$@" || status=1
 if [ "$status" = 0 ]; then
   echo "docs-check: $* match build $id"
 else

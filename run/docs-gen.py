@@ -7,10 +7,13 @@ A block is
     <!-- /gen:NAME -->
 and everything between the markers is rewritten; ID becomes this build's identity
 (run/build-id.sh), which run/docs-check.sh compares with the current build. NAME says what
-goes in: run output (build/serial-shots.log, build/bench.csv, build/report/*.txt) or, for
+goes in: run output (build/serial-shots.log, build/bench.csv, build/report/*.txt); for
+log:REGEX, the lines of the screenshots' serial log that match REGEX (no spaces: use \s); for
 code:FILE:NAME, the function or assembly label NAME cut from FILE as it is now.
 
     run/docs-gen.py BUILD_ID [FILE...]      default files: README.md report/README.md
+    run/docs-gen.py --check-code [FILE...]  only compare the code:FILE:NAME blocks with the
+                                            source as it is now (run/docs-check.sh does)
 """
 import csv
 import re
@@ -294,7 +297,17 @@ GENERATORS = {
 }
 
 
+def gen_log(pattern):
+    """Every line of the screenshots' serial log that matches the regular expression PATTERN."""
+    found = [l for l in log_lines() if re.search(pattern, l)]
+    if not found:
+        fail("no line of %s matches %s" % (SHOTS_LOG, pattern))
+    return fence("\n".join(found))
+
+
 def generate(name):
+    if name.startswith("log:"):
+        return gen_log(name[4:])
     if name.startswith("code:"):
         _, path, func = name.split(":")
         return code_excerpt(path, func)
@@ -303,9 +316,29 @@ def generate(name):
     return GENERATORS[name]()
 
 
+def check_code(paths):
+    """Report every code block that differs from its source; the number of such blocks."""
+    stale = 0
+    for path in paths:
+        text = read(path)
+        for m in BLOCK.finditer(text):
+            name = m.group(1)
+            if not name.startswith("code:"):
+                continue
+            body = m.group(0).split("\n", 1)[1].rsplit("\n", 1)[0]
+            if body != generate(name):
+                line = text.count("\n", 0, m.start()) + 1
+                print("docs-check: %s:%d: gen:%s differs from the source: regenerate with make report"
+                      % (path, line, name))
+                stale += 1
+    return stale
+
+
 def main():
     if len(sys.argv) < 2:
         fail("usage: run/docs-gen.py BUILD_ID [FILE...]")
+    if sys.argv[1] == "--check-code":
+        sys.exit(1 if check_code(sys.argv[2:] or DOCS) else 0)
     build = sys.argv[1]
     for path in sys.argv[2:] or DOCS:
         text = read(path)
