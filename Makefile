@@ -137,7 +137,7 @@ $(B)/conf/test-quick.conf: Makefile
 	printf 'test\ntestsuite quick\n' > $@
 $(B)/conf/shots.conf: Makefile
 	@mkdir -p $(dir $@)
-	printf 'run\npause boot;cowdemo pause;faultdemo;pause fault;testsuite quick;pause suite\n' > $@
+	printf 'run\npause boot;cowdemo pause;framemap -c 640;pause framemap;faultdemo;pause fault;testsuite quick;pause suite\n' > $@
 $(B)/conf/bench.conf: Makefile
 	@mkdir -p $(dir $@)
 	printf 'check\nforkbench\n' > $@

@@ -187,11 +187,11 @@ void fmap_grid_render(const struct fmap_grid *g, struct fmap_out *o)
 {
   unsigned char changed[FMAP_COLS];
   if (g->pid)
-    fmap_printf(o, "[framemap] pid %d's view: the pool frames it maps, 1 cell = %u frame%s\n", g->pid,
-                g->per_cell, g->per_cell == 1 ? "" : "s");
+    fmap_printf(o, "[framemap] pid %d's frames among pool frames %u-%u: 1 cell = %u frame%s\n", g->pid,
+                g->first, g->first + g->frames - 1, g->per_cell, g->per_cell == 1 ? "" : "s");
   else
-    fmap_printf(o, "[framemap] user pool, %u frames: 1 cell = %u frame%s (highest count shown)\n",
-                g->frames, g->per_cell, g->per_cell == 1 ? "" : "s");
+    fmap_printf(o, "[framemap] user pool frames %u-%u of %u: 1 cell = %u frame%s (highest count)\n",
+                g->first, g->first + g->frames - 1, g->pool_frames, g->per_cell, g->per_cell == 1 ? "" : "s");
   fmap_put_legend(o, FMAP_FREE, g->pid ? "not mapped" : "free", 1, g->kinds[FMAP_FREE]);
   fmap_put_legend(o, FMAP_ONE, g->pid ? "private" : "one ref", 1, g->kinds[FMAP_ONE]);
   fmap_put_legend(o, FMAP_TWO, g->pid ? "shared by 2" : "two refs", 1, g->kinds[FMAP_TWO]);
@@ -293,8 +293,7 @@ void fmap_list_render(const struct fmap_list *l, const char *title, struct fmap_
     fmap_printf(o, "[map] %s: no frames\n", title);
     return;
   }
-  fmap_printf(o, "[map] %s: %u frames, 0x%08x-0x%08x\n", title, l->n, l->pool_base + l->e[0].frame * PGSIZE,
-              l->pool_base + l->e[l->n - 1].frame * PGSIZE);
+  fmap_printf(o, "[map] %s\n", title);
   fmap_printf(o, "%-8s", "count");          /* FMAP_LABEL_WIDTH */
   for (unsigned i = 0; i < l->n; i++) {
     fmap_put_cell(o, l->e[i].count, &last_kind);
@@ -335,10 +334,14 @@ void fmap_list_render(const struct fmap_list *l, const char *title, struct fmap_
   fmap_sgr(o, FMAP_SGR_CHANGED);
   fmap_puts(o, "^ changed\n");
   fmap_sgr(o, FMAP_SGR_RESET);
-  for (int s = 0; s < l->npids; s++)
-    if (l->mark[s])
-      fmap_printf(o, "%s pid %d: %c at 0x%08x%s", s ? "," : "       ", l->pid[s], FMAP_CHAR_MARKED, l->mark[s],
-                  s == l->npids - 1 ? "\n" : "");
+  fmap_printf(o, " %u frames 0x%08x-0x%08x", l->n, l->pool_base + l->e[0].frame * PGSIZE,
+              l->pool_base + l->e[l->n - 1].frame * PGSIZE);
+  for (int s = 0, first = 1; s < l->npids; s++)
+    if (l->mark[s]) {
+      fmap_printf(o, "%s pid %d 0x%08x", first ? "; D:" : ",", l->pid[s], l->mark[s]);
+      first = 0;
+    }
+  fmap_puts(o, "\n");
   if (l->dropped)
     fmap_printf(o, "        (%u more frames not shown)\n", l->dropped);
 }

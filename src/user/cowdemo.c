@@ -90,23 +90,23 @@ int main(int argc, char *argv[])
   if (pid == 0)
     demo_child(go[0], done[1]);
   fmap_list_set_pid(&map, 1, pid, vtop(demo_page));
-  demo_map(&map, "after fork: shared, nothing copied but a stack page");
+  demo_map(&map, "after fork: all shared by 2, no copy but the stack page written first");
   demo_pause(pausing, "fork");
   write(go[1], "g", 1);
   read(done[0], &child_frame, sizeof child_frame);
   fmap_list_set_pid(&map, 1, pid, child_frame);
-  demo_map(&map, "after the child's write: a copy");
+  demo_map(&map, "after the child's write: its new copy has 1 reference, the old frame 1");
   demo_pause(pausing, "copy");
   write(go[1], "x", 1);
   wait(0);
   close(go[0]), close(go[1]), close(done[0]), close(done[1]);
-  demo_map(&map, "after the child's exit: its frames freed");
+  demo_map(&map, "after the child's exit: its frames are free, the parent's back to 1");
   demo_pause(pausing, "exit");
   printf("[cowdemo] parent pid %d: still reads %d at phys 0x%08x\n", getpid(), demo_page[0], vtop(demo_page));
   printf("[cowdemo] parent writes %d with the child gone (reference count 1) ...\n", NEW_VALUE + 1);
   demo_page[0] = NEW_VALUE + 1;
   printf("[cowdemo] parent reads %d at phys 0x%08x (same frame, no copy)\n", demo_page[0], vtop(demo_page));
-  demo_map(&map, "after the parent's write: reuse, no copy");
+  demo_map(&map, "after the parent's write: reuse, nothing changed");
 
   demo_pause(pausing, "reuse");
   cowtrace(0);

@@ -3,7 +3,8 @@
  *
  *   framemap              every frame of the user pool
  *   framemap PID          the frames process PID maps, and which of them are shared
- *   framemap [PID] -n N   draw N maps one second apart; cells that changed are marked
+ *   -s FIRST -c COUNT     only frames FIRST .. FIRST+COUNT-1 of the pool (closer up)
+ *   -n N                  draw N maps one second apart; cells that changed are marked
  *
  * The kernel only hands over counts (framesnap); the drawing is the user
  * library's (src/lib/fmap.c), the same text on VGA (in colour) and serial.
@@ -17,20 +18,24 @@ static struct fmap_grid framemap_grid;
 
 int main(int argc, char *argv[])
 {
-  int pid = 0, repeats = 1;
+  int pid = 0, repeats = 1, first = 0, count = 0;
   struct fmap_out out;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "-n") == 0 && i + 1 < argc)
       repeats = atoi(argv[++i]);
+    else if (strcmp(argv[i], "-s") == 0 && i + 1 < argc)
+      first = atoi(argv[++i]);
+    else if (strcmp(argv[i], "-c") == 0 && i + 1 < argc)
+      count = atoi(argv[++i]);
     else if (atoi(argv[i]) > 0)
       pid = atoi(argv[i]);
     else {
-      printf("usage: framemap [PID] [-n MAPS]\n");
+      printf("usage: framemap [PID] [-s FIRST] [-c COUNT] [-n MAPS]\n");
       return 1;
     }
   }
-  if (fmap_grid_init(&framemap_grid, pid, 0, 0) < 0) {
-    printf("framemap: no process %d\n", pid);
+  if (first < 0 || count < 0 || fmap_grid_init(&framemap_grid, pid, (unsigned)first, (unsigned)count) < 0) {
+    printf("framemap: no such range or process\n");
     return 1;
   }
   fmap_out_fd(&out, 1);
