@@ -7,7 +7,8 @@
  * '3' three or more. With colour on, each kind also gets its own ANSI SGR
  * colour, which the console shows on VGA and strips from serial, so the
  * serial text is the same map without colours. A row with cells that
- * changed since the previous map is followed by a row of '^' under them.
+ * changed since the previous map (any count among the cell's frames) is
+ * followed by a row of '^' under them.
  */
 #ifndef FMAP_H
 #define FMAP_H
@@ -55,7 +56,8 @@ struct fmap_grid {
   unsigned first, frames, per_cell, cells;
   unsigned kinds[FMAP_KINDS];               /* frames of each kind in the last map */
   unsigned char cell[FMAP_CELLS_MAX];
-  unsigned char prev[FMAP_CELLS_MAX];
+  unsigned short sig[FMAP_CELLS_MAX];       /* a checksum of the counts of each cell's frames */
+  unsigned short prev_sig[FMAP_CELLS_MAX];  /* ... in the previous map: a cell whose differs is marked */
   int updated, have_prev;                   /* a snapshot was taken; the one before it too */
 };
 

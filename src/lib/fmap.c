@@ -11,6 +11,7 @@
 #define FMAP_LINE      96      /* one formatted line */
 #define FMAP_TWO_REFS  2
 #define FMAP_MANY_REFS 3
+#define FMAP_SIG_MUL   31      /* the cell checksum: sig = sig * 31 + count + 1 over its frames */
 
 static const char fmap_chars[FMAP_KINDS] = { '.', '1', '2', '3' };
 
@@ -164,10 +165,11 @@ int fmap_grid_init(struct fmap_grid *g, int pid, unsigned first, unsigned frames
 int fmap_grid_update(struct fmap_grid *g)
 {
   unsigned char buf[FMAP_SCAN];
-  memcpy(g->prev, g->cell, g->cells);
+  memcpy(g->prev_sig, g->sig, g->cells * sizeof g->sig[0]);
   g->have_prev = g->updated;
   g->updated = 1;
   memset(g->cell, 0, g->cells);
+  memset(g->sig, 0, g->cells * sizeof g->sig[0]);
   memset(g->kinds, 0, sizeof g->kinds);
   for (unsigned done = 0; done < g->frames; done += FMAP_SCAN) {
     unsigned n = g->frames - done < FMAP_SCAN ? g->frames - done : FMAP_SCAN;
@@ -176,6 +178,7 @@ int fmap_grid_update(struct fmap_grid *g)
     for (unsigned i = 0; i < n; i++) {
       unsigned c = (done + i) / g->per_cell;
       g->kinds[fmap_kind_of(buf[i])]++;
+      g->sig[c] = (unsigned short)(g->sig[c] * FMAP_SIG_MUL + buf[i] + 1);
       if (buf[i] > g->cell[c])
         g->cell[c] = buf[i];
     }
@@ -205,7 +208,7 @@ void fmap_grid_render(const struct fmap_grid *g, struct fmap_out *o)
     fmap_printf(o, "0x%08x ", g->pool_base + (g->first + c0 * g->per_cell) * PGSIZE);
     for (unsigned i = 0; i < n; i++) {
       fmap_put_cell(o, g->cell[c0 + i], &last_kind);
-      changed[i] = g->have_prev && fmap_kind_of(g->cell[c0 + i]) != fmap_kind_of(g->prev[c0 + i]);
+      changed[i] = g->have_prev && g->sig[c0 + i] != g->prev_sig[c0 + i];
       any |= changed[i];
     }
     fmap_sgr(o, FMAP_SGR_RESET);

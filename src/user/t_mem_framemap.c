@@ -7,7 +7,8 @@
  * counts), the process view of each process agrees with vtop over every
  * page it has, and the serial rendering of the map (the library's text,
  * without colour) shows each owned frame's cell with the right character,
- * with '^' under exactly the cells the copy changed. A snapshot taken in
+ * with '^' under exactly the cells that changed; the whole-pool map, whose
+ * cells group frames, shows the same for the cells holding them. A snapshot taken in
  * one call equals one taken in pieces across the kernel's chunk
  * boundaries; the coloured rendering stripped of its SGR sequences is the
  * plain one. Bad pointers, modes, pids and ranges get -1 and nothing is
@@ -38,7 +39,8 @@ static unsigned fm_base, fm_frames;
 static unsigned char *fm_pool, *fm_proc;      /* fm_frames bytes each, on the heap */
 static char *fm_pages;                         /* the scenario's FM_PAGES pages */
 static char fm_text[FM_RENDER];
-static struct fmap_grid fm_grid;
+static struct fmap_grid fm_grid;        /* the scenario's frames, one frame per cell */
+static struct fmap_grid fm_whole;       /* the whole pool, frames grouped into cells */
 
 /* Pool index of the frame behind va, or fm_frames when unmapped. */
 static unsigned fm_index(const void *va)
@@ -67,9 +69,11 @@ static void fm_settle(void)
   memset(fm_pool, 0, fm_frames);
   memset(fm_proc, 0, fm_frames);
   memset(fm_text, 0, sizeof fm_text);
-  volatile char *grid = (volatile char *)&fm_grid;
+  volatile char *grid = (volatile char *)&fm_grid, *whole = (volatile char *)&fm_whole;
   grid[0] = grid[0];
   grid[sizeof fm_grid - 1] = grid[sizeof fm_grid - 1];
+  whole[0] = whole[0];
+  whole[sizeof fm_whole - 1] = whole[sizeof fm_whole - 1];
 }
 
 /* Check the pool snapshot against memstat and process pid's view against the pool snapshot and
@@ -125,11 +129,11 @@ static void fm_agree(const char *step, int pid, int self)
 }
 
 /* The start of the text line for grid row `row` in fm_text, or 0. */
-static const char *fm_find_row(unsigned row)
+static const char *fm_find_row(const struct fmap_grid *g, unsigned row)
 {
   char label[FMAP_ADDR_WIDTH + 1];
   fmt_snprintf(label, sizeof label, "0x%08x ",
-               fm_grid.pool_base + (fm_grid.first + row * FMAP_COLS * fm_grid.per_cell) * PGSIZE);
+               g->pool_base + (g->first + row * FMAP_COLS * g->per_cell) * PGSIZE);
   for (const char *line = fm_text; *line;) {
     if (utest_same_bytes(line, label, FMAP_ADDR_WIDTH))
       return line;
@@ -159,29 +163,36 @@ static int fm_marked(const char *line, unsigned pos)
 
 /* Take a new map, render it as serial text and check, for each of the n frames idx[], that its
  * cell shows want[i] and carries a change marker exactly when marked[i]. */
-static void fm_check_cells(const char *step, const unsigned *idx, const char *want, const char *marked, int n)
+static void fm_check_grid(const char *name, struct fmap_grid *g, unsigned per_cell, const unsigned *idx,
+                          const char *want, const char *marked, int n)
 {
-  char name[UTEST_NAME_MAX];
   struct fmap_out o;
-  int bad = 0, r = fmap_grid_update(&fm_grid);
+  int bad = 0, r = fmap_grid_update(g);
   char got = 0, got_mark = 0;
   unsigned at = 0;
   fmap_out_buf(&o, fm_text, sizeof fm_text, 0);
-  fmap_grid_render(&fm_grid, &o);
+  fmap_grid_render(g, &o);
   for (int i = 0; i < n && !bad; i++) {
-    unsigned cell = (idx[i] - fm_grid.first) / fm_grid.per_cell;
-    const char *line = fm_find_row(cell / FMAP_COLS);
+    unsigned cell = (idx[i] - g->first) / g->per_cell;
+    const char *line = fm_find_row(g, cell / FMAP_COLS);
     at = idx[i];
     got = line ? line[FMAP_ADDR_WIDTH + cell % FMAP_COLS] : 0;
     got_mark = line ? (char)fm_marked(line, FMAP_ADDR_WIDTH + cell % FMAP_COLS) : 0;
     if (got != want[i] || !got_mark != !marked[i])
       bad = i + 1;
   }
-  fm_name(name, step, "_cells");
-  utest_check(name, r == 0 && fm_grid.per_cell == 1 && !bad,
-              "update %d, %u frames per cell; frame %u shows '%c' (want '%c'), marker %d (want %d)", r,
-              fm_grid.per_cell, at, got ? got : '?', bad ? want[bad - 1] : '-', got_mark,
+  utest_check(name, r == 0 && g->per_cell == per_cell && !bad,
+              "update %d, %u frames per cell (want %u); frame %u shows '%c' (want '%c'), marker %d (want %d)", r,
+              g->per_cell, per_cell, at, got ? got : '?', bad ? want[bad - 1] : '-', got_mark,
               bad ? marked[bad - 1] : 0);
+}
+
+/* fm_check_grid on the scenario's grid, one frame per cell. */
+static void fm_check_cells(const char *step, const unsigned *idx, const char *want, const char *marked, int n)
+{
+  char name[UTEST_NAME_MAX];
+  fm_name(name, step, "_cells");
+  fm_check_grid(name, &fm_grid, 1, idx, want, marked, n);
 }
 
 /* Check each of the n frames idx[] has count want[i] in snapshot snap (fm_pool or fm_proc). */
@@ -350,6 +361,9 @@ int main(int argc, char *argv[])
   fm_check_owned("before", fm_pool, idx, want, FM_PAGES);
   fmap_grid_init(&fm_grid, 0, lo, hi - lo + 1);
   fm_check_cells("before", idx, chars, marks, FM_PAGES);
+  fmap_grid_init(&fm_whole, 0, 0, 0);
+  unsigned per_cell = (fm_frames + FMAP_CELLS_MAX - 1) / FMAP_CELLS_MAX;
+  fm_check_grid("framemap_before_pool_cells", &fm_whole, per_cell, idx, chars, marks, FM_PAGES);
   fm_check_colour();
   fm_check_bad();
 
@@ -363,6 +377,7 @@ int main(int argc, char *argv[])
   memset(want, 2, FM_PAGES), memset(chars, '2', FM_PAGES), memset(marks, 1, FM_PAGES);
   fm_check_owned("fork", fm_pool, idx, want, FM_PAGES);
   fm_check_cells("fork", idx, chars, marks, FM_PAGES);
+  fm_check_grid("framemap_fork_pool_cells", &fm_whole, per_cell, idx, chars, marks, FM_PAGES);
   fm_agree("fork_child", child, 0);
   fm_check_owned("fork_child_view", fm_proc, idx, want, FM_PAGES);   /* fm_proc now: the child's view */
 

@@ -3,9 +3,10 @@
  *
  * A teaching aid like vtop: the kernel hands over numbers and the program
  * draws the map. The counts are copied FRAMESNAP_CHUNK frames at a time,
- * each chunk under one hold of the count lock (interrupts masked for a
- * bounded time); between chunks the lock is free, so the snapshot is
- * consistent within a chunk but not across chunks. Writing the buffer can
+ * each chunk under one hold of the count lock (interrupts masked for one
+ * chunk of counts, or for a process view one walk of that process's page
+ * tables); between chunks the lock is free, so the snapshot is consistent
+ * within a chunk but NOT atomic across chunks. Writing the buffer can
  * itself break copy-on-write on the caller's pages, so a program that wants
  * a quiet picture writes its buffer once before asking.
  */
