@@ -50,7 +50,7 @@ KERNEL_ASM := $(shell find src/kernel -name '*.asm' | sort)
 KERNEL_OBJ := $(patsubst src/%.c,$(B)/k/%.o,$(KERNEL_C)) $(patsubst src/%.asm,$(B)/k/%.o,$(KERNEL_ASM))
 
 ULIB_OBJ := $(B)/u/lib/ucrt0.o $(B)/u/lib/usys.o $(B)/u/lib/ulib.o $(B)/u/lib/utest.o \
-            $(B)/u/lib/string.o $(B)/u/lib/fmt.o
+            $(B)/u/lib/string.o $(B)/u/lib/fmt.o $(B)/u/lib/fmap.o
 USER_SRC := $(sort $(wildcard src/user/*.c))
 USER_ELF := $(patsubst src/user/%.c,$(B)/user/%,$(USER_SRC))
 USER_SYM := $(patsubst src/user/%.c,$(B)/user/%.elf,$(USER_SRC))
@@ -164,7 +164,7 @@ $(B)/conf/test-quick.conf: Makefile
 	printf 'test\ntestsuite quick\n' > $@
 $(B)/conf/shots.conf: Makefile
 	@mkdir -p $(dir $@)
-	printf 'run\npause boot;cowdemo pause;faultdemo;pause fault;testsuite quick;pause suite\n' > $@
+	printf 'run\npause boot;cowdemo pause;framemap -c 640;pause framemap;faultdemo;pause fault;testsuite quick;pause suite\n' > $@
 $(B)/conf/bench.conf: Makefile
 	@mkdir -p $(dir $@)
 	printf 'check\nforkbench\n' > $@

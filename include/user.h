@@ -45,6 +45,24 @@ int memstat(struct memstat *st);
 int memcheck(void);            /* the kernel's consistency check: number of mismatches */
 int cowtrace(int level);       /* 0 off, 1 one line per COW fault; returns the old level */
 unsigned vtop(const void *va); /* physical address behind va, 0 if unmapped (teaching aid) */
+
+/* framesnap: a snapshot of the user pool's reference counts, one byte per frame (teaching aid). */
+#define FRAMESNAP_POOL  0      /* every frame of [start, start + count) */
+#define FRAMESNAP_PROC  1      /* the same range, 0 for each frame process pid does not map */
+#define FRAMESNAP_MAX   255    /* a byte saturates here: 255 means 255 or more references */
+
+struct framesnap {
+  unsigned mode;               /* in: FRAMESNAP_POOL or FRAMESNAP_PROC */
+  int pid;                     /* in: the process (FRAMESNAP_PROC) */
+  unsigned start;              /* in: first frame, as an index into the user pool */
+  unsigned count;              /* in: frames wanted: count bytes at buf */
+  unsigned char *buf;          /* in: where the counts go */
+  unsigned pool_base;          /* out: physical address of user-pool frame 0 */
+  unsigned pool_frames;        /* out: frames in the user pool */
+};
+/* Fill snap->buf with the counts of the range; returns count, or -1 (bad pointer, range, mode or
+ * pid: nothing written). Not atomic: the kernel takes the count lock once per chunk of frames. */
+int framesnap(struct framesnap *snap);
 int printf(const char *fmt, ...);
 void *memset(void *d, int c, unsigned n);
 void *memcpy(void *d, const void *s, unsigned n);

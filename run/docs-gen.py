@@ -95,7 +95,21 @@ def gen_cowdemo_lines():
     end = next((i for i, l in enumerate(lines) if l.startswith("[pause] reuse")), None)
     if start is None or end is None:
         fail("cowdemo scenes not found in " + SHOTS_LOG)
-    return fence("\n".join(l for l in lines[start:end] if l.strip() and not l.startswith("[pause]")))
+    return fence("\n".join(l for l in lines[start:end] if l.startswith("[cowdemo]") or l.startswith("[cow]")))
+
+
+def gen_cowdemo_map():
+    """The child's copy fault and cowdemo's map of the step after it."""
+    lines = log_lines()
+    f = cowdemo_facts()
+    start = next((i for i, l in enumerate(lines) if l == f["copy_line"]), None)
+    top = next((i for i, l in enumerate(lines) if l.startswith("[map] after the child's write")), None)
+    if start is None or top is None:
+        fail("no map after the child's write in " + SHOTS_LOG)
+    end = next((i for i in range(top, len(lines)) if re.match(r"^ \d+ frames ", lines[i])), None)
+    if end is None:
+        fail("the map after the child's write has no frames line in " + SHOTS_LOG)
+    return fence("\n".join([f["copy_line"]] + lines[top:end + 1]))
 
 
 def gen_cowdemo_copy():
@@ -289,7 +303,7 @@ def code_excerpt(path, name):
 
 GENERATORS = {
     "boot-mm": gen_boot_mm, "trace-sample": gen_trace_sample, "fault-line": gen_fault_line,
-    "cowdemo-lines": gen_cowdemo_lines, "cowdemo-copy": gen_cowdemo_copy,
+    "cowdemo-lines": gen_cowdemo_lines, "cowdemo-map": gen_cowdemo_map, "cowdemo-copy": gen_cowdemo_copy,
     "cowdemo-reuse": gen_cowdemo_reuse, "suite": gen_suite, "bench-table": gen_bench_table,
     "bench-summary": gen_bench_summary, "bochs-transcript": gen_bochs_transcript,
     "bochs-notes": gen_bochs_notes, "gdb-notes": gen_gdb_notes, "gdb-transcript": gen_gdb_transcript, "bochs-rc": gen_bochs_rc,

@@ -20,8 +20,8 @@ log=build/serial-shots.log
 port=${SHOT_MONITOR_PORT:-45454}
 
 # scene name in the log -> picture name
-scenes=(boot:boot_memory_map copy:cowdemo_copy reuse:cowdemo_reuse memstat:memstat_table
-        fault:fault_killed suite:test_summary)
+scenes=(boot:boot_memory_map fork:cowdemo_map_fork copy:cowdemo_copy exit:cowdemo_map_exit
+        reuse:cowdemo_reuse memstat:memstat_table framemap:framemap_pool fault:fault_killed suite:test_summary)
 
 mkdir -p "$out" build
 rm -f "$log"

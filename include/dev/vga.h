@@ -20,6 +20,8 @@ void vga_init(void);
 void vga_putc(char c);
 /* Set the foreground colour for following characters. */
 void vga_set_color(enum vga_color fg);
+/* Set foreground and background colours for following characters (background 0-7: no blink). */
+void vga_set_colors(enum vga_color fg, enum vga_color bg);
 /* The character cell (attribute << 8 | char) at row, col. */
 uint16_t vga_cell(int row, int col);
 /* The current cursor row. */

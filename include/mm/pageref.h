@@ -28,6 +28,9 @@ const char *page_ref_check_dec(uint32_t pa);
 const char *page_ref_check_free(uint32_t pa);
 /* Number of user frames whose count is above one. */
 uint32_t page_ref_shared(void);
+/* Copy the counts of frames [first, first + n) (indexes into the user pool), each saturated at
+ * max, into out; the caller holds the count lock and has checked the range. */
+void page_ref_copy_locked(uint32_t first, uint32_t n, uint8_t *out, uint32_t max);
 /* Lock and unlock the count array around a decision that reads and updates it. */
 void page_ref_lock(void);
 void page_ref_unlock(void);

@@ -31,7 +31,8 @@
 #define SYS_vtop      21
 #define SYS_bootconf  22
 #define SYS_proglist  23
-#define SYS_COUNT     24
+#define SYS_framesnap 25
+#define SYS_COUNT     26
 
 #ifndef __ASSEMBLER__
 struct trap_frame;

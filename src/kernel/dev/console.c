@@ -3,6 +3,10 @@
  *
  * Lines that start with a tag ([cow], [fault], [panic] ...) are coloured on
  * VGA so the trace stands out on a screenshot; serial gets plain text.
+ * Programs may colour text themselves with ANSI SGR sequences, ESC [ n ; ... m:
+ * 0 reset, 1 bright foreground, 30-37 / 90-97 foreground, 39 default,
+ * 40-47 background, 49 default. They act on VGA until the end of the line
+ * and are stripped from serial; other ESC [ sequences are swallowed.
  */
 #include "kernel/printk.h"
 #include "kernel/power.h"
@@ -13,6 +17,20 @@
 #include "lib/string.h"
 
 #define KPRINTF_BUF 256
+#define CONSOLE_ESC      '\033'
+#define CONSOLE_CSI      '['
+#define SGR_RESET        0
+#define SGR_BRIGHT       1
+#define SGR_FG           30      /* 30-37: the eight ANSI colours as foreground */
+#define SGR_FG_DEFAULT   39
+#define SGR_BG           40      /* 40-47: ... as background */
+#define SGR_BG_DEFAULT   49
+#define SGR_FG_BRIGHT    90      /* 90-97: bright foreground */
+#define SGR_COLORS       8
+#define SGR_BRIGHT_BIT   8       /* VGA colour n + 8 is the bright form of n */
+#define SGR_MAX_PARAMS   8
+#define SGR_PARAM_LIMIT  1000    /* larger numbers are no SGR code; keeps the parser from overflowing */
+#define CONSOLE_DEFAULT_FG VGA_LIGHT_GREY
 
 struct kprintf_buf {
   char buf[KPRINTF_BUF];
@@ -20,6 +38,19 @@ struct kprintf_buf {
 };
 
 static int console_at_line_start = 1;
+
+/* ANSI colour order (black, red, green, yellow, blue, magenta, cyan, white) in VGA numbers. */
+static const enum vga_color sgr_to_vga[SGR_COLORS] = {
+  VGA_BLACK, VGA_RED, VGA_GREEN, VGA_BROWN, VGA_BLUE, VGA_MAGENTA, VGA_CYAN, VGA_LIGHT_GREY,
+};
+
+/* The escape-sequence parser: where it is, and the SGR colours in force on this line. */
+static struct {
+  enum { ESC_NONE, ESC_SEEN, ESC_PARAMS } state;
+  int params[SGR_MAX_PARAMS];
+  int nparams;
+  int fg, bg;
+} console_esc = { ESC_NONE, { 0 }, 0, CONSOLE_DEFAULT_FG, VGA_BLACK };
 
 struct console_tag {
   const char *tag;
@@ -51,6 +82,66 @@ static void console_color_for(const char *s, int n)
   vga_set_color(VGA_YELLOW);
 }
 
+/* Apply the collected SGR parameters to the VGA colours. */
+static void console_sgr_apply(void)
+{
+  if (console_esc.nparams == 0)
+    console_esc.params[console_esc.nparams++] = SGR_RESET;
+  for (int i = 0; i < console_esc.nparams; i++) {
+    int p = console_esc.params[i];
+    if (p == SGR_RESET)
+      console_esc.fg = CONSOLE_DEFAULT_FG, console_esc.bg = VGA_BLACK;
+    else if (p == SGR_BRIGHT)
+      console_esc.fg |= SGR_BRIGHT_BIT;
+    else if (p >= SGR_FG && p < SGR_FG + SGR_COLORS)
+      console_esc.fg = (int)sgr_to_vga[p - SGR_FG];
+    else if (p == SGR_FG_DEFAULT)
+      console_esc.fg = CONSOLE_DEFAULT_FG;
+    else if (p >= SGR_BG && p < SGR_BG + SGR_COLORS)
+      console_esc.bg = (int)sgr_to_vga[p - SGR_BG];
+    else if (p == SGR_BG_DEFAULT)
+      console_esc.bg = VGA_BLACK;
+    else if (p >= SGR_FG_BRIGHT && p < SGR_FG_BRIGHT + SGR_COLORS)
+      console_esc.fg = (int)sgr_to_vga[p - SGR_FG_BRIGHT] | SGR_BRIGHT_BIT;
+  }
+  vga_set_colors((enum vga_color)console_esc.fg, (enum vga_color)console_esc.bg);
+}
+
+/* Feed c to the escape parser; non-zero when c belongs to a sequence (and is not printed). */
+static int console_escape(char c)
+{
+  switch (console_esc.state) {
+  case ESC_NONE:
+    if (c != CONSOLE_ESC)
+      return 0;
+    console_esc.state = ESC_SEEN;
+    return 1;
+  case ESC_SEEN:
+    console_esc.state = c == CONSOLE_CSI ? ESC_PARAMS : ESC_NONE;
+    console_esc.nparams = 0;
+    return 1;
+  case ESC_PARAMS:
+    if (c >= '0' && c <= '9') {
+      if (console_esc.nparams == 0)
+        console_esc.params[console_esc.nparams++] = 0;
+      int *p = &console_esc.params[console_esc.nparams - 1];
+      if (*p < SGR_PARAM_LIMIT)
+        *p = *p * 10 + (c - '0');
+    } else if (c == ';') {
+      if (console_esc.nparams == 0)
+        console_esc.params[console_esc.nparams++] = 0;
+      if (console_esc.nparams < SGR_MAX_PARAMS)
+        console_esc.params[console_esc.nparams++] = 0;
+    } else {
+      if (c == 'm')
+        console_sgr_apply();
+      console_esc.state = ESC_NONE;
+    }
+    return 1;
+  }
+  return 0;
+}
+
 /* Output one character on both devices. */
 static void console_putc(char c)
 {
@@ -64,12 +155,16 @@ void kwrite(const char *s, int n)
 {
   uint32_t f = irq_save();
   for (int i = 0; i < n; i++) {
+    if (console_escape(s[i]))
+      continue;
     if (console_at_line_start)
       console_color_for(s + i, n - i);
     console_putc(s[i]);
     console_at_line_start = s[i] == '\n';
-    if (console_at_line_start)
-      vga_set_color(VGA_LIGHT_GREY);
+    if (console_at_line_start) {
+      vga_set_color(CONSOLE_DEFAULT_FG);
+      console_esc.fg = CONSOLE_DEFAULT_FG, console_esc.bg = VGA_BLACK;
+    }
   }
   irq_restore(f);
 }

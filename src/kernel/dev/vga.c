@@ -12,6 +12,7 @@
 #define VGA_CURSOR_LO  0x0F
 #define VGA_TAB        8
 #define VGA_WRAP_INDENT 4           /* a wrapped line continues indented */
+#define VGA_BG_MASK    0x7          /* attribute bit 7 is blink: backgrounds are the dark eight */
 
 static int vga_x, vga_y;
 static uint8_t vga_attr = VGA_LIGHT_GREY;
@@ -70,6 +71,11 @@ void vga_init(void)
 void vga_set_color(enum vga_color fg)
 {
   vga_attr = (uint8_t)fg;
+}
+
+void vga_set_colors(enum vga_color fg, enum vga_color bg)
+{
+  vga_attr = (uint8_t)((bg & VGA_BG_MASK) << 4 | fg);
 }
 
 void vga_putc(char c)

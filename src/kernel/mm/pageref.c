@@ -111,6 +111,12 @@ uint32_t page_ref_get(uint32_t pa)
   return page_refs[page_ref_index(pa)];
 }
 
+void page_ref_copy_locked(uint32_t first, uint32_t n, uint8_t *out, uint32_t max)
+{
+  for (uint32_t i = 0; i < n; i++)
+    out[i] = (uint8_t)(page_refs[first + i] > max ? max : page_refs[first + i]);
+}
+
 uint32_t page_ref_shared(void)
 {
   return page_refs_shared;

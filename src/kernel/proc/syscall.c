@@ -16,6 +16,7 @@
 #include "mm/mm.h"
 #include "mm/pool.h"
 #include "mm/pageref.h"
+#include "mm/framesnap.h"
 #include "mm/kheap.h"
 #include "arch/trap.h"
 #include "arch/x86.h"
@@ -178,6 +179,8 @@ static int sys_proglist(uint32_t buf, uint32_t n, uint32_t c)
   return (int)off;
 }
 
+static int sys_framesnap(uint32_t ureq, uint32_t b, uint32_t c) { (void)b, (void)c; return framesnap_copy(ureq); }
+
 static const syscall_fn syscall_table[SYS_COUNT] = {
   [SYS_fork] = sys_fork,         [SYS_xfork] = sys_xfork,       [SYS_exit] = sys_exit,
   [SYS_wait] = sys_wait,         [SYS_waitpid] = sys_waitpid,   [SYS_getpid] = sys_getpid,
@@ -187,6 +190,7 @@ static const syscall_fn syscall_table[SYS_COUNT] = {
   [SYS_yield] = sys_yield,       [SYS_uptime] = sys_uptime,     [SYS_memstat] = sys_memstat,
   [SYS_memcheck] = sys_memcheck, [SYS_cowtrace] = sys_cowtrace, [SYS_vtop] = sys_vtop,
   [SYS_bootconf] = sys_bootconf, [SYS_proglist] = sys_proglist,
+  [SYS_framesnap] = sys_framesnap,
 };
 
 void syscall_dispatch(struct trap_frame *tf)
