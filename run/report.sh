@@ -19,10 +19,10 @@ mkdir -p "$out"
 
 # report_time NAME COMMAND...: run COMMAND, record its wall-clock seconds under NAME.
 report_time() {
-  local name=$1 start=$SECONDS
+  local name=$1 start=$EPOCHREALTIME
   shift
   "$@"
-  echo "$name $((SECONDS - start))" >> "$out/times"
+  awk -v n="$name" -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%s %.1f\n", n, b - a }' >> "$out/times"
 }
 
 # The Bochs session of make debug, headless (Bochs' rfb display, no client awaited), its
