@@ -1,6 +1,7 @@
 # Makefile - builds the disk images and runs the kernel in QEMU and Bochs.
 #
-#   make            run/hd.img, build/kernel.elf, build/kernel.sym, build/kernel.asm
+#   make            run/hd.img, build/kernel.elf, build/kernel.sym, build/kernel.asm,
+#                   build/user/NAME.elf (with symbols), build/debug-cow.rc
 #   make run        QEMU (window with $DISPLAY, else serial on this terminal); MEM=128
 #   make debug      Bochs with its debugger, symbols and magic breakpoints [DEBUG_RC=build/debug-cow.rc]
 #   make gdb        QEMU paused with its gdb stub, and gdb attached [GDB_PORT=1234]
