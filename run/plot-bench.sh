@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 
 PLOT_CSV=${1:-build/bench.csv}
 PLOT_OUT=${2:-report/figures}
-PLOT_SIZE="960,640"
+PLOT_SIZE="960,760"
 PLOT_POLICIES="OLD COW THREAD"
 
 command -v gnuplot >/dev/null || { echo "plot-bench: gnuplot not found (run/setup.sh installs gnuplot-nox)" >&2; exit 1; }
@@ -70,25 +70,28 @@ set xtics ("256 KiB" 256, "1 MiB" 1024, "4 MiB" 4096, "16 MiB" 16384, "64 MiB" 6
 set xlabel "region size (touched heap)"
 set grid
 set format y "10^{%L}"
-set key top left box opaque
+# The legend goes under the plot, outside its area, so it never hides a point or a bar.
+set key outside below center box maxrows 3 width 2 spacing 1.2
 set style line 1 lc rgb "#c0392b" lw 2 pt 7
 set style line 2 lc rgb "#2471a3" lw 2 pt 5
 set style line 3 lc rgb "#229954" lw 2 pt 9
 
+# COW and THREAD sit a little left and right of each size, so their bars never coincide.
+set bmargin 6
 set output "$PLOT_OUT/fork_latency.png"
 set title "fork latency: cycles for the parent's xfork to return ($label)"
 set ylabel "TSC cycles (median of runs, bars min..max)"
 plot "$tmp/fork-OLD.dat" using 1:2:3:4 with yerrorlines ls 1 title "OLD (eager copy)", \
-     "$tmp/fork-COW.dat" using 1:2:3:4 with yerrorlines ls 2 title "COW", \
-     "$tmp/fork-THREAD.dat" using 1:2:3:4 with yerrorlines ls 3 title "THREAD (shared heap)"
+     "$tmp/fork-COW.dat" using (\$1*0.93):2:3:4 with yerrorlines ls 2 title "COW", \
+     "$tmp/fork-THREAD.dat" using (\$1*1.07):2:3:4 with yerrorlines ls 3 title "THREAD (shared heap)"
 
+set bmargin 9
 set output "$PLOT_OUT/cow_fault.png"
 set title "child's first write to each page after xfork, per page ($label)"
 set ylabel "TSC cycles per page (median of runs, bars min..max)"
-set key top left box opaque
 plot "$tmp/fault_per_page-OLD.dat" using 1:2:3:4 with yerrorlines ls 1 title "OLD (private copy: no fault)", \
-     "$tmp/fault_per_page-COW.dat" using 1:2:3:4 with yerrorlines ls 2 title "COW (copy fault)", \
-     "$tmp/fault_per_page-THREAD.dat" using 1:2:3:4 with yerrorlines ls 3 title "THREAD (shared: no fault)", \
+     "$tmp/fault_per_page-COW.dat" using (\$1*0.93):2:3:4 with yerrorlines ls 2 title "COW (copy fault)", \
+     "$tmp/fault_per_page-THREAD.dat" using (\$1*1.07):2:3:4 with yerrorlines ls 3 title "THREAD (shared: no fault)", \
      $bound with lines lc rgb "black" lw 2 dt 1 title "bound: reuse fault + memcpy 4 KiB ($bound)", \
      $reuse with lines lc rgb "#7d3c98" lw 2 dt 2 title "reuse fault ($reuse)", \
      $copy with lines lc rgb "#ca6f1e" lw 2 dt 3 title "memcpy 4 KiB in user space ($copy)"

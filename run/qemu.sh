@@ -3,7 +3,7 @@
 # project is built here, so the machine is the same for students, tests and gdb.
 #
 # usage: run/qemu.sh run IMAGE [MEM_MIB]        window if $DISPLAY is set; serial console on this terminal
-#        run/qemu.sh gdb IMAGE [MEM_MIB]        paused, gdb stub on 127.0.0.1:1234, serial to build/serial-gdb.log
+#        run/qemu.sh gdb IMAGE [MEM_MIB]        paused, gdb stub on 127.0.0.1:$GDB_PORT (1234), serial to build/serial-gdb.log
 #        run/qemu.sh headless IMAGE MEM_MIB SERIAL_LOG
 #                                               no display, serial output to SERIAL_LOG; exits with QEMU's status
 #        run/qemu.sh accel                      print the accelerator QEMU would use (kvm or tcg)
@@ -34,7 +34,7 @@ REPO_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 GDB_SERIAL_LOG=$REPO_DIR/build/serial-gdb.log
 DEFAULT_MEM_MIB=128
 DEBUG_EXIT_PORT=0xf4
-GDB_ADDRESS=tcp:127.0.0.1:1234
+GDB_ADDRESS=tcp:127.0.0.1:${GDB_PORT:-1234}  # GDB_PORT: another port for the gdb stub
 
 # usage: print how to call this script on stderr and exit 2.
 usage() {

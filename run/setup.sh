@@ -34,6 +34,7 @@ TOOLS=(
     "timeout|coreutils|command -v timeout"
     "gnuplot|gnuplot-nox|command -v gnuplot"
     "gdb|gdb|command -v gdb"
+    "python3|python3|command -v python3"
 )
 if [[ -n ${DISPLAY:-} ]]; then
     TOOLS+=(
