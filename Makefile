@@ -4,7 +4,8 @@
 #   make run        QEMU (window with $DISPLAY, else serial on this terminal); MEM=128
 #   make debug      Bochs with its debugger, symbols and magic breakpoints [DEBUG_RC=run/debug-cow.rc]
 #   make gdb        QEMU paused with its gdb stub, and gdb attached
-#   make test       the self-tests and the user test suite in QEMU (32 and 256 MiB)
+#   make test       the self-tests and the user test suite in QEMU (32 and 256 MiB), then the
+#                   shell typed into on serial and keyboard (run/test-shell.sh)
 #   make test-bochs the same suite in Bochs
 #   make check PROG=name [ARGS="a b"]   one program, with leak and memcheck verdict
 #   make bench      fork and COW benchmarks; build/bench.csv and report/figures/*.png
@@ -163,8 +164,9 @@ debug: all
 gdb: all
 	run/qemu.sh gdb run/hd.img $(MEM) & sleep 1; gdb -q -x run/gdbinit; kill %1 2>/dev/null || true
 
-test: $(B)/test.img
-	run/test-qemu.sh $(B)/test.img "$(TEST_MEMS)" $(TEST_TIMEOUT)
+test: $(B)/test.img run/hd.img
+	@rc=0; run/test-qemu.sh $(B)/test.img "$(TEST_MEMS)" $(TEST_TIMEOUT) || rc=1; \
+	run/test-shell.sh run/hd.img || rc=1; exit $$rc
 
 test-bochs: $(B)/test-quick.img
 	run/test-bochs.sh $(B)/test-quick.img $(BOCHS_TIMEOUT)

@@ -31,7 +31,8 @@
 #define SYS_vtop      21
 #define SYS_bootconf  22
 #define SYS_proglist  23
-#define SYS_COUNT     24
+#define SYS_setfg     24
+#define SYS_COUNT     25
 
 #ifndef __ASSEMBLER__
 struct trap_frame;

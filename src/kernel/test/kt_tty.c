@@ -1,0 +1,64 @@
+/*
+ * kt_tty.c - self-tests of the console's line discipline: characters are
+ * fed as the keyboard and serial interrupts feed them, and the finished
+ * lines are taken back without blocking. Echo is off meanwhile.
+ */
+#include "kernel/ktest.h"
+#include "dev/tty.h"
+#include "lib/string.h"
+
+#define KT_TTY_TAKE      512       /* more than the line buffer holds */
+#define KT_TTY_LONG      300       /* a line longer than the line buffer */
+#define KT_TTY_PIECE     100       /* a reader's buffer smaller than the line */
+
+static char kt_tty_got[KT_TTY_TAKE + 1];
+
+/* Feed the n characters at s. */
+static void kt_tty_feed(const char *s, int n)
+{
+  for (int i = 0; i < n; i++)
+    tty_input(s[i]);
+}
+
+/* Feed s, take everything finished and compare it with want; records the check name. */
+static void kt_tty_expect(const char *name, const char *s, const char *want)
+{
+  kt_tty_feed(s, (int)strlen(s));
+  int n = 0, got;
+  while ((got = tty_take(kt_tty_got + n, KT_TTY_TAKE - n)) > 0)
+    n += got;
+  kt_tty_got[n] = 0;
+  ktest_check(name, strcmp(kt_tty_got, want) == 0, "fed a line, read back \"%s\" (%d bytes), want \"%s\"",
+              kt_tty_got, n, want);
+}
+
+/* A line longer than the buffer: no '\n' before its end, one '\n' at its end, read in pieces. */
+static void kt_tty_long_line(void)
+{
+  int n = 0, newlines = 0, pieces = 0, got;
+  for (int i = 0; i < KT_TTY_LONG; i++)
+    tty_input('a');
+  tty_input('\n');
+  while ((got = tty_take(kt_tty_got + n, KT_TTY_PIECE)) > 0) {
+    for (int i = n; i < n + got; i++)
+      newlines += kt_tty_got[i] == '\n';
+    n += got;
+    pieces++;
+  }
+  ktest_check("kt_tty_long_line_one_newline", newlines == 1 && n > 0 && kt_tty_got[n - 1] == '\n',
+              "%d bytes in %d pieces with %d newlines, last byte 0x%x", n, pieces, newlines,
+              n > 0 ? (unsigned char)kt_tty_got[n - 1] : 0);
+}
+
+void ktest_tty(void)
+{
+  int echo = tty_echo_set(0);
+  kt_tty_expect("kt_tty_line", "ls -l\n", "ls -l\n");
+  kt_tty_expect("kt_tty_cr_is_enter", "mem\r", "mem\n");
+  kt_tty_expect("kt_tty_backspace", "ecx\b\x7f" "cho\n", "echo\n");
+  kt_tty_expect("kt_tty_ctrl_c_drops_line", "half typed\x03" "ok\n", "ok\n");
+  kt_tty_expect("kt_tty_ctrl_d_not_stored", "a\x04" "b\n\x04", "ab\n");
+  kt_tty_expect("kt_tty_control_chars_dropped", "a\x01\x07\t" "b\x1b[A\x1b[1;5Cc\x1bOd" "e\xc3\xa9\n", "abce\n");
+  kt_tty_long_line();
+  tty_echo_set(echo);
+}
