@@ -11,13 +11,13 @@
 #
 # Exit status: 0 when every check passed, 1 otherwise, 2 on a usage error.
 # Environment: QEMU_ACCEL (see run/qemu.sh), BUILD_DIR (default: build/ of the repository),
-#              SHELL_WAIT_S (seconds a check waits for an answer, default 20).
+#              SHELL_WAIT_S (seconds a check waits for an answer, default 15).
 set -euo pipefail
 
 RUN_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_DIR=$(dirname "$RUN_DIR")
 BUILD_DIR=${BUILD_DIR:-$REPO_DIR/build}
-WAIT_S=${SHELL_WAIT_S:-20}
+WAIT_S=${SHELL_WAIT_S:-15}
 BOOT_WAIT_S=120
 POLL_S=0.1
 PROMPT='$ '
@@ -106,8 +106,25 @@ type_keyboard() {
     monitor "sendkey ret"
 }
 
+# finish: print the totals and exit (0 only when nothing failed).
+finish() {
+    monitor "quit"
+    echo "$PASSED passed, $FAILED failed"
+    ((FAILED == 0)) && exit 0
+    exit 1
+}
+
+# shell_answers: succeed when the shell answers an empty line with a prompt.
+shell_answers() {
+    local mark
+    mark=$(log_size)
+    type_serial $'\n'
+    wait_prompt "$mark"
+}
+
 # check NAME OK MARK WHY: count and print the verdict of check NAME (OK is 0 for a pass); a
-# failure prints WHY and the serial output after MARK.
+# failure prints WHY and the serial output after MARK, and ends the run when the shell no
+# longer answers (every later check would only wait for it).
 check() {
     local name=$1 ok=$2 mark=$3 why=$4
     if ((ok == 0)); then
@@ -121,6 +138,11 @@ check() {
     since "$mark" | tail -n 40 | cat -v
     echo
     echo "-- end --"
+    if ! shell_answers; then
+        FAILED=$((FAILED + 1))
+        echo "shell_answers: FAIL: no prompt for an empty line within $WAIT_S s; later checks not run"
+        finish
+    fi
 }
 
 # run_line NAME LINE REGEX WHY: type LINE and Enter on the serial console, wait for the prompt,
@@ -156,12 +178,8 @@ echo "== shell: $IMAGE at $MEM MiB, typed on serial and keyboard =="
 
 ok=1
 wait_for 0 $'cowos shell:[^\n]*\n\\$ $' "$BOOT_WAIT_S" && ok=0
+((ok == 0)) || sed 's/^/qemu stderr: /' "$WORK/qemu.err"
 check boot_prompt "$ok" 0 "no shell prompt within $BOOT_WAIT_S s"
-if ((ok != 0)); then
-    cat "$WORK/qemu.err"
-    echo "$PASSED passed, $FAILED failed"
-    exit 1
-fi
 ok=1
 [[ $(since 0 | grep -a 'cowos shell:' | tail -n 1) =~ Ctrl-A\ then\ x ]] && ok=0
 check boot_says_how_to_quit "$ok" 0 "the shell's banner does not say how to leave QEMU (Ctrl-A then x)"
@@ -257,6 +275,4 @@ ok=1
 wait_prompt "$mark" && [[ $(answer "$mark") =~ ^typed\ on\ keys$ ]] && ok=0
 check keyboard_line "$ok" "$mark" "a line typed on the keyboard did not run"
 
-monitor "quit"
-echo "$PASSED passed, $FAILED failed"
-((FAILED == 0))
+finish

@@ -11,7 +11,30 @@
 #define KT_TTY_LONG      300       /* a line longer than the line buffer */
 #define KT_TTY_PIECE     100       /* a reader's buffer smaller than the line */
 
+#define KT_TTY_SHOWN     (4 * KT_TTY_TAKE + 1)
+#define KT_TTY_HEX       "0123456789abcdef"
+
 static char kt_tty_got[KT_TTY_TAKE + 1];
+static char kt_tty_shown[2][KT_TTY_SHOWN];
+
+/* s copied to out with every byte outside printable ASCII written as \xNN (one-line messages). */
+static const char *kt_tty_visible(const char *s, char out[KT_TTY_SHOWN])
+{
+  int n = 0;
+  for (; *s && n + 5 < KT_TTY_SHOWN; s++) {
+    unsigned char c = (unsigned char)*s;
+    if (c >= ' ' && c <= '~') {
+      out[n++] = (char)c;
+    } else {
+      out[n++] = '\\';
+      out[n++] = 'x';
+      out[n++] = KT_TTY_HEX[c >> 4];
+      out[n++] = KT_TTY_HEX[c & 0xF];
+    }
+  }
+  out[n] = 0;
+  return out;
+}
 
 /* Feed the n characters at s. */
 static void kt_tty_feed(const char *s, int n)
@@ -28,8 +51,9 @@ static void kt_tty_expect(const char *name, const char *s, const char *want)
   while ((got = tty_take(kt_tty_got + n, KT_TTY_TAKE - n)) > 0)
     n += got;
   kt_tty_got[n] = 0;
-  ktest_check(name, strcmp(kt_tty_got, want) == 0, "fed a line, read back \"%s\" (%d bytes), want \"%s\"",
-              kt_tty_got, n, want);
+  int same = strcmp(kt_tty_got, want) == 0;
+  ktest_check(name, same, "read back \"%s\" (%d bytes), want \"%s\"", kt_tty_visible(kt_tty_got, kt_tty_shown[0]),
+              n, kt_tty_visible(want, kt_tty_shown[1]));
 }
 
 /* A line longer than the buffer: no '\n' before its end, one '\n' at its end, read in pieces. */
