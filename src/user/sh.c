@@ -127,7 +127,7 @@ static int sh_read_line(char *line)
   if (n < 0)
     return 0;                    /* Ctrl-C at the prompt: the console printed ^C */
   if (n == 0) {
-    printf("(Ctrl-D: the shell does not exit; leave QEMU with Ctrl-A then x, or close its window)\n");
+    printf("\nsh: Ctrl-D: the shell stays; leave QEMU with Ctrl-A then x, or close its window\n");
     return 0;
   }
   if (line[n - 1] != '\n') {
@@ -147,7 +147,8 @@ int main(void)
 {
   char line[LINE_MAX];
   sh_trace = cowtrace(0);        /* what init gave us is for the programs, not the shell */
-  printf("cowos shell: type help. Leave QEMU: Ctrl-A then x in the terminal, or close its window\n");
+  printf("cowos shell: type help for the commands and keys.\n"
+         "Leave QEMU: Ctrl-A then x in the terminal, or close the QEMU window.\n");
   for (;;) {
     printf("$ ");
     if (sh_read_line(line))
