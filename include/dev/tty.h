@@ -14,7 +14,8 @@ void tty_serial_irq(void);
 /* Block until a line is typed; copy up to n bytes of it to the user buffer at uva. -1 on a bad
  * buffer, a kill, or Ctrl-C with no foreground process; 0 after Ctrl-D on an empty line. */
 int tty_read(uint32_t uva, int n);
-/* Feed one typed character to the line discipline, as the keyboard and serial interrupts do. */
+/* Feed one typed character to the line discipline, as the keyboard and serial interrupts do
+ * (interrupts masked). */
 void tty_input(char c);
 /* Take up to n bytes of the first finished line without blocking (the self-tests' reader); 0 if none. */
 int tty_take(char *buf, int n);
