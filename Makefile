@@ -5,14 +5,15 @@
 #   make run        QEMU (window with $DISPLAY, else serial on this terminal); MEM=128
 #   make debug      Bochs with its debugger, symbols and magic breakpoints [DEBUG_RC=build/debug-cow.rc]
 #   make gdb        QEMU paused with its gdb stub, and gdb attached [GDB_PORT=1234]
-#   make test       the self-tests and the user test suite in QEMU (32 and 256 MiB)
+#   make test       the self-tests and the user test suite in QEMU (32 and 256 MiB), then the
+#                   shell typed into on serial and keyboard (run/test-shell.sh)
 #   make test-bochs the same suite in Bochs
 #   make check PROG=name [ARGS="a b"]   one program, with leak and memcheck verdict
 #   make bench      fork and COW benchmarks; build/bench.csv and report/figures/*.png
 #   make screenshots                    the lab report's screenshots
 #   make report     screenshots, bench, Bochs and gdb transcripts, and every generated block
 #                   of README.md and report/README.md from that one run
-#   make docs-check README.md and report/README.md against the current build (part of make test)
+#   make docs-check README.md and report/README.md against the current build (CI runs it after make test)
 #   make build-check a clean build whose first libgcc query still sees a 64-bit-only gcc
 #   make clean
 
@@ -192,9 +193,9 @@ gdb: all
 	GDB_PORT=$(GDB_PORT) run/qemu.sh gdb run/hd.img $(MEM) & sleep 1; \
 	  GDB_PORT=$(GDB_PORT) gdb -q -x run/gdbinit; kill %1 2>/dev/null || true
 
-test: $(B)/test.img $(B)/kernel.sym
-	run/test-qemu.sh $(B)/test.img "$(TEST_MEMS)" $(TEST_TIMEOUT)
-	run/docs-check.sh
+test: $(B)/test.img run/hd.img $(B)/kernel.sym
+	@rc=0; run/test-qemu.sh $(B)/test.img "$(TEST_MEMS)" $(TEST_TIMEOUT) || rc=1; \
+	run/test-shell.sh run/hd.img || rc=1; exit $$rc
 
 docs-check: $(B)/kernel.sym $(USER_ELF)
 	run/docs-check.sh

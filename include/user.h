@@ -13,6 +13,7 @@
 #define FORK_POLICY_OLD    1   /* eager copy of every user page */
 #define FORK_POLICY_COW    2   /* copy-on-write: what fork() does */
 #define FORK_POLICY_THREAD 3   /* child shares data, bss and heap writable; private stack */
+#define EXIT_KILLED (-1)       /* status of a process the kernel killed (it printed why) */
 
 struct memstat {
   unsigned total_pages;        /* frames in the user pool */
@@ -34,7 +35,7 @@ int getppid(void);
 void *sbrk(int increment);     /* (void *)-1 on failure */
 int exec(const char *path, char *argv[]);   /* path: a program name, with or without '/' */
 int pipe(int fds[2]);
-int read(int fd, void *buf, int n);
+int read(int fd, void *buf, int n);  /* fd 0 (console): up to one line; 0 on Ctrl-D, -1 on Ctrl-C */
 int write(int fd, const void *buf, int n);
 int close(int fd);
 int kill(int pid);
@@ -43,7 +44,10 @@ int yield(void);
 int uptime(void);              /* ticks since boot */
 int memstat(struct memstat *st);
 int memcheck(void);            /* the kernel's consistency check: number of mismatches */
-int cowtrace(int level);       /* 0 off, 1 one line per COW fault; returns the old level */
+int cowtrace(int level);       /* the caller's trace: 0 off, 1 one line per COW fault; children
+                                  forked afterwards inherit it, exec keeps it; returns the old level */
+int setfg(int pid);            /* the console's foreground process, killed with what it forked by
+                                  Ctrl-C: 0 none, the caller or its child; -1 otherwise */
 unsigned vtop(const void *va); /* physical address behind va, 0 if unmapped (teaching aid) */
 
 /* framesnap: a snapshot of the user pool's reference counts, one byte per frame (teaching aid). */

@@ -22,7 +22,8 @@ extern struct cow_stats cow_stats;
 
 /* Resolve a write to va in the current space; err and eip only feed the trace line. */
 enum cow_result cow_handle_write(uint32_t va, uint32_t err, uint32_t eip);
-/* Set the trace level (0 off, 1 one line per COW fault); returns the old level. */
+/* Set the current process's trace level (0 off, 1 one line per COW fault of its own); the
+ * processes it creates afterwards inherit it. Returns the old level. */
 int cow_trace_set(int level);
 
 #endif

@@ -14,6 +14,7 @@ int ktest_failures(void);
 /* The groups, one file each under src/kernel/test/. */
 void ktest_lib(void);
 void ktest_dev(void);
+void ktest_tty(void);
 void ktest_cpu(void);
 void ktest_mm(void);
 

@@ -11,6 +11,7 @@
 #define PROC_NAME_LEN   16
 #define PROC_NOFILE     16
 #define PROC_KILLED     (-1)     /* exit status of a process the kernel killed */
+#define PROC_KILLER_CONSOLE (-1) /* killed_by of a process killed by Ctrl-C on the console */
 
 enum proc_state { PROC_EMBRYO, PROC_RUNNABLE, PROC_RUNNING, PROC_SLEEPING, PROC_ZOMBIE };
 
@@ -26,7 +27,8 @@ struct proc {
   uint32_t context_esp;          /* saved kernel esp while switched out */
   struct trap_frame *tf;         /* user registers at the top of the kernel stack */
   const void *wait_chan;         /* what a sleeping process waits for */
-  int killed_by;                 /* pid that called kill() on it; dies at its next kernel exit */
+  int killed_by;                 /* pid that called kill() on it (or PROC_KILLER_CONSOLE); dies at its next kernel exit */
+  int cow_trace;                 /* copy-on-write trace level; a new process inherits its creator's */
   int exit_status;
   uint32_t wake_tick;            /* sleep(): wake at this tick */
   uint32_t heap_start;           /* first byte of the heap (page aligned) */
@@ -43,7 +45,8 @@ struct proc *proc_current(void);
 void proc_set_current(struct proc *p);
 /* Number of processes that exist (zombies included). */
 int proc_count(void);
-/* A new record in EMBRYO state with a pid, a kernel stack and a trap frame; 0 when out of memory or at PROC_MAX. */
+/* A new record in EMBRYO state with a pid, a kernel stack, a trap frame and the creator's trace level;
+ * 0 when out of memory or at PROC_MAX. */
 struct proc *proc_alloc(const char *name);
 /* Free a record that never ran or was reaped (kernel stack, address space if any, record). */
 void proc_free(struct proc *p);
@@ -59,6 +62,9 @@ void proc_exit(int status) __attribute__((noreturn));
 int proc_wait(int pid, uint32_t status_uva);
 /* Mark pid killed; -1 when there is no such process. */
 int proc_kill(int pid);
+/* Ctrl-C: mark pid and every live process descended from it killed by the console; -1 when
+ * there is no such process. Safe in an interrupt handler. */
+int proc_interrupt(int pid);
 /* Kill the current process for a fault: prints the [fault] line, never returns. */
 void proc_fault_kill(uint32_t va, uint32_t err, uint32_t eip, const char *why) __attribute__((noreturn));
 /* Sleep on chan until proc_wakeup(chan); interrupts must be masked by the caller. */

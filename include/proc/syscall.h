@@ -31,6 +31,7 @@
 #define SYS_vtop      21
 #define SYS_bootconf  22
 #define SYS_proglist  23
+#define SYS_setfg     24
 #define SYS_framesnap 25
 #define SYS_COUNT     26
 

@@ -38,20 +38,55 @@ int printf(const char *fmt, ...)
   return n;
 }
 
+#define ARGS_QUOTE '"'
+
+/* Is c a word separator outside quotes? */
+static int args_is_space(char c)
+{
+  return c == ' ' || c == '\t';
+}
+
 int args_split(char *line, char *argv[ARGS_MAX])
 {
+  char *r = line, *w = line;   /* read and write positions: quotes are removed in place */
   int argc = 0;
-  while (*line && argc < ARGS_MAX - 1) {
-    while (*line == ' ' || *line == '\t')
-      *line++ = 0;
-    if (!*line)
+  argv[0] = 0;
+  for (;;) {
+    while (args_is_space(*r))
+      r++;
+    if (!*r)
       break;
-    argv[argc++] = line;
-    while (*line && *line != ' ' && *line != '\t')
-      line++;
+    if (argc == ARGS_MAX - 1) {
+      argv[0] = 0;
+      return ARGS_TOO_MANY;
+    }
+    argv[argc++] = w;
+    int quoted = 0;
+    for (; *r && (quoted || !args_is_space(*r)); r++) {
+      if (*r == ARGS_QUOTE)
+        quoted = !quoted;
+      else
+        *w++ = *r;
+    }
+    if (quoted) {
+      argv[0] = 0;
+      return ARGS_UNTERMINATED;
+    }
+    if (*r)
+      r++;                     /* the separator; w never passes r, so the 0 below is safe */
+    *w++ = 0;
   }
   argv[argc] = 0;
   return argc;
+}
+
+const char *args_error(int rc)
+{
+  if (rc == ARGS_UNTERMINATED)
+    return "unterminated double quote";
+  if (rc == ARGS_TOO_MANY)
+    return "too many words";
+  return "no error";
 }
 
 #define MEMSTAT_RULE "+------------------------------+----------+\n"

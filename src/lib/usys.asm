@@ -42,4 +42,5 @@ SYSCALL cowtrace, SYS_cowtrace
 SYSCALL vtop, SYS_vtop
 SYSCALL bootconf, SYS_bootconf
 SYSCALL proglist, SYS_proglist
+SYSCALL setfg, SYS_setfg
 SYSCALL framesnap, SYS_framesnap

@@ -2,9 +2,9 @@
  * init.c - process 1.
  *
  * Reads the boot configuration (init.conf: a mode line, then a command
- * line). In `run` mode it turns copy-on-write tracing on, runs each
- * ';'-separated command in turn, then keeps a shell alive and reaps
- * orphans forever. In `check` and `test`
+ * line). In `run` mode it runs each ';'-separated command in turn in
+ * the console's foreground with copy-on-write tracing on, then keeps a
+ * shell alive (which traces what it runs) and reaps orphans forever. In `check` and `test`
  * mode it runs the one command, waits for it and every orphan it left,
  * compares frame counts and memcheck with the state before, reports, and
  * exits, which ends the run with PASS or FAIL.
@@ -13,15 +13,23 @@
 #include "user_sys.h"
 
 #define CONF_MAX  512
+#define SPAWN_TRACE       1   /* the child runs with copy-on-write tracing on */
+#define SPAWN_FOREGROUND  2   /* the child is the console's foreground process (Ctrl-C kills it) */
 
-/* Fork and exec the command in line; returns the child's pid or -1. */
-static int init_spawn(char *line)
+/* Fork and exec the command in line with SPAWN_* flags; returns the child's pid or -1. */
+static int init_spawn(char *line, int flags)
 {
   char *argv[ARGS_MAX];
-  if (args_split(line, argv) == 0)
+  int argc = args_split(line, argv);
+  if (argc < 0)
+    printf("[init] '%s': %s\n", line, args_error(argc));
+  if (argc <= 0)
     return -1;
   int pid = fork();
   if (pid == 0) {
+    if (flags & SPAWN_FOREGROUND)
+      setfg(getpid());
+    cowtrace(flags & SPAWN_TRACE ? 1 : 0);
     exec(argv[0], argv);
     printf("[init] cannot run '%s'\n", argv[0]);
     exit(127);
@@ -41,25 +49,27 @@ static int init_wait_for(int pid)
   return status;
 }
 
-/* run mode: copy-on-write tracing on, the commands in order, then the shell forever. */
+/* run mode: the commands in order, traced and in the foreground, then the shell forever. */
 static void init_run(char *cmds)
 {
   char *cmd = cmds;
-  cowtrace(1);
   while (cmd && *cmd) {
     char *next = cmd;
     while (*next && *next != ';')
       next++;
     char *rest = *next ? next + 1 : 0;
     *next = 0;
-    int pid = init_spawn(cmd);
-    if (pid > 0)
+    int pid = init_spawn(cmd, SPAWN_TRACE | SPAWN_FOREGROUND);
+    if (pid > 0) {
+      setfg(pid);
       init_wait_for(pid);
+      setfg(0);
+    }
     cmd = rest;
   }
   for (;;) {
     char sh[] = "sh";
-    int pid = init_spawn(sh);
+    int pid = init_spawn(sh, SPAWN_TRACE);
     if (pid < 0) {
       sleep(HZ);
       continue;
@@ -78,7 +88,7 @@ static int init_check(char *cmd)
     name[i] = cmd[i];
   name[i] = 0;
   memstat(&before);
-  int pid = init_spawn(cmd);
+  int pid = init_spawn(cmd, 0);
   if (pid < 0) {
     printf("[init] cannot start '%s'\n", cmd);
     return 1;

@@ -16,12 +16,12 @@
 #include "kernel/printk.h"
 
 struct cow_stats cow_stats;
-static int cow_trace_level;
 
 int cow_trace_set(int level)
 {
-  int old = cow_trace_level;
-  cow_trace_level = level;
+  struct proc *p = proc_current();
+  int old = p->cow_trace;
+  p->cow_trace = level;
   return old;
 }
 
@@ -29,12 +29,12 @@ int cow_trace_set(int level)
 static void cow_trace(uint32_t va, uint32_t err, uint32_t eip, const char *action, uint32_t old_pa,
                       uint32_t new_pa, uint32_t refs_before, uint32_t refs_after)
 {
-  if (!cow_trace_level)
-    return;
   struct proc *p = proc_current();
+  if (!p || !p->cow_trace)
+    return;
   char dec[40];
   kprintf("[cow] pid=%d name=%s va=0x%08x err=0x%x(%s) eip=0x%08x %s frame 0x%08x->0x%08x ref %u->%u\n",
-          p ? p->pid : 0, p ? p->name : "-", va, err, trap_pf_decode(err, dec, sizeof dec), eip, action,
+          p->pid, p->name, va, err, trap_pf_decode(err, dec, sizeof dec), eip, action,
           old_pa, new_pa, refs_before, refs_after);
 }
 

@@ -2,9 +2,15 @@
  * tty.c - the console's input side.
  *
  * Characters from the PS/2 keyboard (scan code set 1) and from COM1 go
- * into one line buffer with echo and backspace; read() on fd 0 returns
- * whole lines. Bytes are removed from the buffer only after they reached
- * the user buffer, so a bad buffer loses no input.
+ * through one line discipline: printable characters are stored and echoed,
+ * backspace erases, Enter ends the line; read() on fd 0 returns whole lines
+ * (a reader with a smaller buffer gets the line in pieces, the last one
+ * ending in '\n'). Ctrl-C discards the line being typed and kills the
+ * foreground process (and what it forked); with none, it ends a waiting
+ * read with -1. Ctrl-D on an empty line ends a waiting read with 0. Other
+ * control characters and terminal escape sequences (arrow keys) are
+ * dropped. Bytes are removed from the buffer only after they reached the
+ * user buffer, so a bad buffer loses no input.
  */
 #include "dev/tty.h"
 #include "dev/serial.h"
@@ -22,21 +28,37 @@
 #define KBD_RELEASE    0x80
 #define SC_LSHIFT      0x2A
 #define SC_RSHIFT      0x36
+#define SC_CTRL        0x1D      /* left Ctrl; right Ctrl is the same code after an 0xE0 prefix */
+#define CH_CTRL(c)     ((c) & 0x1F)
+#define CH_INTR        CH_CTRL('c')
+#define CH_EOF         CH_CTRL('d')
 #define CH_BACKSPACE   0x08
+#define CH_ESC         0x1B
 #define CH_DELETE      0x7F
+#define CH_PRINT_FIRST ' '
+#define CH_PRINT_LAST  '~'
+#define CSI_FINAL_FIRST 0x40     /* an escape sequence ends with a byte in 0x40..0x7E */
+#define CSI_FINAL_LAST  0x7E
+
+enum tty_esc { TTY_ESC_NONE, TTY_ESC_START, TTY_ESC_SEQ };
 
 static char tty_buf[TTY_BUF];
 static uint32_t tty_r, tty_w, tty_e;   /* read, committed-line end, edit end */
-static int tty_shift;
+static uint32_t tty_intr_count;        /* Ctrl-C presses that found no foreground process */
+static uint32_t tty_eof_count;         /* Ctrl-D presses on an empty line */
+static int tty_fg;                     /* foreground pid, 0 for none */
+static enum tty_esc tty_esc;
+static int tty_shift, tty_ctrl;
+static int tty_echo = 1;
 
 static const char kbd_map[128] = {
-  0, 27, '1', '2', '3', '4', '5', '6', '7', '8', '9', '0', '-', '=', '\b', '\t',
+  0, 0, '1', '2', '3', '4', '5', '6', '7', '8', '9', '0', '-', '=', '\b', '\t',
   'q', 'w', 'e', 'r', 't', 'y', 'u', 'i', 'o', 'p', '[', ']', '\n', 0, 'a', 's',
   'd', 'f', 'g', 'h', 'j', 'k', 'l', ';', '\'', '`', 0, '\\', 'z', 'x', 'c', 'v',
   'b', 'n', 'm', ',', '.', '/', 0, '*', 0, ' ',
 };
 static const char kbd_shift_map[128] = {
-  0, 27, '!', '@', '#', '$', '%', '^', '&', '*', '(', ')', '_', '+', '\b', '\t',
+  0, 0, '!', '@', '#', '$', '%', '^', '&', '*', '(', ')', '_', '+', '\b', '\t',
   'Q', 'W', 'E', 'R', 'T', 'Y', 'U', 'I', 'O', 'P', '{', '}', '\n', 0, 'A', 'S',
   'D', 'F', 'G', 'H', 'J', 'K', 'L', ':', '"', '~', 0, '|', 'Z', 'X', 'C', 'V',
   'B', 'N', 'M', '<', '>', '?', 0, '*', 0, ' ',
@@ -48,25 +70,83 @@ void tty_init(void)
   pic_enable(IRQ_COM1);
 }
 
-/* Add one typed character to the line being edited, echoing it. */
-static void tty_input(char c)
+/* Show what typing did on the console, unless echo is off. */
+static void tty_echo_bytes(const char *s, int n)
 {
-  if (c == '\r')
-    c = '\n';
-  if (c == CH_BACKSPACE || c == CH_DELETE) {
-    if (tty_e != tty_w) {
-      tty_e--;
-      kwrite("\b \b", 3);
-    }
-    return;
+  if (tty_echo)
+    kwrite(s, n);
+}
+
+/* Does c belong to a terminal escape sequence (ESC [ ... final, ESC O x, ESC x)? Tracks the state. */
+static int tty_in_escape(unsigned char c)
+{
+  if (c < CH_PRINT_FIRST && c != CH_ESC) {
+    tty_esc = TTY_ESC_NONE;            /* a control character ends a broken sequence */
+    return 0;
   }
+  switch (tty_esc) {
+  case TTY_ESC_NONE:
+    if (c != CH_ESC)
+      return 0;
+    tty_esc = TTY_ESC_START;
+    return 1;
+  case TTY_ESC_START:
+    tty_esc = (c == '[' || c == 'O') ? TTY_ESC_SEQ : TTY_ESC_NONE;
+    return 1;
+  case TTY_ESC_SEQ:
+    if (c >= CSI_FINAL_FIRST && c <= CSI_FINAL_LAST)
+      tty_esc = TTY_ESC_NONE;
+    return 1;
+  }
+  return 1;
+}
+
+/* Ctrl-C: drop the line being typed, then kill the foreground process or interrupt the reader. */
+static void tty_interrupt(void)
+{
+  tty_e = tty_w;
+  tty_echo_bytes("^C\n", 3);
+  if (tty_fg && proc_interrupt(tty_fg) == 0)
+    return;
+  tty_fg = 0;
+  tty_intr_count++;
+  proc_wakeup(&tty_r);
+}
+
+/* Store c at the end of the line being typed and echo it; a full buffer keeps its last slot for '\n'. */
+static void tty_store(char c)
+{
   if (tty_e - tty_r >= TTY_BUF || (tty_e - tty_r >= TTY_BUF - 1 && c != '\n'))
-    return;                               /* full: the last slot is kept for a newline */
+    return;
   tty_buf[tty_e++ % TTY_BUF] = c;
-  kwrite(&c, 1);
+  tty_echo_bytes(&c, 1);
   if (c == '\n' || tty_e - tty_r >= TTY_BUF) {
     tty_w = tty_e;
     proc_wakeup(&tty_r);
+  }
+}
+
+void tty_input(char ch)
+{
+  unsigned char c = (unsigned char)ch;
+  if (tty_in_escape(c))
+    return;
+  if (c == '\r')
+    c = '\n';
+  if (c == CH_INTR) {
+    tty_interrupt();
+  } else if (c == CH_EOF) {
+    if (tty_e == tty_w) {
+      tty_eof_count++;
+      proc_wakeup(&tty_r);
+    }
+  } else if (c == CH_BACKSPACE || c == CH_DELETE) {
+    if (tty_e != tty_w) {
+      tty_e--;
+      tty_echo_bytes("\b \b", 3);
+    }
+  } else if (c == '\n' || (c >= CH_PRINT_FIRST && c <= CH_PRINT_LAST)) {
+    tty_store((char)c);
   }
 }
 
@@ -78,8 +158,12 @@ void tty_keyboard_irq(void)
       tty_shift = 1;
     else if (sc == (SC_LSHIFT | KBD_RELEASE) || sc == (SC_RSHIFT | KBD_RELEASE))
       tty_shift = 0;
+    else if (sc == SC_CTRL || sc == (SC_CTRL | KBD_RELEASE))
+      tty_ctrl = !(sc & KBD_RELEASE);
     else if (!(sc & KBD_RELEASE) && sc < sizeof kbd_map) {
       char c = tty_shift ? kbd_shift_map[sc] : kbd_map[sc];
+      if (tty_ctrl)
+        c = (c >= 'a' && c <= 'z') ? CH_CTRL(c) : 0;
       if (c)
         tty_input(c);
     }
@@ -93,28 +177,64 @@ void tty_serial_irq(void)
     tty_input((char)c);
 }
 
+/* Copy up to n bytes of the first committed line into buf without consuming them. IRQs masked. */
+static int tty_take_locked(char *buf, int n)
+{
+  int got = 0;
+  while (got < n && tty_r + (uint32_t)got != tty_w) {
+    buf[got] = tty_buf[(tty_r + (uint32_t)got) % TTY_BUF];
+    if (buf[got++] == '\n')
+      break;
+  }
+  return got;
+}
+
 int tty_read(uint32_t uva, int n)
 {
   if (n < 0 || uaccess_check(uva, (uint32_t)n, UACCESS_WRITE) < 0)
     return -1;
   uint32_t f = irq_save();
+  uint32_t intr = tty_intr_count, eof = tty_eof_count;
   while (tty_r == tty_w) {
-    if (proc_current()->killed_by) {
+    if (proc_current()->killed_by || tty_intr_count != intr || tty_eof_count != eof) {
+      int ret = tty_eof_count != eof && !proc_current()->killed_by ? 0 : -1;
       irq_restore(f);
-      return -1;
+      return ret;
     }
     proc_sleep(&tty_r);
   }
-  int got = 0;
   char line[TTY_BUF];
-  while (got < n && tty_r + (uint32_t)got != tty_w) {
-    line[got] = tty_buf[(tty_r + (uint32_t)got) % TTY_BUF];
-    if (line[got++] == '\n')
-      break;
-  }
+  int got = tty_take_locked(line, n < TTY_BUF ? n : TTY_BUF);
   irq_restore(f);
   if (copy_to_user(uva, line, (uint32_t)got) < 0)
     return -1;
   tty_r += (uint32_t)got;
   return got;
+}
+
+int tty_take(char *buf, int n)
+{
+  uint32_t f = irq_save();
+  int got = tty_take_locked(buf, n);
+  tty_r += (uint32_t)got;
+  irq_restore(f);
+  return got;
+}
+
+int tty_echo_set(int on)
+{
+  int old = tty_echo;
+  tty_echo = on;
+  return old;
+}
+
+int tty_set_foreground(int pid)
+{
+  struct proc *cur = proc_current(), *p = pid ? proc_find(pid) : 0;
+  if (pid && (!p || (p != cur && p->parent != cur)))
+    return -1;
+  uint32_t f = irq_save();
+  tty_fg = pid;
+  irq_restore(f);
+  return 0;
 }

@@ -64,6 +64,7 @@ struct proc *proc_alloc(const char *name)
   }
   p->pid = proc_next_pid++;
   p->state = PROC_EMBRYO;
+  p->cow_trace = proc_running ? proc_running->cow_trace : 0;
   strncpy_z(p->name, name, sizeof p->name);
   p->tf = (struct trap_frame *)(p->kstack_top - sizeof(struct trap_frame));
   uint32_t *sp = (uint32_t *)p->tf - SWITCH_FRAME_WORDS;
@@ -107,15 +108,43 @@ void proc_wakeup(const void *chan)
       p->state = PROC_RUNNABLE;
 }
 
+/* Mark p killed by killer and make it runnable if it sleeps. Interrupts masked by the caller. */
+static void proc_mark_killed(struct proc *p, int killer)
+{
+  p->killed_by = killer;
+  if (p->state == PROC_SLEEPING)
+    p->state = PROC_RUNNABLE;
+}
+
 int proc_kill(int pid)
 {
   struct proc *p = proc_find(pid);
   if (!p || pid == INIT_PID)
     return -1;
   uint32_t f = irq_save();
-  p->killed_by = proc_running ? proc_running->pid : INIT_PID;
-  if (p->state == PROC_SLEEPING)
-    p->state = PROC_RUNNABLE;
+  proc_mark_killed(p, proc_running ? proc_running->pid : INIT_PID);
+  irq_restore(f);
+  return 0;
+}
+
+/* Is p the process root or one of its descendants? */
+static int proc_descends_from(const struct proc *p, const struct proc *root)
+{
+  for (; p; p = p->parent)
+    if (p == root)
+      return 1;
+  return 0;
+}
+
+int proc_interrupt(int pid)
+{
+  struct proc *root = proc_find(pid);
+  if (!root || pid == INIT_PID)
+    return -1;
+  uint32_t f = irq_save();
+  for (struct proc *p = proc_list; p; p = p->next)
+    if (p->state != PROC_ZOMBIE && proc_descends_from(p, root))
+      proc_mark_killed(p, PROC_KILLER_CONSOLE);
   irq_restore(f);
   return 0;
 }
@@ -125,7 +154,11 @@ void proc_check_killed(const struct trap_frame *tf)
   struct proc *p = proc_running;
   if (!p || !p->killed_by)
     return;
-  kprintf("[fault] pid=%d name=%s eip=0x%08x killed: kill() from pid %d\n", p->pid, p->name, tf->eip, p->killed_by);
+  if (p->killed_by == PROC_KILLER_CONSOLE)
+    kprintf("[fault] pid=%d name=%s eip=0x%08x killed: Ctrl-C on the console\n", p->pid, p->name, tf->eip);
+  else
+    kprintf("[fault] pid=%d name=%s eip=0x%08x killed: kill() from pid %d\n", p->pid, p->name, tf->eip,
+            p->killed_by);
   proc_exit(PROC_KILLED);
 }
 

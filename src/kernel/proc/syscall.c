@@ -13,6 +13,7 @@
 #include "fs/file.h"
 #include "fs/pipe.h"
 #include "fs/archive.h"
+#include "dev/tty.h"
 #include "mm/mm.h"
 #include "mm/pool.h"
 #include "mm/pageref.h"
@@ -55,6 +56,7 @@ static int sys_yield(uint32_t a, uint32_t b, uint32_t c) { (void)a, (void)b, (vo
 static int sys_uptime(uint32_t a, uint32_t b, uint32_t c) { (void)a, (void)b, (void)c; return (int)clock_ticks(); }
 static int sys_memcheck(uint32_t a, uint32_t b, uint32_t c) { (void)a, (void)b, (void)c; return memcheck(); }
 static int sys_cowtrace(uint32_t level, uint32_t b, uint32_t c) { (void)b, (void)c; return cow_trace_set((int)level); }
+static int sys_setfg(uint32_t pid, uint32_t b, uint32_t c) { (void)b, (void)c; return tty_set_foreground((int)pid); }
 
 static int sys_vtop(uint32_t va, uint32_t b, uint32_t c)
 {
@@ -189,7 +191,7 @@ static const syscall_fn syscall_table[SYS_COUNT] = {
   [SYS_close] = sys_close,       [SYS_kill] = sys_kill,         [SYS_sleep] = sys_sleep,
   [SYS_yield] = sys_yield,       [SYS_uptime] = sys_uptime,     [SYS_memstat] = sys_memstat,
   [SYS_memcheck] = sys_memcheck, [SYS_cowtrace] = sys_cowtrace, [SYS_vtop] = sys_vtop,
-  [SYS_bootconf] = sys_bootconf, [SYS_proglist] = sys_proglist,
+  [SYS_bootconf] = sys_bootconf, [SYS_proglist] = sys_proglist, [SYS_setfg] = sys_setfg,
   [SYS_framesnap] = sys_framesnap,
 };
 

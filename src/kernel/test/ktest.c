@@ -37,6 +37,7 @@ void ktest_run_all(void)
   kprintf("[ktest] kernel self-tests\n");
   ktest_lib();
   ktest_dev();
+  ktest_tty();
   ktest_cpu();
   ktest_mm();
   kprintf("[ktest] %d passed, %d failed\n", ktest_passed, ktest_failed);

@@ -1,0 +1,278 @@
+#!/usr/bin/env bash
+# Type into the shell of the run image as a student would, and check what it answers.
+#
+# usage: run/test-shell.sh IMAGE [MEM_MIB]
+#
+# Boots IMAGE (run/hd.img: cowdemo, then the shell) headless through run/qemu.sh's `run` mode,
+# with the serial console on a pipe (the shell's input) and the QEMU monitor on another (its
+# `sendkey` types on the PS/2 keyboard, the VGA console's input). Each check sends keys, waits
+# for the shell's answer and prints `shell_NAME: ok` or `shell_NAME: FAIL: why` followed by the
+# serial output it saw. The last line is `N passed, N failed`.
+#
+# Exit status: 0 when every check passed, 1 otherwise, 2 on a usage error.
+# Environment: QEMU_ACCEL (see run/qemu.sh), BUILD_DIR (default: build/ of the repository),
+#              SHELL_WAIT_S (seconds a check waits for an answer, default 15).
+set -euo pipefail
+
+RUN_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_DIR=$(dirname "$RUN_DIR")
+BUILD_DIR=${BUILD_DIR:-$REPO_DIR/build}
+WAIT_S=${SHELL_WAIT_S:-15}
+BOOT_WAIT_S=120
+POLL_S=0.1
+PROMPT='$ '
+CTRL_C=$'\003'
+CTRL_D=$'\004'
+CTRL_A=$'\001'
+ESC_LEFT=$'\033[D'
+
+PASSED=0
+FAILED=0
+QEMU_PID=""
+
+usage() {
+    sed -n '4s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
+    exit 2
+}
+
+(($# >= 1 && $# <= 2)) || usage
+IMAGE=$1
+MEM=${2:-128}
+[[ -f $IMAGE ]] || { echo "test-shell: no image '$IMAGE' (build it first)" >&2; exit 2; }
+
+WORK=$BUILD_DIR/shell-test
+LOG=$BUILD_DIR/serial-shell.log
+rm -rf "$WORK"
+mkdir -p "$WORK"
+mkfifo "$WORK/serial.in" "$WORK/monitor.in" "$WORK/monitor.out"
+
+# cleanup: stop QEMU (the process this script started) and remove the pipes.
+cleanup() {
+    if [[ -n $QEMU_PID ]] && kill -0 "$QEMU_PID" 2>/dev/null; then
+        kill "$QEMU_PID" 2>/dev/null || true
+        wait "$QEMU_PID" 2>/dev/null || true
+    fi
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# log_size: bytes in the serial log so far.
+log_size() {
+    stat -c %s "$LOG" 2>/dev/null || echo 0
+}
+
+# since MARK: the serial output after byte MARK, as text.
+since() {
+    tail -c +$(($1 + 1)) "$LOG" | tr -d '\r\000'
+}
+
+# wait_for MARK REGEX [SECONDS]: wait until the output after MARK matches the extended REGEX
+# (matched against the whole text, newlines included); fail when QEMU ended or time ran out.
+wait_for() {
+    local mark=$1 re=$2 limit=${3:-$WAIT_S} start=$SECONDS
+    while ((SECONDS - start < limit)); do
+        if [[ $(since "$mark") =~ $re ]]; then
+            return 0
+        fi
+        kill -0 "$QEMU_PID" 2>/dev/null || return 1
+        sleep "$POLL_S"
+    done
+    return 1
+}
+
+# wait_prompt MARK: wait until the output after MARK ends with a fresh prompt.
+wait_prompt() {
+    wait_for "$1" $'\n\\$ $'
+}
+
+# type_serial TEXT: send TEXT to the serial console, as typed.
+type_serial() {
+    printf '%s' "$1" >&3
+}
+
+# monitor CMD: run one QEMU monitor command.
+monitor() {
+    printf '%s\n' "$1" >&4
+}
+
+# type_keyboard WORD: type WORD on the PS/2 keyboard (letters, digits, spaces), then Enter.
+type_keyboard() {
+    local word=$1 i c
+    for ((i = 0; i < ${#word}; i++)); do
+        c=${word:i:1}
+        [[ $c == ' ' ]] && c=spc
+        monitor "sendkey $c"
+    done
+    monitor "sendkey ret"
+}
+
+# finish: print the totals and exit (0 only when nothing failed).
+finish() {
+    monitor "quit"
+    echo "$PASSED passed, $FAILED failed"
+    ((FAILED == 0)) && exit 0
+    exit 1
+}
+
+# shell_answers: succeed when the shell answers an empty line with a prompt.
+shell_answers() {
+    local mark
+    mark=$(log_size)
+    type_serial $'\n'
+    wait_prompt "$mark"
+}
+
+# check NAME OK MARK WHY: count and print the verdict of check NAME (OK is 0 for a pass); a
+# failure prints WHY and the serial output after MARK, and ends the run when the shell no
+# longer answers (every later check would only wait for it).
+check() {
+    local name=$1 ok=$2 mark=$3 why=$4
+    if ((ok == 0)); then
+        PASSED=$((PASSED + 1))
+        echo "shell_$name: ok"
+        return
+    fi
+    FAILED=$((FAILED + 1))
+    echo "shell_$name: FAIL: $why"
+    echo "-- serial output of this check --"
+    since "$mark" | tail -n 40 | cat -v
+    echo
+    echo "-- end --"
+    if ! shell_answers; then
+        FAILED=$((FAILED + 1))
+        echo "shell_answers: FAIL: no prompt for an empty line within $WAIT_S s; later checks not run"
+        finish
+    fi
+}
+
+# run_line NAME LINE REGEX WHY: type LINE and Enter on the serial console, wait for the prompt,
+# and pass when the answer (the output between the echoed line and the prompt) matches REGEX.
+run_line() {
+    local name=$1 line=$2 re=$3 why=$4 mark ok=1
+    mark=$(log_size)
+    type_serial "$line"$'\n'
+    if wait_prompt "$mark" && [[ $(answer "$mark") =~ $re ]]; then
+        ok=0
+    fi
+    check "$name" "$ok" "$mark" "$why"
+}
+
+# answer MARK: the lines after MARK without the echoed command line and the final prompt.
+answer() {
+    since "$1" | sed -e '1d' -e '$d'
+}
+
+# ---- boot ----------------------------------------------------------------------------
+: >"$LOG"
+exec 3<>"$WORK/serial.in"
+exec 4<>"$WORK/monitor.in"
+exec 5<>"$WORK/monitor.out"
+# the monitor's answers are not needed; keep its pipe drained
+cat <&5 >/dev/null &
+DRAIN_PID=$!
+env -u DISPLAY QEMU_SERIAL=stdio QEMU_MONITOR="pipe:$WORK/monitor" \
+    "$RUN_DIR/qemu.sh" run "$IMAGE" "$MEM" <&3 >"$LOG" 2>"$WORK/qemu.err" &
+QEMU_PID=$!
+trap 'kill $DRAIN_PID 2>/dev/null || true; cleanup' EXIT
+echo "== shell: $IMAGE at $MEM MiB, typed on serial and keyboard =="
+
+ok=1
+wait_for 0 $'cowos shell:.*\n\\$ $' "$BOOT_WAIT_S" && ok=0
+((ok == 0)) || sed 's/^/qemu stderr: /' "$WORK/qemu.err"
+check boot_prompt "$ok" 0 "no shell prompt within $BOOT_WAIT_S s"
+ok=1
+[[ $(since 0 | tail -n 2 | head -n 1) =~ ^Leave\ QEMU:\ Ctrl-A\ then\ x.*close\ the\ QEMU\ window ]] && ok=0
+check boot_says_how_to_quit "$ok" 0 "the boot screen's last line before the prompt does not say how to leave QEMU"
+
+# ---- the checks ----------------------------------------------------------------------
+run_line help_says_how_to_quit "help" $'leave QEMU: Ctrl-A then x[^\n]*close the QEMU window' \
+    "help does not say how to leave QEMU"
+
+run_line quoted_args 'echo "x  y" z' $'^x  y z$' \
+    'echo "x  y" z did not print the one line "x  y z"'
+
+run_line unterminated_quote 'echo "abc' $'^sh: unterminated double quote: nothing run$' \
+    'an unterminated quote did not get exactly the one-line message'
+
+words="echo"
+for i in $(seq 1 80); do words+=" w$i"; done
+run_line overlong_line "$words" $'^sh: line too long \\(at most [0-9]+ characters\\): nothing run$' \
+    "an 80-word line was not refused with exactly one message (split into two commands?)"
+run_line after_overlong "echo next" $'^next$' "the line after an overlong one did not run by itself"
+
+run_line unknown_program "nosuchprog a b" $'^sh: nosuchprog: no such program \\(try ls\\)$' \
+    "an unknown program did not get exactly one line"
+
+run_line control_chars "ec${CTRL_A}ho ct${ESC_LEFT}l" $'^ctl$' \
+    "Ctrl-A and an arrow key's escape sequence were stored in the line (echo ctl expected)"
+
+# Ctrl-C on the serial console kills a program looping in user mode.
+mark=$(log_size)
+type_serial $'spin\n'
+ok=1
+why="spin did not start"
+if wait_for "$mark" $'\\[spin\\] pid [0-9]+ loops'; then
+    sleep 0.5
+    type_serial "$CTRL_C"
+    why="Ctrl-C did not kill spin with a one-line reason and give a prompt"
+    wait_for "$mark" $'name=spin [^\n]*killed: Ctrl-C on the console\n\\$ $' && ok=0
+fi
+check ctrl_c_kills_serial "$ok" "$mark" "$why"
+run_line after_ctrl_c "echo after" $'^after$' "the line after Ctrl-C did not run as typed"
+
+# Ctrl-C at the prompt drops the line being typed.
+mark=$(log_size)
+type_serial "garbage"
+sleep 0.3
+type_serial "$CTRL_C"
+ok=1
+wait_for "$mark" $'garbage\\^C\n\\$ $' && ok=0
+check ctrl_c_at_prompt "$ok" "$mark" "Ctrl-C at the prompt did not print ^C and a fresh prompt"
+run_line ctrl_c_drops_line "echo fresh" $'^fresh$' "the text typed before Ctrl-C was kept"
+
+# Ctrl-D on an empty line: a reminder, and the shell stays.
+mark=$(log_size)
+type_serial "$CTRL_D"
+ok=1
+wait_for "$mark" $'\nsh: Ctrl-D: the shell stays; leave QEMU with Ctrl-A then x[^\n]*\n\\$ $' && ok=0
+check ctrl_d_reminder "$ok" "$mark" "Ctrl-D on an empty line did not print the reminder and a prompt"
+run_line alive_after_ctrl_d "echo alive" $'^alive$' "the shell did not answer after Ctrl-D"
+
+# The trace follows the program run, never the shell's own fork and exec.
+run_line trace_on "trace 1" $'^cow trace 1' "trace 1 was not acknowledged"
+mark=$(log_size)
+type_serial $'t_cow_basic\n'
+ok=1
+why="t_cow_basic did not finish"
+if wait_prompt "$mark"; then
+    out=$(answer "$mark")
+    if grep -q '^\[cow\] .*name=sh ' <<<"$out"; then
+        why="the shell's own fork/exec printed [cow] lines"
+    elif ! grep -q '^\[cow\] .*name=t_cow_basic ' <<<"$out"; then
+        why="no [cow] line of t_cow_basic with trace 1"
+    else
+        ok=0
+    fi
+fi
+check trace_follows_program "$ok" "$mark" "$why"
+run_line trace_off "trace 0" $'^cow trace 0' "trace 0 was not acknowledged"
+
+# Ctrl-C on the PS/2 keyboard (the VGA console's input) kills a looping program too.
+mark=$(log_size)
+type_serial $'spin\n'
+ok=1
+why="spin did not start"
+if wait_for "$mark" $'\\[spin\\] pid [0-9]+ loops'; then
+    sleep 0.5
+    monitor "sendkey ctrl-c"
+    why="Ctrl-C on the keyboard did not kill spin"
+    wait_for "$mark" $'name=spin [^\n]*killed: Ctrl-C on the console\n\\$ $' && ok=0
+fi
+check ctrl_c_kills_keyboard "$ok" "$mark" "$why"
+mark=$(log_size)
+type_keyboard "echo typed on keys"
+ok=1
+wait_prompt "$mark" && [[ $(answer "$mark") =~ ^typed\ on\ keys$ ]] && ok=0
+check keyboard_line "$ok" "$mark" "a line typed on the keyboard did not run"
+
+finish
