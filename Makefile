@@ -39,11 +39,11 @@ TOOLS := $(B)/.tools
 GEN_INC := $(G)/layout.inc $(G)/bootinfo.inc $(G)/syscall.inc
 
 KERNEL_C   := $(shell find src/kernel -name '*.c' | sort) src/lib/string.c src/lib/fmt.c
-KERNEL_ASM := $(shell find src/kernel -name '*.asm' | sort)
+KERNEL_ASM := $(shell find src/kernel -name '*.asm' | sort) src/lib/string_rep.asm
 KERNEL_OBJ := $(patsubst src/%.c,$(B)/k/%.o,$(KERNEL_C)) $(patsubst src/%.asm,$(B)/k/%.o,$(KERNEL_ASM))
 
 ULIB_OBJ := $(B)/u/lib/ucrt0.o $(B)/u/lib/usys.o $(B)/u/lib/ulib.o $(B)/u/lib/utest.o \
-            $(B)/u/lib/string.o $(B)/u/lib/fmt.o
+            $(B)/u/lib/string.o $(B)/u/lib/string_rep.o $(B)/u/lib/fmt.o
 USER_SRC := $(sort $(wildcard src/user/*.c))
 USER_ELF := $(patsubst src/user/%.c,$(B)/user/%,$(USER_SRC))
 TEST_SRC := $(sort $(wildcard src/user/t_*.c))

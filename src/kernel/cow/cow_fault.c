@@ -6,11 +6,12 @@
  * cleared, no copy. Otherwise a new user frame is mapped at the scratch
  * page, the 4 KiB are copied, the entry is pointed at the new frame
  * (writable, no PTE_COW), and the old frame loses one reference. The
- * decision and the entry update happen under the reference-count lock.
+ * decision, the copy and the entry update happen under the reference-count lock.
  */
 #include "cow/cow.h"
 #include "mm/vm.h"
 #include "mm/pageref.h"
+#include "mm/pool.h"
 #include "proc/proc.h"
 #include "arch/trap.h"
 #include "kernel/printk.h"
@@ -47,10 +48,9 @@ static enum cow_result cow_reuse(pte_t *pte, uint32_t page)
   return COW_REUSED;
 }
 
-/* Shared frame: copy it to new_pa through the scratch page and repoint the entry. Lock held. */
+/* Shared frame: repoint the entry at new_pa, already holding the copy (count lock held). */
 static enum cow_result cow_copy(pte_t *pte, uint32_t page, uint32_t new_pa)
 {
-  vm_copy_to_frame(new_pa, (const void *)page);
   *pte = new_pa | (((*pte & PTE_FLAGS) | PTE_W) & ~(pte_t)PTE_COW);
   vm_invlpg(page);
   cow_stats.copies++;
@@ -76,18 +76,20 @@ enum cow_result cow_handle_write(uint32_t va, uint32_t err, uint32_t eip)
     cow_trace(va, err, eip, "reuse", old_pa, old_pa, 1, 1);
     return r;
   }
-  page_ref_unlock();
 
-  uint32_t new_pa = page_alloc_user();
+  /* The frame and the scratch page are taken under the count lock (pageref.c's lock order). */
+  uint32_t new_pa = pool_alloc(&pool_user, 1);
   if (!new_pa) {
+    page_ref_unlock();
     cow_trace(va, err, eip, "out-of-memory", old_pa, 0, refs, refs);
     return COW_OUT_OF_MEMORY;
   }
-  page_ref_lock();
-  refs = page_ref_get(old_pa);
+  vm_copy_to_frame(new_pa, (const void *)page);
+  uint32_t left = page_ref_move_locked(old_pa, new_pa);
   enum cow_result r = cow_copy(pte, page, new_pa);
   page_ref_unlock();
-  uint32_t left = page_ref_dec(old_pa);
+  if (left == 0)
+    page_ref_free(old_pa);
   cow_trace(va, err, eip, "copy", old_pa, new_pa, refs, left);
   return r;
 }

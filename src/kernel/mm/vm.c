@@ -118,7 +118,8 @@ void vm_zero_frame(uint32_t pa)
 
 void vm_copy_to_frame(uint32_t dst_pa, const void *src)
 {
-  vm_write_frame(dst_pa, 0, src, PGSIZE);
+  memcpy(vm_scratch_map(dst_pa), src, PGSIZE);
+  vm_scratch_unmap();
 }
 
 void vm_write_frame(uint32_t dst_pa, uint32_t off, const void *src, uint32_t n)
@@ -162,10 +163,7 @@ void vm_space_destroy(pde_t *pd)
   for (uint32_t i = 0; i < USER_PDES; i++) {
     if (!(pd[i] & PTE_P))
       continue;
-    pte_t *pt = P2V(PTE_ADDR(pd[i]));
-    for (uint32_t j = 0; j < PT_ENTRIES; j++)
-      if (pt[j] & PTE_P)
-        page_ref_dec(PTE_ADDR(pt[j]));
+    page_ref_release_table(P2V(PTE_ADDR(pd[i])));
     kframe_free(PTE_ADDR(pd[i]));
     pd[i] = 0;
   }

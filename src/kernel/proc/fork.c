@@ -68,6 +68,16 @@ static int fork_page_slow(uint32_t va, pte_t *ppte, pte_t *cpte, enum fork_share
   return 0;
 }
 
+/* The COW policy's table: every entry shared in one locked pass (page_ref_share_table); a page
+ * a THREAD sibling writes is copied for the child. -1 when out of memory. */
+static int fork_cow_table(pte_t *ppt, pte_t *cpt, uint32_t i)
+{
+  for (uint32_t j = page_ref_share_table(ppt, cpt, 0); j < PT_ENTRIES; j = page_ref_share_table(ppt, cpt, j + 1))
+    if (fork_page_slow((i << 22) | (j << PGSHIFT), &ppt[j], &cpt[j], FORK_COPY) < 0)
+      return -1;
+  return 0;
+}
+
 /* Give the child the pages of one parent page table (user PDE index i); -1 when out of memory. */
 static int fork_copy_table(struct proc *parent, struct proc *child, int policy, uint32_t i)
 {
@@ -76,6 +86,8 @@ static int fork_copy_table(struct proc *parent, struct proc *child, int policy, 
   int locked = 0, rc = 0;
   if (!cpt)
     return -1;
+  if (policy == FORK_POLICY_COW)
+    return fork_cow_table(ppt, cpt, i);
   for (uint32_t j = 0; j < PT_ENTRIES && rc == 0; j++) {
     if (!(ppt[j] & PTE_P))
       continue;
