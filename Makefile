@@ -4,7 +4,8 @@
 #   make run        QEMU (window with $DISPLAY, else serial on this terminal); MEM=128
 #   make debug      Bochs with its debugger, symbols and magic breakpoints [DEBUG_RC=run/debug-cow.rc]
 #   make gdb        QEMU paused with its gdb stub, and gdb attached
-#   make test       the self-tests and the user test suite in QEMU (32 and 256 MiB)
+#   make test       the self-tests and the user test suite in QEMU (32 and 256 MiB), then the
+#                   suite once more with fork() sharing page tables (32 MiB) [FORK=sharedpt: only that]
 #   make test-bochs the same suite in Bochs
 #   make check PROG=name [ARGS="a b"]   one program, with leak and memcheck verdict
 #   make bench      fork and COW benchmarks; build/bench.csv and report/figures/*.png
@@ -15,6 +16,8 @@ MEM        ?= 128
 PROG       ?= echo
 ARGS       ?=
 TEST_MEMS  ?= 32 256
+SHAREDPT_MEMS ?= 32
+FORK       ?=
 TEST_TIMEOUT ?= 900
 BOCHS_TIMEOUT ?= 2400
 
@@ -132,6 +135,9 @@ $(B)/conf/run.conf: Makefile
 $(B)/conf/test.conf: Makefile
 	@mkdir -p $(dir $@)
 	printf 'test\ntestsuite\n' > $@
+$(B)/conf/test-sharedpt.conf: Makefile
+	@mkdir -p $(dir $@)
+	printf 'test\ntestsuite\nfork=sharedpt\n' > $@
 $(B)/conf/test-quick.conf: Makefile
 	@mkdir -p $(dir $@)
 	printf 'test\ntestsuite quick\n' > $@
@@ -146,6 +152,8 @@ run/hd.img: $(IMAGE_DEPS) $(B)/conf/run.conf
 	$(call image,$@,$(B)/conf/run.conf)
 $(B)/test.img: $(IMAGE_DEPS) $(B)/conf/test.conf
 	$(call image,$@,$(B)/conf/test.conf)
+$(B)/test-sharedpt.img: $(IMAGE_DEPS) $(B)/conf/test-sharedpt.conf
+	$(call image,$@,$(B)/conf/test-sharedpt.conf)
 $(B)/test-quick.img: $(IMAGE_DEPS) $(B)/conf/test-quick.conf
 	$(call image,$@,$(B)/conf/test-quick.conf)
 $(B)/shots.img: $(IMAGE_DEPS) $(B)/conf/shots.conf
@@ -163,8 +171,9 @@ debug: all
 gdb: all
 	run/qemu.sh gdb run/hd.img $(MEM) & sleep 1; gdb -q -x run/gdbinit; kill %1 2>/dev/null || true
 
-test: $(B)/test.img
-	run/test-qemu.sh $(B)/test.img "$(TEST_MEMS)" $(TEST_TIMEOUT)
+# FORK=sharedpt: only the suite with plain fork() sharing page tables, at TEST_MEMS.
+test: $(B)/test.img $(B)/test-sharedpt.img
+	run/test-modes.sh "$(FORK)" "$(TEST_MEMS)" "$(SHAREDPT_MEMS)" $(TEST_TIMEOUT)
 
 test-bochs: $(B)/test-quick.img
 	run/test-bochs.sh $(B)/test-quick.img $(BOCHS_TIMEOUT)

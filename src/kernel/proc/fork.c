@@ -8,7 +8,12 @@
  *                      more reference. No user frame is allocated.
  *   FORK_POLICY_OLD    every user page is copied now, through the scratch page.
  *   FORK_POLICY_THREAD data, bss and heap pages that exist now are shared
- *                      writable; the rest (text, stack) as for COW.
+ *                      writable; the rest (text, stack) as for COW. The parent's
+ *                      shared page tables are made private first.
+ *   FORK_POLICY_SHARED_PT the child's PDEs point at the parent's page tables,
+ *                      read-only and marked shared (ptshare.c); no PTE is read or
+ *                      written. A process with pages shared writable (THREAD) is
+ *                      forked as for COW instead.
  *
  * A page that is writable and already shared writable with a THREAD
  * sibling is copied for the child under every policy: marking it COW would
@@ -18,6 +23,7 @@
 #include "cow/cow.h"
 #include "fs/file.h"
 #include "mm/pageref.h"
+#include "mm/ptshare.h"
 #include "mm/vm.h"
 #include "arch/trap.h"
 #include "user.h"
@@ -117,10 +123,17 @@ static int fork_copy_space(struct proc *parent, struct proc *child, int policy)
   return 0;
 }
 
+int fork_default_policy = FORK_POLICY_COW;
+
 int copy_process(int policy)
 {
   struct proc *parent = proc_current();
-  if (policy != FORK_POLICY_OLD && policy != FORK_POLICY_COW && policy != FORK_POLICY_THREAD)
+  if (policy != FORK_POLICY_OLD && policy != FORK_POLICY_COW && policy != FORK_POLICY_THREAD &&
+      policy != FORK_POLICY_SHARED_PT)
+    return -1;
+  if (policy == FORK_POLICY_SHARED_PT && parent->shares_writable)
+    policy = FORK_POLICY_COW;
+  if (policy == FORK_POLICY_THREAD && pt_unshare_range(parent->pd, 0, USER_TOP) < 0)
     return -1;
   struct proc *child = proc_alloc(parent->name);
   if (!child)
@@ -128,7 +141,11 @@ int copy_process(int policy)
   child->pd = vm_space_create();
   if (!child->pd)
     goto bad;
-  int ok = fork_copy_space(parent, child, policy);
+  int ok = 0;
+  if (policy == FORK_POLICY_SHARED_PT)
+    pt_share_space(parent->pd, child->pd);
+  else
+    ok = fork_copy_space(parent, child, policy);
   /* Parent entries lost PTE_W: drop its stale writable TLB entries before it runs on. */
   vm_flush_tlb();
   if (ok < 0)
@@ -140,6 +157,9 @@ int copy_process(int policy)
   child->heap_start = parent->heap_start;
   child->brk = parent->brk;
   child->data_start = parent->data_start;
+  if (policy == FORK_POLICY_THREAD)
+    parent->shares_writable = 1;
+  child->shares_writable = parent->shares_writable;
   for (int fd = 0; fd < PROC_NOFILE; fd++)
     if (parent->files[fd])
       child->files[fd] = file_dup(parent->files[fd]);
