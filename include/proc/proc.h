@@ -32,7 +32,7 @@ struct proc {
   uint32_t heap_start;           /* first byte of the heap (page aligned) */
   uint32_t brk;                  /* current break */
   uint32_t data_start;           /* first writable ELF page (start of data) */
-  int shares_writable;           /* made or born by a THREAD fork: some pages are shared writable */
+  int thread_group;              /* THREAD forks: pid of the group sharing pages writable, 0 none */
   struct file *files[PROC_NOFILE];
   struct proc *next;             /* the all-processes list */
 };

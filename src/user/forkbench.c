@@ -5,9 +5,11 @@
  * retired guest instructions; a second run without it gives TCG cycles.
  *
  * For heap regions of 256 KiB to 64 MiB (sbrk, one word written per page)
- * and each xfork policy (OLD, COW, THREAD) it measures:
+ * and each xfork policy (OLD, COW, THREAD, SHARED_PT) it measures:
  *   fork            the parent's xfork call, and the user frames it took;
  *   fork_grandchild the child's own xfork (same policy) right after it starts;
+ *   first_write     the child's first write, to the region's last page: for
+ *                   SHARED_PT the table-copy fault (table copy, then page copy);
  *   fault_per_page  the child writing one word in every page, per page;
  *   exit_wait       that child, owning its pages now, exiting and being reaped;
  *   fork_exec       xfork + exec of echo (no arguments) + its exit + wait.
@@ -33,8 +35,8 @@
 #define BENCH_RUNS_MAX      BENCH_RUNS_FULL
 #define BENCH_SIZES_FULL    5
 #define BENCH_SIZES_QUICK   2
-#define BENCH_POLICIES      3
-#define BENCH_METRICS       5          /* fork, fork_grandchild, fault_per_page, exit_wait, fork_exec */
+#define BENCH_POLICIES      4
+#define BENCH_METRICS       6          /* fork, fork_grandchild, first_write, fault_per_page, exit_wait, fork_exec */
 #define BENCH_REFERENCES    3          /* getpid, reuse_fault, memcpy_4k */
 #define BENCH_ROWS_MAX      (BENCH_SIZES_FULL * BENCH_POLICIES * BENCH_METRICS + BENCH_REFERENCES)
 #define BENCH_GETPID_BATCH  64         /* calls per getpid sample */
@@ -59,9 +61,10 @@
 #define BENCH_NO_POLICY     "-"
 
 static const unsigned bench_sizes_kib[BENCH_SIZES_FULL] = { 256, 1024, 4096, 16384, 65536 };
-static const int bench_policies[BENCH_POLICIES] = { FORK_POLICY_OLD, FORK_POLICY_COW, FORK_POLICY_THREAD };
-static const char *const bench_policy_names[BENCH_POLICIES] = { "OLD", "COW", "THREAD" };
-static const char *const bench_metric_names[] = { "fork", "fork_grandchild", "fault_per_page", "exit_wait",
+static const int bench_policies[BENCH_POLICIES] = { FORK_POLICY_OLD, FORK_POLICY_COW, FORK_POLICY_THREAD,
+                                                    FORK_POLICY_SHARED_PT };
+static const char *const bench_policy_names[BENCH_POLICIES] = { "OLD", "COW", "THREAD", "SHARED_PT" };
+static const char *const bench_metric_names[] = { "fork", "fork_grandchild", "first_write", "fault_per_page", "exit_wait",
                                                   "fork_exec", "getpid", "reuse_fault", "memcpy_4k" };
 
 /* Median, extremes and frames of one measurement's runs. */
@@ -84,6 +87,8 @@ struct bench_report {
   int frames;
   uint64_t fork_cycles;
   int fork_frames;
+  uint64_t first_cycles;
+  int first_frames;
 };
 
 /* A line under construction, bounded by BENCH_LINE. */
@@ -326,6 +331,13 @@ static void bench_child(int go_fd, int report_fd, volatile uint32_t *base, uint3
     exit(1);
   if (read(go_fd, &go, 1) != 1)
     exit(1);
+  volatile uint32_t *last = base + (pages - 1) * BENCH_PAGE_WORDS;
+  before = bench_free_frames();
+  t0 = bench_rdtsc();
+  *last = pages;
+  t1 = bench_rdtsc();
+  rep.first_frames = before - bench_free_frames();
+  rep.first_cycles = t1 - t0;
   before = bench_free_frames();
   t0 = bench_rdtsc();
   bench_touch(base, pages, 0);
@@ -355,9 +367,9 @@ static int bench_read_all(int fd, void *buf, int n)
 static void bench_fork_runs(volatile uint32_t *base, uint32_t pages, int pi, unsigned size_kib)
 {
   uint64_t fork_cycles[BENCH_RUNS_MAX], fault_cycles[BENCH_RUNS_MAX];
-  uint64_t gfork_cycles[BENCH_RUNS_MAX], exit_cycles[BENCH_RUNS_MAX];
+  uint64_t gfork_cycles[BENCH_RUNS_MAX], exit_cycles[BENCH_RUNS_MAX], first_cycles[BENCH_RUNS_MAX];
   int fork_frames[BENCH_RUNS_MAX], fault_frames[BENCH_RUNS_MAX];
-  int gfork_frames[BENCH_RUNS_MAX], exit_frames[BENCH_RUNS_MAX];
+  int gfork_frames[BENCH_RUNS_MAX], exit_frames[BENCH_RUNS_MAX], first_frames[BENCH_RUNS_MAX];
   for (int r = 0; r < bench_runs; r++) {
     int go[2], back[2];
     struct bench_report rep;
@@ -387,12 +399,15 @@ static void bench_fork_runs(volatile uint32_t *base, uint32_t pages, int pi, uns
     fork_frames[r] = before - after;
     gfork_cycles[r] = rep.fork_cycles;
     gfork_frames[r] = rep.fork_frames;
+    first_cycles[r] = rep.first_cycles;
+    first_frames[r] = rep.first_frames;
     fault_cycles[r] = rep.cycles / pages;
     fault_frames[r] = rep.frames;
   }
   const char *policy = bench_policy_names[pi];
   bench_add_row("fork", policy, size_kib, bench_stat_of(fork_cycles, fork_frames, bench_runs));
   bench_add_row("fork_grandchild", policy, size_kib, bench_stat_of(gfork_cycles, gfork_frames, bench_runs));
+  bench_add_row("first_write", policy, size_kib, bench_stat_of(first_cycles, first_frames, bench_runs));
   bench_add_row("fault_per_page", policy, size_kib, bench_stat_of(fault_cycles, fault_frames, bench_runs));
   bench_add_row("exit_wait", policy, size_kib, bench_stat_of(exit_cycles, exit_frames, bench_runs));
 }
@@ -607,10 +622,10 @@ static void bench_print_table(int nsizes)
   printf("%s\n", BENCH_TABLE_BEGIN);
   printf("TSC counts (guest instructions under -icount, else cycles), median of %d runs [min, max];\n"
          "frames: free user frames taken by the operation\n", bench_runs);
-  printf("%-15s %-7s %8s %12s %12s %12s %7s\n", "metric", "policy", "size_KiB", "median", "min", "max", "frames");
+  printf("%-15s %-9s %8s %12s %12s %12s %7s\n", "metric", "policy", "size_KiB", "median", "min", "max", "frames");
   for (int i = 0; i < bench_nrows; i++) {
     const struct bench_row *r = &bench_rows[i];
-    printf("%-15s %-7s %8u ", r->metric, r->policy, r->size_kib);
+    printf("%-15s %-9s %8u ", r->metric, r->policy, r->size_kib);
     bench_print_u64(r->st.median, 12), printf(" ");
     bench_print_u64(r->st.min, 12), printf(" ");
     bench_print_u64(r->st.max, 12);

@@ -12,8 +12,8 @@
  *                      shared page tables are made private first.
  *   FORK_POLICY_SHARED_PT the child's PDEs point at the parent's page tables,
  *                      read-only and marked shared (ptshare.c); no PTE is read or
- *                      written. A process with pages shared writable (THREAD) is
- *                      forked as for COW instead.
+ *                      written. A process that shares pages writable with a live
+ *                      THREAD relative is forked as for COW instead.
  *
  * A page that is writable and already shared writable with a THREAD
  * sibling is copied for the child under every policy: marking it COW would
@@ -125,13 +125,24 @@ static int fork_copy_space(struct proc *parent, struct proc *child, int policy)
 
 int fork_default_policy = FORK_POLICY_COW;
 
+/* Non-zero when p shares pages writable with another live member of its THREAD group. */
+static int fork_shares_writable(const struct proc *p)
+{
+  if (!p->thread_group)
+    return 0;
+  for (const struct proc *q = proc_list; q; q = q->next)
+    if (q != p && q->thread_group == p->thread_group && q->pd && q->state != PROC_ZOMBIE)
+      return 1;
+  return 0;
+}
+
 int copy_process(int policy)
 {
   struct proc *parent = proc_current();
   if (policy != FORK_POLICY_OLD && policy != FORK_POLICY_COW && policy != FORK_POLICY_THREAD &&
       policy != FORK_POLICY_SHARED_PT)
     return -1;
-  if (policy == FORK_POLICY_SHARED_PT && parent->shares_writable)
+  if (policy == FORK_POLICY_SHARED_PT && fork_shares_writable(parent))
     policy = FORK_POLICY_COW;
   if (policy == FORK_POLICY_THREAD && pt_unshare_range(parent->pd, 0, USER_TOP) < 0)
     return -1;
@@ -157,9 +168,11 @@ int copy_process(int policy)
   child->heap_start = parent->heap_start;
   child->brk = parent->brk;
   child->data_start = parent->data_start;
-  if (policy == FORK_POLICY_THREAD)
-    parent->shares_writable = 1;
-  child->shares_writable = parent->shares_writable;
+  if (policy == FORK_POLICY_THREAD) {
+    if (!parent->thread_group)
+      parent->thread_group = parent->pid;
+    child->thread_group = parent->thread_group;
+  }
   for (int fd = 0; fd < PROC_NOFILE; fd++)
     if (parent->files[fd])
       child->files[fd] = file_dup(parent->files[fd]);
