@@ -111,7 +111,7 @@ int pt_unshare_range(pde_t *pd, uint32_t start, uint32_t end)
   if (start >= end)
     return 0;
   for (uint32_t i = PDX(start); i <= PDX(end - 1) && i < USER_PDES; i++)
-    if (pt_unshare(pd, i, 0, 0) == PT_OUT_OF_MEMORY)
+    if ((pd[i] & PDE_SHARED_PT) && pt_unshare(pd, i, 0, 0) == PT_OUT_OF_MEMORY)
       return -1;
   return 0;
 }
