@@ -5,8 +5,9 @@
 #   make run        QEMU (window with $DISPLAY, else serial on this terminal); MEM=128
 #   make debug      Bochs with its debugger, symbols and magic breakpoints [DEBUG_RC=build/debug-cow.rc]
 #   make gdb        QEMU paused with its gdb stub, and gdb attached [GDB_PORT=1234]
-#   make test       the self-tests and the user test suite in QEMU (32 and 256 MiB), then the
-#                   shell typed into on serial and keyboard (run/test-shell.sh)
+#   make test       the self-tests and the user test suite in QEMU (32 and 256 MiB), the suite
+#                   once more with fork() sharing page tables (32 MiB) [FORK=sharedpt: only that],
+#                   then the shell typed into on serial and keyboard (run/test-shell.sh)
 #   make test-bochs the same suite in Bochs
 #   make check PROG=name [ARGS="a b"]   one program, with leak and memcheck verdict
 #   make bench      fork and COW benchmarks; build/bench.csv and report/figures/*.png
@@ -21,6 +22,8 @@ MEM        ?= 128
 PROG       ?= echo
 ARGS       ?=
 TEST_MEMS  ?= 32 256
+SHAREDPT_MEMS ?= 32
+FORK       ?=
 TEST_TIMEOUT ?= 900
 GDB_PORT   ?= 1234
 BOCHS_TIMEOUT ?= 2400
@@ -48,11 +51,11 @@ TOOLS := $(B)/.tools
 GEN_INC := $(G)/layout.inc $(G)/bootinfo.inc $(G)/syscall.inc
 
 KERNEL_C   := $(shell find src/kernel -name '*.c' | sort) src/lib/string.c src/lib/fmt.c
-KERNEL_ASM := $(shell find src/kernel -name '*.asm' | sort)
+KERNEL_ASM := $(shell find src/kernel -name '*.asm' | sort) src/lib/string_rep.asm
 KERNEL_OBJ := $(patsubst src/%.c,$(B)/k/%.o,$(KERNEL_C)) $(patsubst src/%.asm,$(B)/k/%.o,$(KERNEL_ASM))
 
 ULIB_OBJ := $(B)/u/lib/ucrt0.o $(B)/u/lib/usys.o $(B)/u/lib/ulib.o $(B)/u/lib/utest.o \
-            $(B)/u/lib/string.o $(B)/u/lib/fmt.o $(B)/u/lib/fmap.o
+            $(B)/u/lib/string.o $(B)/u/lib/string_rep.o $(B)/u/lib/fmt.o $(B)/u/lib/fmap.o
 USER_SRC := $(sort $(wildcard src/user/*.c))
 USER_ELF := $(patsubst src/user/%.c,$(B)/user/%,$(USER_SRC))
 USER_SYM := $(patsubst src/user/%.c,$(B)/user/%.elf,$(USER_SRC))
@@ -161,6 +164,9 @@ $(B)/conf/run.conf: Makefile
 $(B)/conf/test.conf: Makefile
 	@mkdir -p $(dir $@)
 	printf 'test\ntestsuite\n' > $@
+$(B)/conf/test-sharedpt.conf: Makefile
+	@mkdir -p $(dir $@)
+	printf 'test\ntestsuite\nfork=sharedpt\n' > $@
 $(B)/conf/test-quick.conf: Makefile
 	@mkdir -p $(dir $@)
 	printf 'test\ntestsuite quick\n' > $@
@@ -175,6 +181,8 @@ run/hd.img: $(IMAGE_DEPS) $(B)/conf/run.conf
 	$(call image,$@,$(B)/conf/run.conf)
 $(B)/test.img: $(IMAGE_DEPS) $(B)/conf/test.conf
 	$(call image,$@,$(B)/conf/test.conf)
+$(B)/test-sharedpt.img: $(IMAGE_DEPS) $(B)/conf/test-sharedpt.conf
+	$(call image,$@,$(B)/conf/test-sharedpt.conf)
 $(B)/test-quick.img: $(IMAGE_DEPS) $(B)/conf/test-quick.conf
 	$(call image,$@,$(B)/conf/test-quick.conf)
 $(B)/shots.img: $(IMAGE_DEPS) $(B)/conf/shots.conf
@@ -193,9 +201,9 @@ gdb: all
 	GDB_PORT=$(GDB_PORT) run/qemu.sh gdb run/hd.img $(MEM) & sleep 1; \
 	  GDB_PORT=$(GDB_PORT) gdb -q -x run/gdbinit; kill %1 2>/dev/null || true
 
-test: $(B)/test.img run/hd.img $(B)/kernel.sym
-	@rc=0; run/test-qemu.sh $(B)/test.img "$(TEST_MEMS)" $(TEST_TIMEOUT) || rc=1; \
-	run/test-shell.sh run/hd.img || rc=1; exit $$rc
+# FORK=sharedpt: only the suite with plain fork() sharing page tables, at TEST_MEMS.
+test: $(B)/test.img $(B)/test-sharedpt.img run/hd.img $(B)/kernel.sym
+	run/test-modes.sh "$(FORK)" "$(TEST_MEMS)" "$(SHAREDPT_MEMS)" $(TEST_TIMEOUT)
 
 docs-check: $(B)/kernel.sym $(USER_ELF)
 	run/docs-check.sh

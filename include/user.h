@@ -13,6 +13,7 @@
 #define FORK_POLICY_OLD    1   /* eager copy of every user page */
 #define FORK_POLICY_COW    2   /* copy-on-write: what fork() does */
 #define FORK_POLICY_THREAD 3   /* child shares data, bss and heap writable; private stack */
+#define FORK_POLICY_SHARED_PT 4 /* child shares the parent's page tables until one of them writes */
 #define EXIT_KILLED (-1)       /* status of a process the kernel killed (it printed why) */
 
 struct memstat {
@@ -23,6 +24,9 @@ struct memstat {
   unsigned cow_copies;         /* ... resolved by copying the frame */
   unsigned cow_reuses;         /* ... resolved by reusing it (reference count was 1) */
   unsigned shared_pages;       /* user frames mapped by more than one page table now */
+  unsigned shared_tables;      /* page tables used by more than one address space now */
+  unsigned table_copies;       /* shared page tables copied for a writer since boot */
+  unsigned table_reuses;       /* shared page tables made private in place (last user) since boot */
 };
 
 int fork(void);

@@ -1,14 +1,21 @@
 #!/usr/bin/env bash
 # bench.sh - run the fork benchmark image and collect its results (`make bench`).
 #
-# Boots build/bench.img (init.conf runs `forkbench`) headless through
-# run/qemu.sh (KVM when usable, TCG otherwise), waits for it, writes the
-# program's `csv: ` lines to build/bench.csv under a `# accelerator=... cpu=...`
-# comment, prints the results table and draws the figures (run/plot-bench.sh).
-# Builds nothing. Fails, with the last serial lines, unless the run ended with
+# Boots build/bench.img (init.conf runs `forkbench`) headless through run/qemu.sh twice:
+#   1. TCG with `-icount shift=0,sleep=off`: the guest TSC advances one per retired
+#      instruction, so every figure is a count of guest instructions (deterministic:
+#      repeated runs agree to within a fraction of a percent). This is the primary table.
+#   2. the same image without -icount (KVM when usable, TCG otherwise): TSC cycles,
+#      kept as a second column for the shape only.
+# Writes build/bench.csv (one row per measurement, columns BENCH_CSV_COLUMNS, comment lines
+# saying what each column counts), build/bench.md (the instruction table and the goals, in
+# Markdown), prints both, and draws the figures (run/plot-bench.sh) from the instruction
+# columns. Builds nothing. Fails, with the last serial lines, unless each run ended with
 # `[kernel] result: PASS`.
 #
-#   run/bench.sh [IMAGE]      BENCH_MEM (MiB, default 512), BENCH_TIMEOUT (s, default 1800)
+#   run/bench.sh [IMAGE]      BENCH_MEM (MiB, default 512), BENCH_TIMEOUT (s, default 1800),
+#                             BENCH_ICOUNT_RUNS (default 1; 2 repeats the instruction run
+#                             and prints the largest difference between the two)
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -16,61 +23,89 @@ cd "$(dirname "$0")/.."
 BENCH_IMG=${1:-build/bench.img}
 BENCH_MEM=${BENCH_MEM:-512}
 BENCH_TIMEOUT=${BENCH_TIMEOUT:-1800}
-BENCH_SERIAL=build/bench-serial.log
-BENCH_QEMU_LOG=build/bench-qemu.log
+BENCH_ICOUNT_RUNS=${BENCH_ICOUNT_RUNS:-1}
+BENCH_ICOUNT='-icount shift=0,sleep=off'
 BENCH_CSV=build/bench.csv
+BENCH_MD=build/bench.md
 BENCH_FIGURES=report/figures
 BENCH_TAIL_LINES=30
 BENCH_PASS='[kernel] result: PASS'
 BENCH_TABLE_BEGIN='---- forkbench table ----'
 BENCH_TABLE_END='---- end of forkbench table ----'
+BENCH_CSV_COLUMNS='metric,policy,size_kib,median_instructions,min_instructions,max_instructions,frames,median_tcg_cycles'
 
-# Print a message and the end of the serial log on stderr, then stop with status 1.
+# Print a message and the end of serial log $2 on stderr, then stop with status 1.
 bench_fail() {
   echo "bench: $1" >&2
-  if [ -s "$BENCH_SERIAL" ]; then
-    echo "bench: last $BENCH_TAIL_LINES lines of $BENCH_SERIAL:" >&2
-    tr -d '\r' < "$BENCH_SERIAL" | tail -n "$BENCH_TAIL_LINES" >&2
+  if [ -n "${2:-}" ] && [ -s "$2" ]; then
+    echo "bench: last $BENCH_TAIL_LINES lines of $2:" >&2
+    tr -d '\r' < "$2" | tail -n "$BENCH_TAIL_LINES" >&2
   fi
   exit 1
 }
 
+# bench_boot NAME EXTRA: boot the image once with QEMU_EXTRA=EXTRA (and QEMU_ACCEL=tcg when
+# EXTRA is set: -icount needs TCG); the forkbench csv rows go to build/bench-NAME.rows and the
+# accelerator name to BENCH_ACCEL.
+bench_boot() {
+  local name=$1 extra=$2 serial=build/bench-serial-$1.log qlog=build/bench-qemu-$1.log
+  local status start elapsed log result accel_env=${QEMU_ACCEL:-auto}
+  rm -f "$serial" "$qlog"
+  [ -z "$extra" ] || accel_env=tcg
+  echo "bench: run '$name': booting $BENCH_IMG with ${BENCH_MEM} MiB ${extra:+($extra) }(timeout ${BENCH_TIMEOUT}s)"
+  start=$(date +%s)
+  set +e
+  QEMU_ACCEL=$accel_env QEMU_EXTRA="$extra" timeout --kill-after=10 "$BENCH_TIMEOUT" \
+    run/qemu.sh headless "$BENCH_IMG" "$BENCH_MEM" "$serial" </dev/null 2>"$qlog"
+  status=$?
+  set -e
+  elapsed=$(( $(date +%s) - start ))
+  cat "$qlog" >&2
+  BENCH_ACCEL=$(sed -n 's/^qemu: accelerator \([a-z]*\).*/\1/p' "$qlog" | head -n 1)
+  BENCH_ACCEL=${BENCH_ACCEL:-unknown}
+  [ -s "$serial" ] || bench_fail "run '$name': no serial output (QEMU exit status $status after ${elapsed}s)"
+  log=$(tr -d '\r' < "$serial")
+  result=$(grep -F '[kernel] result:' <<<"$log" | tail -n 1 || true)
+  [ "$result" = "$BENCH_PASS" ] ||
+    bench_fail "run '$name' did not end with '$BENCH_PASS' (saw '${result:-nothing}', QEMU exit status $status, ${elapsed}s)" "$serial"
+  sed -n '/^csv: #/d; /^csv: metric,/d; s/^csv: //p' <<<"$log" > "build/bench-$name.rows"
+  [ -s "build/bench-$name.rows" ] || bench_fail "run '$name': no csv: rows in the serial log" "$serial"
+  BENCH_GUEST_CPU=$(sed -n 's/^csv: # cpu=//p' <<<"$log" | head -n 1)
+  echo "bench: run '$name' took ${elapsed}s (accelerator $BENCH_ACCEL)"
+}
+
 mkdir -p build
-rm -f "$BENCH_SERIAL" "$BENCH_QEMU_LOG"
 [ -f "$BENCH_IMG" ] || bench_fail "$BENCH_IMG is missing (make bench builds it)"
 [ -x run/qemu.sh ] || bench_fail "run/qemu.sh is missing or not executable"
 
-echo "bench: booting $BENCH_IMG with ${BENCH_MEM} MiB (timeout ${BENCH_TIMEOUT}s)"
-start=$(date +%s)
-set +e
-timeout --kill-after=10 "$BENCH_TIMEOUT" run/qemu.sh headless "$BENCH_IMG" "$BENCH_MEM" "$BENCH_SERIAL" \
-  </dev/null 2>"$BENCH_QEMU_LOG"
-qemu_status=$?
-set -e
-elapsed=$(( $(date +%s) - start ))
-cat "$BENCH_QEMU_LOG" >&2
+bench_boot icount "$BENCH_ICOUNT"
+if [ "$BENCH_ICOUNT_RUNS" -ge 2 ]; then
+  bench_boot icount2 "$BENCH_ICOUNT"
+  # largest relative difference of the medians between the two instruction runs
+  awk -F, 'NR == FNR { a[$1 "," $2 "," $3] = $4; next }
+           ($1 "," $2 "," $3) in a && $4 > 0 { d = a[$1 "," $2 "," $3] - $4; if (d < 0) d = -d;
+             r = 100 * d / $4; if (r > worst) { worst = r; row = $1 " " $2 " " $3 } }
+           END { printf "bench: two -icount runs: largest difference of a median %.3f%% (%s)\n", worst, row ? row : "none" }' \
+    build/bench-icount.rows build/bench-icount2.rows
+fi
+bench_boot cycles ""
+cycles_accel=$BENCH_ACCEL
 
-accel=$(sed -n 's/^qemu: accelerator \([a-z]*\).*/\1/p' "$BENCH_QEMU_LOG" | head -n 1)
-accel=${accel:-unknown}
-[ -s "$BENCH_SERIAL" ] || bench_fail "no serial output (QEMU exit status $qemu_status after ${elapsed}s)"
-
-# The serial log with carriage returns removed.
-log=$(tr -d '\r' < "$BENCH_SERIAL")
-result=$(grep -F '[kernel] result:' <<<"$log" | tail -n 1 || true)
-[ "$result" = "$BENCH_PASS" ] ||
-  bench_fail "run did not end with '$BENCH_PASS' (saw '${result:-nothing}', QEMU exit status $qemu_status, ${elapsed}s, accelerator $accel)"
-
-guest_cpu=$(sed -n 's/^csv: # cpu=//p' <<<"$log" | head -n 1)
 host_cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null | head -n 1)
-cpu=${guest_cpu:-${host_cpu:-unknown}}
+cpu=${BENCH_GUEST_CPU:-${host_cpu:-unknown}}
 {
-  echo "# accelerator=$accel cpu=$cpu host_cpu=${host_cpu:-unknown}"
-  sed -n '/^csv: #/d; s/^csv: //p' <<<"$log"
+  echo "# columns 4-6: guest instructions retired (QEMU TCG -icount shift=0,sleep=off: the TSC counts instructions); median of runs, min, max"
+  echo "# column 7: free user frames taken by the operation (median); column 8: median TSC cycles of a second run without -icount (accelerator $cycles_accel), for the shape only"
+  echo "# accelerator=tcg-icount cpu=$cpu host_cpu=${host_cpu:-unknown}"
+  echo "$BENCH_CSV_COLUMNS"
+  awk -F, -v OFS=, 'NR == FNR { c[$1 "," $2 "," $3] = $4; next }
+                    { k = $1 "," $2 "," $3; print $0, (k in c ? c[k] : "") }' \
+    build/bench-cycles.rows build/bench-icount.rows
 } > "$BENCH_CSV"
-rows=$(grep -vc '^#\|^metric,' "$BENCH_CSV" || true)
-[ "$rows" -gt 0 ] || bench_fail "no csv: rows in the serial log"
 
-sed -n "/^$BENCH_TABLE_BEGIN\$/,/^$BENCH_TABLE_END\$/p" <<<"$log"
-echo "bench: accelerator $accel, cpu $cpu; $rows rows in $BENCH_CSV; run took ${elapsed}s"
+run/bench-table.sh "$BENCH_CSV" > "$BENCH_MD"
+cat "$BENCH_MD"
+rows=$(grep -vc '^#\|^metric,' "$BENCH_CSV" || true)
+echo "bench: $rows rows in $BENCH_CSV, table in $BENCH_MD"
 
 run/plot-bench.sh "$BENCH_CSV" "$BENCH_FIGURES"

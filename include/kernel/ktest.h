@@ -17,5 +17,6 @@ void ktest_dev(void);
 void ktest_tty(void);
 void ktest_cpu(void);
 void ktest_mm(void);
+void ktest_ptshare(void);
 
 #endif

@@ -18,6 +18,18 @@ uint32_t page_alloc_user(void);
 void page_ref_inc(uint32_t pa);
 /* page_ref_inc for a caller that already holds the count lock (page_ref_lock). */
 void page_ref_inc_locked(uint32_t pa);
+/* A copy replaces a shared frame (count lock held): new_pa, fresh from pool_alloc(&pool_user, 1),
+ * gets its first reference and old_pa loses one; returns old_pa's count left (at zero the caller
+ * calls page_ref_free after unlocking). */
+uint32_t page_ref_move_locked(uint32_t old_pa, uint32_t new_pa);
+/* Drop the reference of every present entry of the page table pt under one lock; frames that
+ * reach zero go back to the pool. */
+void page_ref_release_table(const uint32_t *pt);
+/* Drop one reference with the count lock held; returns the count left. At zero the caller
+ * calls page_ref_free after unlocking (the pool lock is never taken under the count lock). */
+uint32_t page_ref_dec_locked(uint32_t pa);
+/* Give a frame whose count reached zero back to the user pool. */
+void page_ref_free(uint32_t pa);
 /* Drop one reference; frees the frame at zero. Returns the count left. */
 uint32_t page_ref_dec(uint32_t pa);
 /* The current count of the frame at pa. */
@@ -34,6 +46,11 @@ void page_ref_copy_locked(uint32_t first, uint32_t n, uint8_t *out, uint32_t max
 /* Lock and unlock the count array around a decision that reads and updates it. */
 void page_ref_lock(void);
 void page_ref_unlock(void);
+/* Share the present entries of page table src from index from on into dst copy-on-write, under
+ * the count lock: a writable entry loses PTE_W and gains PTE_COW in both, a read-only one is shared
+ * as it is, every frame gains one reference. Stops at a writable entry whose frame is already
+ * shared (a THREAD sibling writes it) and returns its index; PT_ENTRIES when every entry is done. */
+uint32_t page_ref_share_table(uint32_t *src, uint32_t *dst, uint32_t from);
 /* Set a count directly (memcheck's self-test only). */
 void page_ref_set_raw(uint32_t pa, uint16_t count);
 

@@ -34,7 +34,10 @@ uint32_t pool_alloc(struct pool *p, uint32_t n);
 /* Return n frames starting at pa; panics on a frame that is not allocated. */
 void pool_free(struct pool *p, uint32_t pa, uint32_t n);
 /* Non-zero when pa lies inside the pool's range. */
-int pool_contains(const struct pool *p, uint32_t pa);
+static inline int pool_contains(const struct pool *p, uint32_t pa)
+{
+  return pa >= p->base && (pa - p->base) / 4096u < p->frames;
+}
 /* Non-zero when the frame at pa is allocated. */
 int pool_frame_used(const struct pool *p, uint32_t pa);
 

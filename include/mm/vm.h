@@ -16,6 +16,7 @@ typedef uint32_t pde_t;
 #define PTE_A        0x020   /* accessed */
 #define PTE_D        0x040   /* dirty */
 #define PTE_COW      0x200   /* bit 9 (AVL): shared copy-on-write */
+#define PDE_SHARED_PT 0x200  /* bit 9 (AVL) of a PDE: its page table is shared, read-only here (ptshare.c) */
 #define PTE_FLAGS    0xFFF
 #define PTE_ADDR(e)  ((e) & ~(uint32_t)PTE_FLAGS)
 #define PT_ENTRIES   1024
@@ -33,7 +34,8 @@ extern pde_t *kernel_pd;
 
 /* The page-table entry for va in pd; with create, allocate a missing page table (0 when out of memory). */
 pte_t *vm_walk(pde_t *pd, uint32_t va, int create);
-/* Map the page at va to pa with flags (PTE_P added); -1 when a page table cannot be allocated. */
+/* Map the page at va to pa with flags (PTE_P added); -1 when a page table cannot be allocated.
+ * vm_map and vm_unmap panic on a shared page table: callers pt_unshare first. */
 int vm_map(pde_t *pd, uint32_t va, uint32_t pa, uint32_t flags);
 /* Remove the mapping of va and invalidate it if live; returns the old entry (0 if none). */
 pte_t vm_unmap(pde_t *pd, uint32_t va);
@@ -66,7 +68,8 @@ void vm_write_frame(uint32_t dst_pa, uint32_t off, const void *src, uint32_t n);
 
 /* A new address space: a page directory with the kernel half and its recursive slot; 0 when out of memory. */
 pde_t *vm_space_create(void);
-/* Drop every user mapping of pd (each frame loses one reference), free its page tables and pd. */
+/* Drop every user mapping of pd (each frame loses one reference), free its page tables and pd;
+ * a table shared with other spaces only loses pd as a user (ptshare.h). */
 void vm_space_destroy(pde_t *pd);
 /* Unmap user pages in [start, end) of pd, dropping their references. */
 void vm_unmap_range(pde_t *pd, uint32_t start, uint32_t end);

@@ -34,6 +34,7 @@ struct proc {
   uint32_t heap_start;           /* first byte of the heap (page aligned) */
   uint32_t brk;                  /* current break */
   uint32_t data_start;           /* first writable ELF page (start of data) */
+  int thread_group;              /* THREAD forks: pid of the group sharing pages writable, 0 none */
   struct file *files[PROC_NOFILE];
   struct proc *next;             /* the all-processes list */
 };
@@ -76,6 +77,8 @@ void proc_wakeup(const void *chan);
 void proc_check_killed(const struct trap_frame *tf);
 /* Process-wide policy for fork (include/user.h's FORK_POLICY_*); returns the child's pid or -1. */
 int copy_process(int policy);
+/* The policy plain fork() uses (FORK_POLICY_COW unless the boot configuration says otherwise). */
+extern int fork_default_policy;
 /* Move the break by inc bytes; returns the old break or -1 (nothing changed). */
 int proc_sbrk(int inc);
 /* Load program path with kernel-space arguments into p (current or new); -1 leaves p as it was. */

@@ -18,6 +18,7 @@
 #include "kernel/power.h"
 #include "kernel/printk.h"
 #include "lib/string.h"
+#include "user.h"
 
 #define BOOT_MODE_LEN 8
 
@@ -29,6 +30,20 @@ static void kernel_boot_mode(char *mode)
   for (i = 0; conf && i < size && i + 1 < BOOT_MODE_LEN && conf[i] != '\n'; i++)
     mode[i] = (char)conf[i];
   mode[i] = 0;
+}
+
+/* Boot options after the first line of init.conf: `fork=sharedpt` makes plain fork() share
+ * page tables (FORK_POLICY_SHARED_PT). */
+static void kernel_boot_options(void)
+{
+  static const char opt[] = "\nfork=sharedpt";
+  uint32_t size, n = sizeof opt - 1;
+  const uint8_t *conf = archive_find("init.conf", &size);
+  for (uint32_t i = 0; conf && i + n <= size; i++)
+    if (memcmp(conf + i, opt, n) == 0 && (i + n == size || conf[i + n] == '\n')) {
+      fork_default_policy = FORK_POLICY_SHARED_PT;
+      kprintf("[kernel] fork() shares page tables (init.conf: fork=sharedpt)\n");
+    }
 }
 
 void proc_init_exited(int status)
@@ -67,6 +82,7 @@ void kernel_main(void)
   mm_print_layout();
   archive_init(bi->fs_lba, bi->fs_sectors);
   kernel_boot_mode(mode);
+  kernel_boot_options();
   kprintf("[kernel] boot mode '%s'; CR0.WP %s; timer %d Hz\n", mode, read_cr0() & CR0_WP ? "on" : "off", 100);
   pic_enable(IRQ_TIMER);
   tty_init();

@@ -2,31 +2,46 @@
  * string.c - memory and string helpers shared by the kernel and user programs.
  *
  * memcpy's contract is (destination, source, count), as in C; the kernel
- * self-tests (kt_string_*) check the direction.
+ * self-tests (kt_string_*) check the direction. memset and memcpy move whole
+ * words with string instructions (string_rep.asm).
  */
+#include <stdint.h>
 #include "lib/string.h"
 
-/* Fill n bytes at d with the byte c; returns d. */
+/* The string-instruction loops (string_rep.asm). */
+void str_fill_words(void *d, uint32_t word, unsigned count);
+void str_copy_words(void *d, const void *s, unsigned count);
+void str_copy_bytes(void *d, const void *s, unsigned count);
+
+#define STR_WORD       4u
+#define STR_BYTE_X4    0x01010101u   /* one byte repeated in the four bytes of a word */
+
+/* Fill n bytes at d with the byte c; returns d. Whole words go through rep stosd. */
 void *memset(void *d, int c, unsigned n)
 {
   unsigned char *p = d;
+  while (n && (uint32_t)p % STR_WORD)
+    *p++ = (unsigned char)c, n--;
+  if (n >= STR_WORD) {
+    str_fill_words(p, (unsigned char)c * STR_BYTE_X4, n / STR_WORD);
+    p += n & ~(STR_WORD - 1);
+    n %= STR_WORD;
+  }
   while (n--)
     *p++ = (unsigned char)c;
   return d;
 }
 
-/* Copy n bytes from s to d (they must not overlap); returns d. */
+/* Copy n bytes from s to d (they must not overlap); returns d. rep movsd when both are word aligned. */
 void *memcpy(void *d, const void *s, unsigned n)
 {
-  if (((unsigned)d | (unsigned)s | n) % 4 == 0) {
-    unsigned cnt = n / 4;
-    __asm__ volatile("cld; rep movsl" : "+D"(d), "+S"(s), "+c"(cnt) : : "memory");
-    return (char *)d - n;
+  if (((uint32_t)d | (uint32_t)s) % STR_WORD == 0) {
+    str_copy_words(d, s, n / STR_WORD);
+    if (n % STR_WORD)
+      str_copy_bytes((char *)d + (n & ~(STR_WORD - 1)), (const char *)s + (n & ~(STR_WORD - 1)), n % STR_WORD);
+  } else {
+    str_copy_bytes(d, s, n);
   }
-  unsigned char *dp = d;
-  const unsigned char *sp = s;
-  while (n--)
-    *dp++ = *sp++;
   return d;
 }
 

@@ -100,5 +100,8 @@ void memstat_print(const struct memstat *st)
   printf("| %-28s | %8u |\n", "COW write faults", st->cow_faults);
   printf("| %-28s | %8u |\n", "  resolved by copying", st->cow_copies);
   printf("| %-28s | %8u |\n", "  resolved by reuse", st->cow_reuses);
-  printf("| %-28s | %8u |\n" MEMSTAT_RULE, "frames shared right now", st->shared_pages);
+  printf("| %-28s | %8u |\n", "frames shared right now", st->shared_pages);
+  printf("| %-28s | %8u |\n", "page tables shared right now", st->shared_tables);
+  printf("| %-28s | %8u |\n", "shared tables copied", st->table_copies);
+  printf("| %-28s | %8u |\n" MEMSTAT_RULE, "shared tables reused", st->table_reuses);
 }

@@ -5,13 +5,17 @@
  * address as the parent; the child writes 1919810 and the kernel copies
  * the page ([cow] ... copy); the parent still reads 114514 at its old
  * physical address. With the child gone the parent's write reuses the
- * frame ([cow] ... reuse). fork+exec copies almost nothing. Last, the
- * memstat counters.
+ * frame ([cow] ... reuse). fork+exec copies almost nothing. Then a 64 MiB
+ * process forks with shared page tables: the fork touches no PTE, the
+ * child's first write copies one table ([cow] ... table copy), the
+ * parent's then reuses its own ([cow] ... table reuse). Last, the memstat
+ * counters.
  *
- * At each step a frame map shows every frame the parent and the child map,
- * in physical order, coloured by reference count, with the demo page's
- * frames marked D and the cells that changed since the previous map marked.
- * The child waits on a pipe between steps so each map shows one step.
+ * At each step of the first experiment a frame map shows every frame the
+ * parent and the child map, in physical order, coloured by reference count,
+ * with the demo page's frames marked D and the cells that changed since the
+ * previous map marked. The child waits on a pipe between steps so each map
+ * shows one step.
  */
 #include "user.h"
 #include "user_sys.h"
@@ -20,6 +24,9 @@
 #define PAUSE_LINE 64
 #define OLD_VALUE 114514
 #define NEW_VALUE 1919810
+#define DEMO_BIG_PAGES 16384          /* 64 MiB */
+#define DEMO_BIG_SHARE 4              /* at most three quarters of the free frames */
+#define DEMO_PAGE_WORDS (PGSIZE / sizeof(int))
 
 static int demo_page[PGSIZE / sizeof(int)] __attribute__((aligned(PGSIZE))) = { OLD_VALUE };
 
@@ -68,6 +75,56 @@ static void demo_memstat(void)
   struct memstat st;
   memstat(&st);
   memstat_print(&st);
+}
+
+/* Fork a large process with shared page tables and with page-level COW, and compare. */
+static void demo_shared_tables(int pausing)
+{
+  struct memstat m0, m1;
+  memstat(&m0);
+  int room = (int)(m0.free_pages - m0.free_pages / DEMO_BIG_SHARE);
+  int pages = room < DEMO_BIG_PAGES ? room : DEMO_BIG_PAGES;
+  int *big = sbrk(pages * PGSIZE);
+  if (big == (void *)-1) {
+    printf("[cowdemo] no room for the shared-table step\n");
+    return;
+  }
+  for (int i = 0; i < pages; i++)
+    big[i * DEMO_PAGE_WORDS] = i;
+  int last = (pages - 1) * (int)DEMO_PAGE_WORDS;
+  int old_trace = cowtrace(0);
+  printf("[cowdemo] %d KiB of heap written (%d pages); xfork(FORK_POLICY_SHARED_PT) ...\n", pages * 4, pages);
+  memstat(&m0);
+  int pid = xfork(FORK_POLICY_SHARED_PT);
+  if (pid == 0) {
+    cowtrace(1);
+    printf("[cowdemo] child writes the last heap page: its page table is copied, then the page\n");
+    big[last] = -1;
+    cowtrace(0);
+    exit(0);
+  }
+  memstat(&m1);
+  printf("[cowdemo] the fork took %u kernel frames (a page directory and a kernel stack) and %u user frames;\n",
+         m0.kernel_free_pages - m1.kernel_free_pages - (m1.table_copies - m0.table_copies),
+         m0.free_pages - m1.free_pages - (m1.cow_copies - m0.cow_copies));
+  printf("[cowdemo] frames shared %u -> %u: no PTE touched; page tables shared now %u\n", m0.shared_pages,
+         m1.shared_pages, m1.shared_tables);
+  wait(0);
+  cowtrace(1);
+  printf("[cowdemo] parent writes the same page with the child gone: its table is reused, then the page\n");
+  big[last] = pages;
+  cowtrace(0);
+  memstat(&m0);
+  pid = xfork(FORK_POLICY_COW);
+  if (pid == 0)
+    exit(0);
+  memstat(&m1);
+  wait(0);
+  printf("[cowdemo] the same fork page by page (FORK_POLICY_COW): frames shared %u -> %u\n", m0.shared_pages,
+         m1.shared_pages);
+  sbrk(-(pages * PGSIZE));
+  cowtrace(old_trace);
+  demo_pause(pausing, "shared tables");
 }
 
 int main(int argc, char *argv[])
@@ -121,6 +178,7 @@ int main(int argc, char *argv[])
   memstat(&after);
   printf("[cowdemo] fork+exec+exit copied %u page(s)\n", after.cow_copies - before.cow_copies);
   cowtrace(old_trace);
+  demo_shared_tables(pausing);
   demo_memstat();
   demo_pause(pausing, "memstat");
   return 0;

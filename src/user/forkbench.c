@@ -1,10 +1,17 @@
 /*
  * forkbench.c - what fork and copy-on-write cost, in TSC cycles (`make bench`).
  *
+ * Under `make bench` the first run has QEMU's -icount, so the TSC counts
+ * retired guest instructions; a second run without it gives TCG cycles.
+ *
  * For heap regions of 256 KiB to 64 MiB (sbrk, one word written per page)
- * and each xfork policy (OLD, COW, THREAD) it measures:
+ * and each xfork policy (OLD, COW, THREAD, SHARED_PT) it measures:
  *   fork            the parent's xfork call, and the user frames it took;
+ *   fork_grandchild the child's own xfork (same policy) right after it starts;
+ *   first_write     the child's first write, to the region's last page: for
+ *                   SHARED_PT the table-copy fault (table copy, then page copy);
  *   fault_per_page  the child writing one word in every page, per page;
+ *   exit_wait       that child, owning its pages now, exiting and being reaped;
  *   fork_exec       xfork + exec of echo (no arguments) + its exit + wait.
  * Reference rows: getpid (a null system call), one write fault resolved by
  * reuse, and a 4 KiB memcpy in user space. A COW copy fault costs at least
@@ -28,8 +35,8 @@
 #define BENCH_RUNS_MAX      BENCH_RUNS_FULL
 #define BENCH_SIZES_FULL    5
 #define BENCH_SIZES_QUICK   2
-#define BENCH_POLICIES      3
-#define BENCH_METRICS       3          /* fork, fault_per_page, fork_exec */
+#define BENCH_POLICIES      4
+#define BENCH_METRICS       6          /* fork, fork_grandchild, first_write, fault_per_page, exit_wait, fork_exec */
 #define BENCH_REFERENCES    3          /* getpid, reuse_fault, memcpy_4k */
 #define BENCH_ROWS_MAX      (BENCH_SIZES_FULL * BENCH_POLICIES * BENCH_METRICS + BENCH_REFERENCES)
 #define BENCH_GETPID_BATCH  64         /* calls per getpid sample */
@@ -48,16 +55,17 @@
 #define EFLAGS_ID           (1u << 21)
 
 #define BENCH_CSV_PREFIX    "csv: "
-#define BENCH_CSV_HEADER    "metric,policy,size_kib,median_cycles,min_cycles,max_cycles,frames"
+#define BENCH_CSV_HEADER    "metric,policy,size_kib,median_tsc,min_tsc,max_tsc,frames"
 #define BENCH_TABLE_BEGIN   "---- forkbench table ----"
 #define BENCH_TABLE_END     "---- end of forkbench table ----"
 #define BENCH_NO_POLICY     "-"
 
 static const unsigned bench_sizes_kib[BENCH_SIZES_FULL] = { 256, 1024, 4096, 16384, 65536 };
-static const int bench_policies[BENCH_POLICIES] = { FORK_POLICY_OLD, FORK_POLICY_COW, FORK_POLICY_THREAD };
-static const char *const bench_policy_names[BENCH_POLICIES] = { "OLD", "COW", "THREAD" };
-static const char *const bench_metric_names[] = { "fork", "fault_per_page", "fork_exec",
-                                                  "getpid", "reuse_fault", "memcpy_4k" };
+static const int bench_policies[BENCH_POLICIES] = { FORK_POLICY_OLD, FORK_POLICY_COW, FORK_POLICY_THREAD,
+                                                    FORK_POLICY_SHARED_PT };
+static const char *const bench_policy_names[BENCH_POLICIES] = { "OLD", "COW", "THREAD", "SHARED_PT" };
+static const char *const bench_metric_names[] = { "fork", "fork_grandchild", "first_write", "fault_per_page", "exit_wait",
+                                                  "fork_exec", "getpid", "reuse_fault", "memcpy_4k" };
 
 /* Median, extremes and frames of one measurement's runs. */
 struct bench_stat {
@@ -73,10 +81,14 @@ struct bench_row {
   struct bench_stat st;
 };
 
-/* What a child sends back after writing its pages. */
+/* What a child sends back after its own fork and writing its pages. */
 struct bench_report {
   uint64_t cycles;
   int frames;
+  uint64_t fork_cycles;
+  int fork_frames;
+  uint64_t first_cycles;
+  int first_frames;
 };
 
 /* A line under construction, bounded by BENCH_LINE. */
@@ -256,7 +268,7 @@ static void bench_ref_reuse(void)
   volatile uint32_t *word = (volatile uint32_t *)bench_reuse_page;
   for (int r = 0; r < bench_runs; r++) {
     *word = (uint32_t)r;
-    int pid = fork();
+    int pid = xfork(FORK_POLICY_COW);
     if (pid == 0)
       exit(0);
     if (pid < 0)
@@ -301,20 +313,39 @@ static void bench_touch(volatile uint32_t *base, uint32_t pages, uint32_t value)
     base[i * BENCH_PAGE_WORDS] = value + i;
 }
 
-/* The child of a fork run: wait for the parent's go, write every page, report cycles and frames, exit. */
-static void bench_child(int go_fd, int report_fd, volatile uint32_t *base, uint32_t pages)
+/* The child of a fork run: fork once more (the grandchild exits at once), wait for the
+ * parent's go, write every page, report cycles and frames, exit at the parent's second go. */
+static void bench_child(int go_fd, int report_fd, volatile uint32_t *base, uint32_t pages, int policy)
 {
   char go;
   struct bench_report rep;
-  if (read(go_fd, &go, 1) != 1)
-    exit(1);
   int before = bench_free_frames();
   uint64_t t0 = bench_rdtsc();
-  bench_touch(base, pages, 0);
+  int pid = xfork(policy);
   uint64_t t1 = bench_rdtsc();
+  if (pid == 0)
+    exit(0);
+  rep.fork_frames = before - bench_free_frames();
+  rep.fork_cycles = t1 - t0;
+  if (pid < 0 || waitpid(pid, 0) != pid)
+    exit(1);
+  if (read(go_fd, &go, 1) != 1)
+    exit(1);
+  volatile uint32_t *last = base + (pages - 1) * BENCH_PAGE_WORDS;
+  before = bench_free_frames();
+  t0 = bench_rdtsc();
+  *last = pages;
+  t1 = bench_rdtsc();
+  rep.first_frames = before - bench_free_frames();
+  rep.first_cycles = t1 - t0;
+  before = bench_free_frames();
+  t0 = bench_rdtsc();
+  bench_touch(base, pages, 0);
+  t1 = bench_rdtsc();
   rep.frames = before - bench_free_frames();
   rep.cycles = t1 - t0;
   write(report_fd, &rep, sizeof rep);
+  read(go_fd, &go, 1);
   exit(0);
 }
 
@@ -332,11 +363,13 @@ static int bench_read_all(int fd, void *buf, int n)
   return 0;
 }
 
-/* The fork and fault_per_page rows of one region and policy. */
+/* The fork, fork_grandchild, fault_per_page and exit_wait rows of one region and policy. */
 static void bench_fork_runs(volatile uint32_t *base, uint32_t pages, int pi, unsigned size_kib)
 {
   uint64_t fork_cycles[BENCH_RUNS_MAX], fault_cycles[BENCH_RUNS_MAX];
+  uint64_t gfork_cycles[BENCH_RUNS_MAX], exit_cycles[BENCH_RUNS_MAX], first_cycles[BENCH_RUNS_MAX];
   int fork_frames[BENCH_RUNS_MAX], fault_frames[BENCH_RUNS_MAX];
+  int gfork_frames[BENCH_RUNS_MAX], exit_frames[BENCH_RUNS_MAX], first_frames[BENCH_RUNS_MAX];
   for (int r = 0; r < bench_runs; r++) {
     int go[2], back[2];
     struct bench_report rep;
@@ -348,23 +381,35 @@ static void bench_fork_runs(volatile uint32_t *base, uint32_t pages, int pi, uns
     int pid = xfork(bench_policies[pi]);
     uint64_t t1 = bench_rdtsc();
     if (pid == 0)
-      bench_child(go[0], back[1], base, pages);
+      bench_child(go[0], back[1], base, pages, bench_policies[pi]);
     int after = bench_free_frames();
     if (pid < 0)
       bench_die("xfork failed");
     if (write(go[1], "g", 1) != 1 || bench_read_all(back[0], &rep, sizeof rep) < 0)
       bench_die("no report from the child");
-    if (waitpid(pid, 0) != pid)
+    int before_exit = bench_free_frames();
+    uint64_t t2 = bench_rdtsc();
+    if (write(go[1], "x", 1) != 1 || waitpid(pid, 0) != pid)
       bench_die("waitpid for the fork child failed");
+    uint64_t t3 = bench_rdtsc();
+    exit_frames[r] = before_exit - bench_free_frames();
+    exit_cycles[r] = t3 - t2;
     close(go[0]), close(go[1]), close(back[0]), close(back[1]);
     fork_cycles[r] = t1 - t0;
     fork_frames[r] = before - after;
+    gfork_cycles[r] = rep.fork_cycles;
+    gfork_frames[r] = rep.fork_frames;
+    first_cycles[r] = rep.first_cycles;
+    first_frames[r] = rep.first_frames;
     fault_cycles[r] = rep.cycles / pages;
     fault_frames[r] = rep.frames;
   }
   const char *policy = bench_policy_names[pi];
   bench_add_row("fork", policy, size_kib, bench_stat_of(fork_cycles, fork_frames, bench_runs));
+  bench_add_row("fork_grandchild", policy, size_kib, bench_stat_of(gfork_cycles, gfork_frames, bench_runs));
+  bench_add_row("first_write", policy, size_kib, bench_stat_of(first_cycles, first_frames, bench_runs));
   bench_add_row("fault_per_page", policy, size_kib, bench_stat_of(fault_cycles, fault_frames, bench_runs));
+  bench_add_row("exit_wait", policy, size_kib, bench_stat_of(exit_cycles, exit_frames, bench_runs));
 }
 
 /* The fork_exec row of one region and policy: xfork, exec echo, its exit, wait. */
@@ -575,11 +620,12 @@ static void bench_print_u64(uint64_t v, int width)
 static void bench_print_table(int nsizes)
 {
   printf("%s\n", BENCH_TABLE_BEGIN);
-  printf("TSC cycles, median of %d runs [min, max]; frames: free user frames taken by the operation\n", bench_runs);
-  printf("%-15s %-7s %8s %12s %12s %12s %7s\n", "metric", "policy", "size_KiB", "median", "min", "max", "frames");
+  printf("TSC counts (guest instructions under -icount, else cycles), median of %d runs [min, max];\n"
+         "frames: free user frames taken by the operation\n", bench_runs);
+  printf("%-15s %-9s %8s %12s %12s %12s %7s\n", "metric", "policy", "size_KiB", "median", "min", "max", "frames");
   for (int i = 0; i < bench_nrows; i++) {
     const struct bench_row *r = &bench_rows[i];
-    printf("%-15s %-7s %8u ", r->metric, r->policy, r->size_kib);
+    printf("%-15s %-9s %8u ", r->metric, r->policy, r->size_kib);
     bench_print_u64(r->st.median, 12), printf(" ");
     bench_print_u64(r->st.min, 12), printf(" ");
     bench_print_u64(r->st.max, 12);
@@ -598,12 +644,12 @@ static void bench_print_table(int nsizes)
   }
   printf("COW copy fault against its bound, reuse fault + 4 KiB memcpy = ");
   bench_print_u64(bound, 0);
-  printf(" cycles:\n");
+  printf(" TSC counts:\n");
   for (int s = 0; s < nsizes; s++) {
     const struct bench_row *cow = bench_find("fault_per_page", "COW", bench_sizes_kib[s]);
     printf("  %8u KiB: ", bench_sizes_kib[s]);
     bench_print_u64(cow->st.median, 0);
-    printf(" cycles per page = ");
+    printf(" per page = ");
     bench_print_ratio(cow->st.median, bound);
     printf(" x bound\n");
   }

@@ -124,7 +124,7 @@ int main(int argc, char *argv[])
   memset(&after, 0, sizeof(after));
 
   memstat(&before);
-  pid = fork();
+  pid = xfork(FORK_POLICY_COW);   /* page-level accounting: the policy is named */
   if (pid == 0) {
     close(go[1]);
     close(res[0]);

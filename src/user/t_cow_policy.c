@@ -259,7 +259,7 @@ static void policy_check_thread(const char *name_global, const char *name_heap,
 /* Unknown policies fail without creating a child or taking frames. */
 static void policy_check_unknown(void)
 {
-  static const int bad_policies[] = { 0, 4, -1 };
+  static const int bad_policies[] = { 0, FORK_POLICY_SHARED_PT + 1, -1 };
   struct memstat m0, m1;
   int i, r, status = 0, bad_policy = 0, bad_r = -1, extra;
 

@@ -86,7 +86,7 @@ static int refs_fork_blocked(int *go)
 
   if (pipe(fds) < 0)
     return -1;
-  pid = fork();
+  pid = xfork(FORK_POLICY_COW);   /* shared_pages counts page-level sharing */
   if (pid == 0) {
     close(fds[1]);
     read(fds[0], &c, 1);
@@ -249,7 +249,7 @@ static void refs_check_shrink(void)
     return;
   }
   memstat(&before);
-  pid = fork();
+  pid = xfork(FORK_POLICY_COW);   /* shared_pages counts page-level sharing */
   if (pid == 0) {
     close(res[0]);
     refs_shrink_child(res[1]);

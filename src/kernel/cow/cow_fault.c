@@ -6,11 +6,18 @@
  * cleared, no copy. Otherwise a new user frame is mapped at the scratch
  * page, the 4 KiB are copied, the entry is pointed at the new frame
  * (writable, no PTE_COW), and the old frame loses one reference. The
- * decision and the entry update happen under the reference-count lock.
+ * decision, the copy and the entry update happen under the reference-count lock.
+ *
+ * A write into a page table shared by FORK_POLICY_SHARED_PT (its PDE read-only
+ * with PDE_SHARED_PT) first makes the table private: reused when this space is
+ * its last user, copied otherwise (ptshare.c); then the page-level decision
+ * above runs as for any other write.
  */
 #include "cow/cow.h"
 #include "mm/vm.h"
 #include "mm/pageref.h"
+#include "mm/ptshare.h"
+#include "mm/pool.h"
 #include "proc/proc.h"
 #include "arch/trap.h"
 #include "kernel/printk.h"
@@ -47,14 +54,31 @@ static enum cow_result cow_reuse(pte_t *pte, uint32_t page)
   return COW_REUSED;
 }
 
-/* Shared frame: copy it to new_pa through the scratch page and repoint the entry. Lock held. */
+/* Shared frame: repoint the entry at new_pa, already holding the copy (count lock held). */
 static enum cow_result cow_copy(pte_t *pte, uint32_t page, uint32_t new_pa)
 {
-  vm_copy_to_frame(new_pa, (const void *)page);
   *pte = new_pa | (((*pte & PTE_FLAGS) | PTE_W) & ~(pte_t)PTE_COW);
   vm_invlpg(page);
   cow_stats.copies++;
   return COW_COPIED;
+}
+
+/* A write into a shared page table's region: make the table private to this space. Returns
+ * COW_OUT_OF_MEMORY when no frame was left for the copy, COW_REUSED otherwise. */
+static enum cow_result cow_unshare_table(uint32_t va, uint32_t err, uint32_t eip)
+{
+  uint32_t table = 0, count = 0;
+  enum pt_unshare_result r = pt_unshare(vm_current(), PDX(va), &table, &count);
+  uint32_t now = PTE_ADDR(*vm_pde_current(va));
+  if (r == PT_OUT_OF_MEMORY) {
+    cow_trace(va, err, eip, "table out-of-memory", table, 0, count, count);
+    return COW_OUT_OF_MEMORY;
+  }
+  if (r == PT_COPIED)
+    cow_trace(va, err, eip, "table copy", table, now, count, count - 1);
+  else if (r == PT_REUSED)
+    cow_trace(va, err, eip, "table reuse", table, now, count, 0);
+  return COW_REUSED;
 }
 
 enum cow_result cow_handle_write(uint32_t va, uint32_t err, uint32_t eip)
@@ -63,7 +87,15 @@ enum cow_result cow_handle_write(uint32_t va, uint32_t err, uint32_t eip)
   if (va >= USER_TOP || !(*vm_pde_current(va) & PTE_P))
     return COW_NOT_COW;
   pte_t *pte = vm_pte_current(va);
-  if ((*pte & (PTE_P | PTE_U | PTE_COW)) != (PTE_P | PTE_U | PTE_COW))
+  if ((*pte & (PTE_P | PTE_U)) != (PTE_P | PTE_U))
+    return COW_NOT_COW;
+  if (*vm_pde_current(va) & PDE_SHARED_PT) {
+    if (cow_unshare_table(va, err, eip) == COW_OUT_OF_MEMORY)
+      return COW_OUT_OF_MEMORY;
+    if (*pte & PTE_W)
+      return COW_REUSED;          /* the entry was writable: the write can go ahead now */
+  }
+  if (!(*pte & PTE_COW))
     return COW_NOT_COW;
 
   cow_stats.faults++;
@@ -76,18 +108,20 @@ enum cow_result cow_handle_write(uint32_t va, uint32_t err, uint32_t eip)
     cow_trace(va, err, eip, "reuse", old_pa, old_pa, 1, 1);
     return r;
   }
-  page_ref_unlock();
 
-  uint32_t new_pa = page_alloc_user();
+  /* The frame and the scratch page are taken under the count lock (pageref.c's lock order). */
+  uint32_t new_pa = pool_alloc(&pool_user, 1);
   if (!new_pa) {
+    page_ref_unlock();
     cow_trace(va, err, eip, "out-of-memory", old_pa, 0, refs, refs);
     return COW_OUT_OF_MEMORY;
   }
-  page_ref_lock();
-  refs = page_ref_get(old_pa);
+  vm_copy_to_frame(new_pa, (const void *)page);
+  uint32_t left = page_ref_move_locked(old_pa, new_pa);
   enum cow_result r = cow_copy(pte, page, new_pa);
   page_ref_unlock();
-  uint32_t left = page_ref_dec(old_pa);
+  if (left == 0)
+    page_ref_free(old_pa);
   cow_trace(va, err, eip, "copy", old_pa, new_pa, refs, left);
   return r;
 }

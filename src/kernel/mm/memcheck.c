@@ -4,22 +4,63 @@
  * For every user frame: the number of user page-table entries that map it
  * (over every live address space) must equal its reference count, and the
  * frame must be allocated in the pool bitmap exactly when that count is
- * non-zero. Every user PTE must point into the user pool.
+ * non-zero. Every user PTE must point into the user pool. A page table
+ * shared by several spaces is counted once; its count (ptshare.c) must
+ * equal the number of page directories that point at it, each of those
+ * PDEs read-only and marked PDE_SHARED_PT, and a private table must have
+ * count 0 and one directory.
  */
 #include "mm/mm.h"
 #include "mm/pool.h"
 #include "mm/pageref.h"
 #include "mm/kheap.h"
 #include "mm/vm.h"
+#include "mm/ptshare.h"
 #include "proc/proc.h"
 #include "kernel/printk.h"
 
+/* Table users counted over every live space, by kernel-pool frame; the check of pt_share_each. */
+struct memcheck_tables {
+  uint16_t *users;
+  int bad;
+};
+
+/* A table with a count: as many directories must point at it. */
+static void memcheck_table_count(uint32_t pt, uint32_t count, void *arg)
+{
+  struct memcheck_tables *t = arg;
+  uint32_t users = t->users[(pt - pool_kernel.base) / PGSIZE];
+  if (users != count) {
+    kprintf("[memcheck] page table 0x%08x: %u page directories use it but its count is %u\n", pt, users, count);
+    t->bad++;
+  }
+}
+
+/* Record that p's PDE i uses its table; 1 when this is the table's first user seen (count its PTEs). */
+static int memcheck_table_use(const struct proc *p, uint32_t i, struct memcheck_tables *t)
+{
+  uint32_t pt = PTE_ADDR(p->pd[i]);
+  if (!pool_contains(&pool_kernel, pt)) {
+    kprintf("[memcheck] pid %d PDE %u: page table 0x%08x outside the kernel pool\n", p->pid, i, pt);
+    t->bad++;
+    return 0;
+  }
+  int shared = (p->pd[i] & PDE_SHARED_PT) != 0;
+  uint32_t count = pt_share_count(pt);
+  if (shared != (count != 0) || (shared && (p->pd[i] & PTE_W))) {
+    kprintf("[memcheck] pid %d PDE %u (0x%08x): table count %u does not match its shared/write bits\n", p->pid,
+            i, p->pd[i], count);
+    t->bad++;
+  }
+  return t->users[(pt - pool_kernel.base) / PGSIZE]++ == 0;
+}
+
 /* Count the user mappings of pd into counts; returns the number of PTEs outside the user pool. */
-static int memcheck_count_space(const struct proc *p, uint16_t *counts)
+static int memcheck_count_space(const struct proc *p, uint16_t *counts, struct memcheck_tables *t)
 {
   int bad = 0;
   for (uint32_t i = 0; i < USER_PDES; i++) {
-    if (!(p->pd[i] & PTE_P))
+    if (!(p->pd[i] & PTE_P) || !memcheck_table_use(p, i, t))
       continue;
     const pte_t *pt = P2V(PTE_ADDR(p->pd[i]));
     for (uint32_t j = 0; j < PT_ENTRIES; j++) {
@@ -45,10 +86,19 @@ int memcheck(void)
     kprintf("[memcheck] out of kernel memory for the count table\n");
     return -1;
   }
+  struct memcheck_tables tables = { kmalloc(pool_kernel.frames * sizeof(uint16_t)), 0 };
+  if (!tables.users) {
+    kfree(counts);
+    kprintf("[memcheck] out of kernel memory for the table count table\n");
+    return -1;
+  }
   int bad = 0;
   for (struct proc *p = proc_list; p; p = p->next)
     if (p->pd && p->state != PROC_ZOMBIE)
-      bad += memcheck_count_space(p, counts);
+      bad += memcheck_count_space(p, counts, &tables);
+  pt_share_each(memcheck_table_count, &tables);
+  bad += tables.bad;
+  kfree(tables.users);
   for (uint32_t i = 0; i < pool_user.frames; i++) {
     uint32_t pa = pool_user.base + i * PGSIZE;
     uint32_t refs = page_ref_get(pa);

@@ -1,12 +1,14 @@
 /*
  * pageref.c - the spinlocked reference-count array of user frames.
  *
- * Lock order: the count lock is never held while the pool lock is taken,
- * so a frame whose count reaches zero is freed after the count lock is
- * released.
+ * Lock order: the pool lock and the scratch-page lock may be taken while
+ * the count lock is held (the copy-on-write copy does), never the other
+ * way round. A frame whose count reaches zero is freed after the count
+ * lock is released.
  */
 #include "mm/pageref.h"
 #include "mm/pool.h"
+#include "mm/vm.h"
 #include "kernel/printk.h"
 
 static uint16_t *page_refs;
@@ -86,24 +88,85 @@ const char *page_ref_check_free(uint32_t pa)
   return 0;
 }
 
+/* One reference less on pa (count lock held); returns the count left. Panics on a frame
+ * outside the user pool or one whose count is already zero. */
+static inline uint32_t page_ref_drop(uint32_t pa)
+{
+  uint32_t i = (pa - pool_user.base) / PGSIZE;
+  if (i >= pool_user.frames || page_refs[i] == 0)
+    panic("pageref: decrement of frame 0x%x: %s", pa, page_ref_check_dec(pa));
+  uint32_t left = --page_refs[i];
+  if (left == 1)
+    page_refs_shared--;
+  return left;
+}
+
+uint32_t page_ref_move_locked(uint32_t old_pa, uint32_t new_pa)
+{
+  uint32_t i = (new_pa - pool_user.base) / PGSIZE;
+  if (i >= pool_user.frames || page_refs[i] != 0)
+    panic("pageref: copy into frame 0x%x: not a fresh user frame", new_pa);
+  page_refs[i] = 1;
+  return page_ref_drop(old_pa);
+}
+
+uint32_t page_ref_dec_locked(uint32_t pa)
+{
+  return page_ref_drop(pa);
+}
+
+void page_ref_free(uint32_t pa)
+{
+  const char *bug = page_ref_check_free(pa);
+  if (bug)
+    panic("pageref: free of frame 0x%x: %s", pa, bug);
+  pool_free(&pool_user, pa, 1);
+}
+
+void page_ref_release_table(const uint32_t *pt)
+{
+  page_ref_lock();
+  for (uint32_t j = 0; j < PT_ENTRIES; j++)
+    if ((pt[j] & PTE_P) && page_ref_drop(PTE_ADDR(pt[j])) == 0)
+      page_ref_free(PTE_ADDR(pt[j]));
+  page_ref_unlock();
+}
+
 uint32_t page_ref_dec(uint32_t pa)
 {
   page_ref_lock();
-  const char *bug = page_ref_check_dec(pa);
-  if (bug)
-    panic("pageref: decrement of frame 0x%x: %s", pa, bug);
-  uint16_t *c = &page_refs[page_ref_index(pa)];
-  uint32_t left = --*c;
-  if (left == 1)
-    page_refs_shared--;
+  uint32_t left = page_ref_dec_locked(pa);
   page_ref_unlock();
-  if (left == 0) {
-    bug = page_ref_check_free(pa);
-    if (bug)
-      panic("pageref: free of frame 0x%x: %s", pa, bug);
-    pool_free(&pool_user, pa, 1);
-  }
+  if (left == 0)
+    page_ref_free(pa);
   return left;
+}
+
+uint32_t page_ref_share_table(uint32_t *src, uint32_t *dst, uint32_t from)
+{
+  uint32_t base = pool_user.base, frames = pool_user.frames, newly_shared = 0, j;
+  page_ref_lock();
+  for (j = from; j < PT_ENTRIES; j++) {
+    pte_t e = src[j];
+    if (!(e & PTE_P))
+      continue;
+    uint32_t i = (PTE_ADDR(e) - base) / PGSIZE;
+    if (i >= frames || page_refs[i] == 0)
+      panic("pageref: fork shares entry 0x%x: %s", e, i >= frames ? "not a user frame" : "free frame");
+    uint32_t c = page_refs[i];
+    if (e & PTE_W) {
+      if (c > 1)
+        break;
+      e = (e & ~(pte_t)PTE_W) | PTE_COW;
+      src[j] = e;
+    }
+    page_refs[i] = (uint16_t)(c + 1);
+    newly_shared += c == 1;
+    dst[j] = e;
+  }
+  page_refs_shared += newly_shared;
+  page_ref_unlock();
+  return j;
 }
 
 uint32_t page_ref_get(uint32_t pa)

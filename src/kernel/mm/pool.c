@@ -35,6 +35,24 @@ void pool_add_frame(struct pool *p, uint32_t pa)
   p->free++;
 }
 
+/* One frame: the first bitmap word from the hint with a clear bit, and its lowest clear bit. Lock held. */
+static uint32_t pool_alloc_one(struct pool *p)
+{
+  for (uint32_t w = p->hint / BITS; w < (p->frames + BITS - 1) / BITS; w++) {
+    uint32_t free_bits = ~p->bitmap[w];
+    if (!free_bits)
+      continue;
+    uint32_t i = w * BITS + (uint32_t)__builtin_ctz(free_bits);
+    if (i >= p->frames)
+      break;
+    pool_set(p, i);
+    p->free--;
+    p->hint = i + 1;
+    return p->base + i * PGSIZE;
+  }
+  return 0;
+}
+
 uint32_t pool_alloc(struct pool *p, uint32_t n)
 {
   uint32_t found = 0, first_free = p->frames, run = 0;
@@ -42,6 +60,11 @@ uint32_t pool_alloc(struct pool *p, uint32_t n)
   if (n == 0)
     return 0;
   spin_lock(&p->lock);
+  if (n == 1) {
+    uint32_t pa = pool_alloc_one(p);
+    spin_unlock(&p->lock);
+    return pa;
+  }
   for (uint32_t i = p->hint; i < p->frames; i++) {
     if (run == 0 && i % BITS == 0 && p->bitmap[i / BITS] == 0xFFFFFFFFu) {
       i += BITS - 1;
@@ -86,11 +109,6 @@ void pool_free(struct pool *p, uint32_t pa, uint32_t n)
   if (first < p->hint)
     p->hint = first;
   spin_unlock(&p->lock);
-}
-
-int pool_contains(const struct pool *p, uint32_t pa)
-{
-  return pa >= p->base && (pa - p->base) / PGSIZE < p->frames;
 }
 
 int pool_frame_used(const struct pool *p, uint32_t pa)

@@ -9,6 +9,7 @@
 #include "mm/vm.h"
 #include "mm/pool.h"
 #include "mm/pageref.h"
+#include "mm/ptshare.h"
 #include "arch/spinlock.h"
 #include "arch/x86.h"
 #include "kernel/printk.h"
@@ -44,8 +45,16 @@ pte_t *vm_walk(pde_t *pd, uint32_t va, int create)
   return &pt[PTX(va)];
 }
 
+/* Panic when va's page table in pd is shared: its entries belong to other spaces too. */
+static void vm_check_private(pde_t *pd, uint32_t va, const char *who)
+{
+  if (pd[PDX(va)] & PDE_SHARED_PT)
+    panic("%s: 0x%x lies in a shared page table (pt_unshare it first)", who, va);
+}
+
 int vm_map(pde_t *pd, uint32_t va, uint32_t pa, uint32_t flags)
 {
+  vm_check_private(pd, va, "vm_map");
   pte_t *pte = vm_walk(pd, va, 1);
   if (!pte)
     return -1;
@@ -57,6 +66,7 @@ int vm_map(pde_t *pd, uint32_t va, uint32_t pa, uint32_t flags)
 
 pte_t vm_unmap(pde_t *pd, uint32_t va)
 {
+  vm_check_private(pd, va, "vm_unmap");
   pte_t *pte = vm_walk(pd, va, 0);
   if (!pte || !(*pte & PTE_P))
     return 0;
@@ -118,7 +128,8 @@ void vm_zero_frame(uint32_t pa)
 
 void vm_copy_to_frame(uint32_t dst_pa, const void *src)
 {
-  vm_write_frame(dst_pa, 0, src, PGSIZE);
+  memcpy(vm_scratch_map(dst_pa), src, PGSIZE);
+  vm_scratch_unmap();
 }
 
 void vm_write_frame(uint32_t dst_pa, uint32_t off, const void *src, uint32_t n)
@@ -162,11 +173,10 @@ void vm_space_destroy(pde_t *pd)
   for (uint32_t i = 0; i < USER_PDES; i++) {
     if (!(pd[i] & PTE_P))
       continue;
-    pte_t *pt = P2V(PTE_ADDR(pd[i]));
-    for (uint32_t j = 0; j < PT_ENTRIES; j++)
-      if (pt[j] & PTE_P)
-        page_ref_dec(PTE_ADDR(pt[j]));
-    kframe_free(PTE_ADDR(pd[i]));
+    if (pt_share_release(pd, i)) {
+      page_ref_release_table(P2V(PTE_ADDR(pd[i])));
+      kframe_free(PTE_ADDR(pd[i]));
+    }
     pd[i] = 0;
   }
   kframe_free(V2P(pd));

@@ -128,6 +128,7 @@ int exec_load(struct proc *p, const char *path, char *const argv[], int argc)
   p->tf->esp = sp;
   p->heap_start = p->brk = PG_ROUND_UP(end);
   p->data_start = data_start;
+  p->thread_group = 0;
   pde_t *old = p->pd;
   p->pd = pd;
   if (old) {

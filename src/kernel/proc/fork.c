@@ -8,7 +8,12 @@
  *                      more reference. No user frame is allocated.
  *   FORK_POLICY_OLD    every user page is copied now, through the scratch page.
  *   FORK_POLICY_THREAD data, bss and heap pages that exist now are shared
- *                      writable; the rest (text, stack) as for COW.
+ *                      writable; the rest (text, stack) as for COW. The parent's
+ *                      shared page tables are made private first.
+ *   FORK_POLICY_SHARED_PT the child's PDEs point at the parent's page tables,
+ *                      read-only and marked shared (ptshare.c); no PTE is read or
+ *                      written. A process that shares pages writable with a live
+ *                      THREAD relative is forked as for COW instead.
  *
  * A page that is writable and already shared writable with a THREAD
  * sibling is copied for the child under every policy: marking it COW would
@@ -18,6 +23,7 @@
 #include "cow/cow.h"
 #include "fs/file.h"
 #include "mm/pageref.h"
+#include "mm/ptshare.h"
 #include "mm/vm.h"
 #include "arch/trap.h"
 #include "user.h"
@@ -68,6 +74,16 @@ static int fork_page_slow(uint32_t va, pte_t *ppte, pte_t *cpte, enum fork_share
   return 0;
 }
 
+/* The COW policy's table: every entry shared in one locked pass (page_ref_share_table); a page
+ * a THREAD sibling writes is copied for the child. -1 when out of memory. */
+static int fork_cow_table(pte_t *ppt, pte_t *cpt, uint32_t i)
+{
+  for (uint32_t j = page_ref_share_table(ppt, cpt, 0); j < PT_ENTRIES; j = page_ref_share_table(ppt, cpt, j + 1))
+    if (fork_page_slow((i << 22) | (j << PGSHIFT), &ppt[j], &cpt[j], FORK_COPY) < 0)
+      return -1;
+  return 0;
+}
+
 /* Give the child the pages of one parent page table (user PDE index i); -1 when out of memory. */
 static int fork_copy_table(struct proc *parent, struct proc *child, int policy, uint32_t i)
 {
@@ -76,6 +92,8 @@ static int fork_copy_table(struct proc *parent, struct proc *child, int policy, 
   int locked = 0, rc = 0;
   if (!cpt)
     return -1;
+  if (policy == FORK_POLICY_COW)
+    return fork_cow_table(ppt, cpt, i);
   for (uint32_t j = 0; j < PT_ENTRIES && rc == 0; j++) {
     if (!(ppt[j] & PTE_P))
       continue;
@@ -105,10 +123,28 @@ static int fork_copy_space(struct proc *parent, struct proc *child, int policy)
   return 0;
 }
 
+int fork_default_policy = FORK_POLICY_COW;
+
+/* Non-zero when p shares pages writable with another live member of its THREAD group. */
+static int fork_shares_writable(const struct proc *p)
+{
+  if (!p->thread_group)
+    return 0;
+  for (const struct proc *q = proc_list; q; q = q->next)
+    if (q != p && q->thread_group == p->thread_group && q->pd && q->state != PROC_ZOMBIE)
+      return 1;
+  return 0;
+}
+
 int copy_process(int policy)
 {
   struct proc *parent = proc_current();
-  if (policy != FORK_POLICY_OLD && policy != FORK_POLICY_COW && policy != FORK_POLICY_THREAD)
+  if (policy != FORK_POLICY_OLD && policy != FORK_POLICY_COW && policy != FORK_POLICY_THREAD &&
+      policy != FORK_POLICY_SHARED_PT)
+    return -1;
+  if (policy == FORK_POLICY_SHARED_PT && fork_shares_writable(parent))
+    policy = FORK_POLICY_COW;
+  if (policy == FORK_POLICY_THREAD && pt_unshare_range(parent->pd, 0, USER_TOP) < 0)
     return -1;
   struct proc *child = proc_alloc(parent->name);
   if (!child)
@@ -116,7 +152,11 @@ int copy_process(int policy)
   child->pd = vm_space_create();
   if (!child->pd)
     goto bad;
-  int ok = fork_copy_space(parent, child, policy);
+  int ok = 0;
+  if (policy == FORK_POLICY_SHARED_PT)
+    pt_share_space(parent->pd, child->pd);
+  else
+    ok = fork_copy_space(parent, child, policy);
   /* Parent entries lost PTE_W: drop its stale writable TLB entries before it runs on. */
   vm_flush_tlb();
   if (ok < 0)
@@ -128,6 +168,11 @@ int copy_process(int policy)
   child->heap_start = parent->heap_start;
   child->brk = parent->brk;
   child->data_start = parent->data_start;
+  if (policy == FORK_POLICY_THREAD) {
+    if (!parent->thread_group)
+      parent->thread_group = parent->pid;
+    child->thread_group = parent->thread_group;
+  }
   for (int fd = 0; fd < PROC_NOFILE; fd++)
     if (parent->files[fd])
       child->files[fd] = file_dup(parent->files[fd]);

@@ -18,6 +18,7 @@
 #include "mm/pool.h"
 #include "mm/pageref.h"
 #include "mm/framesnap.h"
+#include "mm/ptshare.h"
 #include "mm/kheap.h"
 #include "arch/trap.h"
 #include "arch/x86.h"
@@ -37,7 +38,7 @@ static struct file *sys_file(uint32_t fd)
   return fd < PROC_NOFILE ? proc_current()->files[fd] : 0;
 }
 
-static int sys_fork(uint32_t a, uint32_t b, uint32_t c) { (void)a, (void)b, (void)c; return copy_process(FORK_POLICY_COW); }
+static int sys_fork(uint32_t a, uint32_t b, uint32_t c) { (void)a, (void)b, (void)c; return copy_process(fork_default_policy); }
 static int sys_xfork(uint32_t policy, uint32_t b, uint32_t c) { (void)b, (void)c; return copy_process((int)policy); }
 static int sys_exit(uint32_t status, uint32_t b, uint32_t c) { (void)b, (void)c; proc_exit((int)status); }
 static int sys_wait(uint32_t st, uint32_t b, uint32_t c) { (void)b, (void)c; return proc_wait(-1, st); }
@@ -147,6 +148,9 @@ static int sys_memstat(uint32_t ust, uint32_t b, uint32_t c)
   st.cow_copies = cow_stats.copies;
   st.cow_reuses = cow_stats.reuses;
   st.shared_pages = page_ref_shared();
+  st.shared_tables = pt_share_shared();
+  st.table_copies = pt_share_stats.copies;
+  st.table_reuses = pt_share_stats.reuses;
   return copy_to_user(ust, &st, sizeof st);
 }
 

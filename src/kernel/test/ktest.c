@@ -40,5 +40,6 @@ void ktest_run_all(void)
   ktest_tty();
   ktest_cpu();
   ktest_mm();
+  ktest_ptshare();
   kprintf("[ktest] %d passed, %d failed\n", ktest_passed, ktest_failed);
 }

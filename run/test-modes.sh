@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# test-modes.sh - `make test`: the test image at each memory size, then the whole suite once
+# more from build/test-sharedpt.img, whose init.conf says fork=sharedpt (plain fork() shares
+# page tables), then the shell typed into (run/test-shell.sh), and one total line over all.
+#
+# usage: run/test-modes.sh FORK MEMS SHAREDPT_MEMS [TIMEOUT_S]
+#   FORK           empty: both modes; "sharedpt": only the shared-table mode, at MEMS
+#   MEMS           memory sizes for the default mode, e.g. "32 256"
+#   SHAREDPT_MEMS  memory sizes for the shared-table mode when both run, e.g. "32"
+# The last line is `N passed, N failed` over every run; exit status 0 only when all passed.
+set -uo pipefail
+RUN_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+BUILD_DIR=${BUILD_DIR:-$(dirname "$RUN_DIR")/build}
+fork=$1 mems=$2 shared_mems=$3 limit=${4:-900}
+passed=0 failed=0 status=0
+
+# run_one COMMAND...: run one test runner, show its output, add the totals of its last line.
+run_one() {
+  local out last
+  out=$(mktemp)
+  "$@" | tee "$out"
+  [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+  last=$(tail -n 1 "$out")
+  rm -f "$out"
+  if [[ $last =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
+    passed=$((passed + BASH_REMATCH[1]))
+    failed=$((failed + BASH_REMATCH[2]))
+  else
+    failed=$((failed + 1))
+    status=1
+  fi
+}
+
+case $fork in
+  "") run_one "$RUN_DIR/test-qemu.sh" "$BUILD_DIR/test.img" "$mems" "$limit" qemu
+      echo "== the suite again with fork=sharedpt (plain fork() shares page tables) =="
+      run_one "$RUN_DIR/test-qemu.sh" "$BUILD_DIR/test-sharedpt.img" "$shared_mems" "$limit" sharedpt
+      echo "== the shell, typed into on serial and keyboard =="
+      run_one "$RUN_DIR/test-shell.sh" "$RUN_DIR/hd.img" ;;
+  sharedpt) run_one "$RUN_DIR/test-qemu.sh" "$BUILD_DIR/test-sharedpt.img" "$mems" "$limit" sharedpt ;;
+  *) echo "test-modes: FORK must be empty or sharedpt, not '$fork'" >&2; exit 2 ;;
+esac
+echo "$passed passed, $failed failed"
+exit "$status"

@@ -1,0 +1,150 @@
+/*
+ * ptshare.c - page-table counts, sharing at fork, and unsharing on write.
+ *
+ * Page tables live in the kernel pool, which ends below PT_SHARE_PHYS_LIMIT
+ * (mm_init.c's KPOOL_END_MAX), so the counts are one uint16_t per frame of
+ * that range, indexed by physical frame number. Lock order: the table lock,
+ * then the frame-count lock (pageref.c), then the pool lock.
+ */
+#include "mm/ptshare.h"
+#include "mm/pageref.h"
+#include "mm/pool.h"
+#include "arch/spinlock.h"
+#include "kernel/printk.h"
+
+#define PT_SHARE_PHYS_LIMIT  (32u << 20)
+#define PT_SHARE_FRAMES      (PT_SHARE_PHYS_LIMIT / PGSIZE)
+#define PT_SHARE_FIRST       2            /* the count of a table when a second space starts using it */
+
+struct pt_share_stats pt_share_stats;
+static uint16_t pt_counts[PT_SHARE_FRAMES];
+static uint32_t pt_shared_now;           /* tables with count >= 2 */
+static struct spinlock pt_lock = SPINLOCK_INIT("ptshare");
+
+/* The count slot of the table at pa; panics outside the kernel pool's range. */
+static uint16_t *pt_count_slot(uint32_t pa)
+{
+  if (pa >= PT_SHARE_PHYS_LIMIT || !pool_contains(&pool_kernel, pa))
+    panic("ptshare: page table 0x%x is not a kernel-pool frame", pa);
+  return &pt_counts[pa / PGSIZE];
+}
+
+void pt_share_space(pde_t *parent, pde_t *child)
+{
+  spin_lock(&pt_lock);
+  for (uint32_t i = 0; i < USER_PDES; i++) {
+    pde_t e = parent[i];
+    if (!(e & PTE_P))
+      continue;
+    uint16_t *c = pt_count_slot(PTE_ADDR(e));
+    if (*c == 0)
+      *c = PT_SHARE_FIRST, pt_shared_now++;
+    else if (++*c == PT_SHARE_FIRST)
+      pt_shared_now++;
+    e = (e & ~(pde_t)PTE_W) | PDE_SHARED_PT;
+    parent[i] = child[i] = e;
+  }
+  spin_unlock(&pt_lock);
+}
+
+/* One user fewer for the table behind *c (lock held). */
+static void pt_count_drop(uint16_t *c)
+{
+  if (--*c == PT_SHARE_FIRST - 1)
+    pt_shared_now--;
+}
+
+/* A copy of the shared table old for one writer: every present page gains a reference, every
+ * writable entry becomes PTE_COW in both. A page shared writable with a THREAD sibling stays
+ * writable in both (nothing a sharer saw changes). Returns the new table's frame or 0. */
+static uint32_t pt_copy_table(pte_t *old)
+{
+  uint32_t pa = kframe_alloc();
+  if (!pa)
+    return 0;
+  pte_t *copy = P2V(pa);
+  for (uint32_t j = page_ref_share_table(old, copy, 0); j < PT_ENTRIES; j = page_ref_share_table(old, copy, j + 1)) {
+    page_ref_inc(PTE_ADDR(old[j]));
+    copy[j] = old[j];
+  }
+  return pa;
+}
+
+enum pt_unshare_result pt_unshare(pde_t *pd, uint32_t pdx, uint32_t *table_before, uint32_t *count_before)
+{
+  enum pt_unshare_result r = PT_PRIVATE;
+  spin_lock(&pt_lock);
+  pde_t e = pd[pdx];
+  if (!(e & PTE_P) || !(e & PDE_SHARED_PT)) {
+    spin_unlock(&pt_lock);
+    return PT_PRIVATE;
+  }
+  uint16_t *c = pt_count_slot(PTE_ADDR(e));
+  if (table_before)
+    *table_before = PTE_ADDR(e);
+  if (count_before)
+    *count_before = *c;
+  if (*c <= 1) {
+    *c = 0;
+    pd[pdx] = (e | PTE_W) & ~(pde_t)PDE_SHARED_PT;
+    pt_share_stats.reuses++;
+    r = PT_REUSED;
+  } else {
+    uint32_t pa = pt_copy_table(P2V(PTE_ADDR(e)));
+    if (!pa) {
+      spin_unlock(&pt_lock);
+      return PT_OUT_OF_MEMORY;
+    }
+    pt_count_drop(c);
+    pd[pdx] = pa | ((e | PTE_W) & PTE_FLAGS & ~(pde_t)PDE_SHARED_PT);
+    pt_share_stats.copies++;
+    r = PT_COPIED;
+  }
+  spin_unlock(&pt_lock);
+  if (pd == vm_current())
+    vm_flush_tlb();
+  return r;
+}
+
+int pt_unshare_range(pde_t *pd, uint32_t start, uint32_t end)
+{
+  if (start >= end)
+    return 0;
+  for (uint32_t i = PDX(start); i <= PDX(end - 1) && i < USER_PDES; i++)
+    if ((pd[i] & PDE_SHARED_PT) && pt_unshare(pd, i, 0, 0) == PT_OUT_OF_MEMORY)
+      return -1;
+  return 0;
+}
+
+int pt_share_release(pde_t *pd, uint32_t pdx)
+{
+  pde_t e = pd[pdx];
+  if (!(e & PDE_SHARED_PT))
+    return 1;
+  spin_lock(&pt_lock);
+  uint16_t *c = pt_count_slot(PTE_ADDR(e));
+  int last = *c <= 1;
+  if (last)
+    *c = 0;
+  else
+    pt_count_drop(c);
+  spin_unlock(&pt_lock);
+  return last;
+}
+
+uint32_t pt_share_count(uint32_t pt)
+{
+  return *pt_count_slot(pt);
+}
+
+uint32_t pt_share_shared(void)
+{
+  return pt_shared_now;
+}
+
+void pt_share_each(void (*fn)(uint32_t pt, uint32_t count, void *arg), void *arg)
+{
+  for (uint32_t i = 0; i < PT_SHARE_FRAMES; i++)
+    if (pt_counts[i])
+      fn(i * PGSIZE, pt_counts[i], arg);
+}
