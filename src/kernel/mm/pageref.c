@@ -11,6 +11,7 @@
 
 static uint16_t *page_refs;
 static uint32_t page_refs_shared;
+static volatile uint32_t page_refs_generation;   /* bumped by every change to a count */
 static struct spinlock page_ref_spin = SPINLOCK_INIT("pageref");
 
 /* Index of the frame at pa in the count array; panics outside the user pool. */
@@ -46,6 +47,7 @@ uint32_t page_alloc_user(void)
     return 0;
   page_ref_lock();
   page_refs[page_ref_index(pa)] = 1;
+  page_refs_generation++;
   page_ref_unlock();
   return pa;
 }
@@ -57,6 +59,7 @@ void page_ref_inc_locked(uint32_t pa)
     panic("pageref: increment of free frame 0x%x", pa);
   if (++*c == 2)
     page_refs_shared++;
+  page_refs_generation++;
 }
 
 void page_ref_inc(uint32_t pa)
@@ -96,6 +99,7 @@ uint32_t page_ref_dec(uint32_t pa)
   uint32_t left = --*c;
   if (left == 1)
     page_refs_shared--;
+  page_refs_generation++;
   page_ref_unlock();
   if (left == 0) {
     bug = page_ref_check_free(pa);
@@ -109,6 +113,11 @@ uint32_t page_ref_dec(uint32_t pa)
 uint32_t page_ref_get(uint32_t pa)
 {
   return page_refs[page_ref_index(pa)];
+}
+
+uint32_t page_ref_generation(void)
+{
+  return page_refs_generation;
 }
 
 uint32_t page_ref_shared(void)
@@ -125,5 +134,6 @@ void page_ref_set_raw(uint32_t pa, uint16_t count)
   else if (*c >= 2 && count < 2)
     page_refs_shared--;
   *c = count;
+  page_refs_generation++;
   page_ref_unlock();
 }

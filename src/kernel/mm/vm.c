@@ -12,6 +12,7 @@
 #include "arch/spinlock.h"
 #include "arch/x86.h"
 #include "kernel/printk.h"
+#include "proc/sched.h"
 #include "lib/string.h"
 
 #define KERNEL_PDES_FIRST PDX(KERNEL_BASE)
@@ -19,6 +20,7 @@
 pde_t *kernel_pd;
 static pte_t *scratch_pte;
 static struct spinlock scratch_lock = SPINLOCK_INIT("scratch");
+static int vm_teardowns;   /* vm_space_destroy calls under way (they let others run) */
 
 void vm_init(pde_t *pd, pte_t *scratch_pt)
 {
@@ -157,6 +159,7 @@ void vm_unmap_range(pde_t *pd, uint32_t start, uint32_t end)
 
 void vm_space_destroy(pde_t *pd)
 {
+  vm_teardowns++;
   if (vm_current() == pd)
     vm_activate(kernel_pd);
   for (uint32_t i = 0; i < USER_PDES; i++) {
@@ -168,6 +171,15 @@ void vm_space_destroy(pde_t *pd)
         page_ref_dec(PTE_ADDR(pt[j]));
     kframe_free(PTE_ADDR(pd[i]));
     pd[i] = 0;
+    sched_preempt_point();            /* dying or replaced: the teardown always completes */
   }
+  if (vm_current() == pd)             /* the scheduler may have switched back to it */
+    vm_activate(kernel_pd);
   kframe_free(V2P(pd));
+  vm_teardowns--;
+}
+
+int vm_space_teardowns(void)
+{
+  return vm_teardowns;
 }

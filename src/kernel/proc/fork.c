@@ -15,6 +15,7 @@
  * let the sibling's writes show through.
  */
 #include "proc/proc.h"
+#include "proc/sched.h"
 #include "cow/cow.h"
 #include "fs/file.h"
 #include "mm/pageref.h"
@@ -96,12 +97,16 @@ static int fork_copy_table(struct proc *parent, struct proc *child, int policy, 
   return rc;
 }
 
-/* Give the child every user page of the parent; -1 when out of memory (the child keeps what it got). */
+/* Give the child every user page of the parent, letting others run between page tables; -1 when
+ * out of memory or the parent is killed (the child keeps what it got, for the caller to free). */
 static int fork_copy_space(struct proc *parent, struct proc *child, int policy)
 {
-  for (uint32_t i = 0; i < USER_PDES; i++)
+  for (uint32_t i = 0; i < USER_PDES; i++) {
     if ((parent->pd[i] & PTE_P) && fork_copy_table(parent, child, policy, i) < 0)
       return -1;
+    if (sched_preempt_point() < 0)
+      return -1;
+  }
   return 0;
 }
 
