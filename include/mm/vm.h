@@ -67,7 +67,8 @@ void vm_write_frame(uint32_t dst_pa, uint32_t off, const void *src, uint32_t n);
 /* A new address space: a page directory with the kernel half and its recursive slot; 0 when out of memory. */
 pde_t *vm_space_create(void);
 /* Drop every user mapping of pd (each frame loses one reference), free its page tables and pd.
- * Lets other processes run between page tables (each is gone whole); no lock may be held. */
+ * Lets other processes run every few hundred entries (the rest of the space still counted) and
+ * always completes, killed or not; no lock may be held. */
 void vm_space_destroy(pde_t *pd);
 /* Number of vm_space_destroy calls under way: a space that left its process is still counted. */
 int vm_space_teardowns(void);

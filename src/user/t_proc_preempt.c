@@ -12,7 +12,7 @@
  * those few KiB of filler lines, not 8 MiB.
  *
  * Usage: t_proc_preempt [quick]
- *        t_proc_preempt measure console|sbrk BYTES
+ *        t_proc_preempt measure console|sbrk|memcheck BYTES
  *   measure: one call of BYTES, no kill; prints how long the parent's
  *   sleep(PREEMPT_NAP) took and how long the call took.
  */
@@ -26,7 +26,8 @@
 #define PREEMPT_SETTLE        2         /* the child starts its call this long after it is ready */
 #define PREEMPT_SBRK_SPARE    256       /* user frames the huge sbrk leaves free */
 #define PREEMPT_SBRK_MAX      (1 << 30) /* the huge sbrk is at most this many bytes */
-#define PREEMPT_SBRK_MAX_QUICK (16 << 20)
+#define PREEMPT_SBRK_MAX_QUICK (8 << 20) /* quick (Bochs, 4 M instructions a second): the kill's
+                                           * ticks include the child's exit freeing its heap */
 #define PREEMPT_COPY_SHARE    3         /* the eagerly copied heap is this fraction of free memory */
 #define PREEMPT_MEMCHECK_RUN  (10 * PREEMPT_NAP)   /* ticks memcheck() runs beside the forker */
 #define PREEMPT_READ_BYTES    512       /* the slow reader takes this much ... */
@@ -203,10 +204,11 @@ static void preempt_record_writer(int fd, char tag, int count)
  * pieces: every record arrives whole (PREEMPT_PIPE_BUF bytes of one tag in a row). */
 static void preempt_check_pipe_atomic(void)
 {
-  static char stream[2 * PREEMPT_RECORDS * PREEMPT_PIPE_BUF];
+  int size = 2 * PREEMPT_RECORDS * PREEMPT_PIPE_BUF;
+  char *stream = sbrk(size);            /* heap, not bss: the exec case loads this program */
   int fds[2], pids[2], total = 0, n, bad = -1, st0 = -1, st1 = -1;
-  if (pipe(fds) < 0) {
-    utest_fail("preempt_pipe_atomic", "pipe failed");
+  if (stream == (char *)-1 || pipe(fds) < 0) {
+    utest_fail("preempt_pipe_atomic", "sbrk or pipe failed");
     return;
   }
   for (int w = 0; w < 2; w++) {
@@ -217,9 +219,8 @@ static void preempt_check_pipe_atomic(void)
     }
   }
   close(fds[1]);
-  while (total < (int)sizeof stream &&
-         (n = read(fds[0], stream + total, sizeof stream - total < PREEMPT_READ_ODD ? (int)sizeof stream - total
-                                                                                : PREEMPT_READ_ODD)) > 0) {
+  while (total < size &&
+         (n = read(fds[0], stream + total, size - total < PREEMPT_READ_ODD ? size - total : PREEMPT_READ_ODD)) > 0) {
     total += n;
     sleep(1);
   }
@@ -231,10 +232,11 @@ static void preempt_check_pipe_atomic(void)
   for (int i = 0; i < total && bad < 0; i++)
     if (stream[i] != stream[i - i % PREEMPT_PIPE_BUF])
       bad = i;
-  utest_check("preempt_pipe_atomic", total == (int)sizeof stream && bad < 0 && st0 == 0 && st1 == 0,
+  utest_check("preempt_pipe_atomic", total == size && bad < 0 && st0 == 0 && st1 == 0,
               "read %d of %d bytes; byte %d is '%c' inside a record of '%c'; writers exited %d, %d", total,
-              (int)sizeof stream, bad, bad < 0 ? '-' : stream[bad], bad < 0 ? '-' : stream[bad - bad % PREEMPT_PIPE_BUF],
+              size, bad, bad < 0 ? '-' : stream[bad], bad < 0 ? '-' : stream[bad - bad % PREEMPT_PIPE_BUF],
               st0, st1);
+  sbrk(-size);
 }
 
 /* The pipe case: a slow reader child, the writer child, then both gone. */
@@ -270,10 +272,12 @@ static void preempt_check_pipe(void)
   }
 }
 
-/* measure console|sbrk BYTES: one call, the parent naps, then waits for it. */
+/* measure console|sbrk|memcheck BYTES: one call, the parent naps, then waits for it. */
 static int preempt_measure(const char *kind, int bytes)
 {
-  enum preempt_call call = strcmp(kind, "sbrk") == 0 ? CALL_SBRK : CALL_CONSOLE;
+  enum preempt_call call = strcmp(kind, "sbrk") == 0       ? CALL_SBRK
+                           : strcmp(kind, "memcheck") == 0 ? CALL_MEMCHECK
+                                                           : CALL_CONSOLE;
   int status = 0, t0 = uptime();
   int pid = preempt_start(call, bytes, 1);
   if (pid < 0) {

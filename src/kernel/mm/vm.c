@@ -16,6 +16,7 @@
 #include "lib/string.h"
 
 #define KERNEL_PDES_FIRST PDX(KERNEL_BASE)
+#define VM_TEARDOWN_STRIDE 256   /* entries dropped between preemption points */
 
 pde_t *kernel_pd;
 static pte_t *scratch_pte;
@@ -166,12 +167,15 @@ void vm_space_destroy(pde_t *pd)
     if (!(pd[i] & PTE_P))
       continue;
     pte_t *pt = P2V(PTE_ADDR(pd[i]));
-    for (uint32_t j = 0; j < PT_ENTRIES; j++)
+    for (uint32_t j = 0; j < PT_ENTRIES; j++) {
       if (pt[j] & PTE_P)
         page_ref_dec(PTE_ADDR(pt[j]));
+      pt[j] = 0;                      /* what is left in the table is still counted */
+      if ((j + 1) % VM_TEARDOWN_STRIDE == 0)
+        sched_preempt_point();
+    }
     kframe_free(PTE_ADDR(pd[i]));
     pd[i] = 0;
-    sched_preempt_point();            /* dying or replaced: the teardown always completes */
   }
   if (vm_current() == pd)             /* the scheduler may have switched back to it */
     vm_activate(kernel_pd);

@@ -89,8 +89,8 @@ static int fork_copy_table(struct proc *parent, struct proc *child, int policy, 
       page_ref_unlock(), locked = 0;
     if (fast)
       fork_share(&ppt[j], &cpt[j], how);
-    else
-      rc = fork_page_slow(va, &ppt[j], &cpt[j], how);
+    else if ((rc = fork_page_slow(va, &ppt[j], &cpt[j], how)) == 0 && sched_preempt_point() < 0)
+      rc = -1;                           /* a copied page is slow: let others run; killed: unwind */
   }
   if (locked)
     page_ref_unlock();
