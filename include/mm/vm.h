@@ -70,8 +70,11 @@ pde_t *vm_space_create(void);
  * Lets other processes run every few hundred entries (the rest of the space still counted) and
  * always completes, killed or not; no lock may be held. */
 void vm_space_destroy(pde_t *pd);
-/* Number of vm_space_destroy calls under way: a space that left its process is still counted. */
-int vm_space_teardowns(void);
+/* A space no process holds starts being built or torn down (delta 1) or is done (-1); such a
+ * space holds references memcheck cannot see, so it waits. vm_space_destroy counts itself. */
+void vm_space_in_flux(int delta);
+/* Number of address spaces being built or torn down now. */
+int vm_spaces_in_flux(void);
 /* Unmap user pages in [start, end) of pd, dropping their references. */
 void vm_unmap_range(pde_t *pd, uint32_t start, uint32_t end);
 

@@ -45,11 +45,11 @@ static int memcheck_count_space(const struct proc *p, uint16_t *counts)
   return bad;
 }
 
-/* Wait until no address space is being torn down (it may have left its process already); -1 if
- * the caller is killed. */
+/* Wait until no address space is being built or torn down (one no process holds); -1 if the
+ * caller is killed. */
 static int memcheck_settle(void)
 {
-  while (vm_space_teardowns()) {
+  while (vm_spaces_in_flux()) {
     sched_yield();
     if (proc_current()->killed_by)
       return -1;
@@ -74,7 +74,7 @@ static int memcheck_run(uint16_t *counts, int preempt)
     if (preempt && i % MEMCHECK_STRIDE == 0) {
       if (sched_preempt_point() < 0)
         return -1;
-      if (page_ref_generation() != gen || vm_space_teardowns())
+      if (page_ref_generation() != gen || vm_spaces_in_flux())
         return MEMCHECK_RETRY;
     }
     uint32_t pa = pool_user.base + i * PGSIZE;

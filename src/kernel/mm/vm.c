@@ -21,7 +21,7 @@
 pde_t *kernel_pd;
 static pte_t *scratch_pte;
 static struct spinlock scratch_lock = SPINLOCK_INIT("scratch");
-static int vm_teardowns;   /* vm_space_destroy calls under way (they let others run) */
+static int vm_flux;        /* address spaces being built or torn down (they let others run) */
 
 void vm_init(pde_t *pd, pte_t *scratch_pt)
 {
@@ -160,7 +160,7 @@ void vm_unmap_range(pde_t *pd, uint32_t start, uint32_t end)
 
 void vm_space_destroy(pde_t *pd)
 {
-  vm_teardowns++;
+  vm_space_in_flux(1);
   if (vm_current() == pd)
     vm_activate(kernel_pd);
   for (uint32_t i = 0; i < USER_PDES; i++) {
@@ -180,10 +180,15 @@ void vm_space_destroy(pde_t *pd)
   if (vm_current() == pd)             /* the scheduler may have switched back to it */
     vm_activate(kernel_pd);
   kframe_free(V2P(pd));
-  vm_teardowns--;
+  vm_space_in_flux(-1);
 }
 
-int vm_space_teardowns(void)
+void vm_space_in_flux(int delta)
 {
-  return vm_teardowns;
+  vm_flux += delta;
+}
+
+int vm_spaces_in_flux(void)
+{
+  return vm_flux;
 }
