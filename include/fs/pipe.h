@@ -16,7 +16,8 @@ int pipe_create(struct file **rd, struct file **wr);
 void pipe_close_end(struct pipe *p, int writer);
 /* Block until data or no writers; copy up to n bytes to user memory. 0 at end of file, -1 on error. */
 int pipe_read(struct pipe *p, uint32_t uva, int n);
-/* Copy n bytes from user memory, blocking while full; -1 when no reader is left or on a bad buffer. */
+/* Copy n bytes from user memory, blocking while full; -1 when no reader is left or on a bad buffer.
+ * Up to PIPE_SIZE bytes go in whole, never interleaved with another writer's. */
 int pipe_write(struct pipe *p, uint32_t uva, int n);
 
 #endif

@@ -38,6 +38,8 @@ uint32_t page_ref_get(uint32_t pa);
 const char *page_ref_check_dec(uint32_t pa);
 /* The reason freeing pa to the pool would be a kernel bug, or 0 when it is fine. */
 const char *page_ref_check_free(uint32_t pa);
+/* A number that changes whenever any count changes (a checker's "did anything move"). */
+uint32_t page_ref_generation(void);
 /* Number of user frames whose count is above one. */
 uint32_t page_ref_shared(void);
 /* Copy the counts of frames [first, first + n) (indexes into the user pool), each saturated at

@@ -69,8 +69,15 @@ void vm_write_frame(uint32_t dst_pa, uint32_t off, const void *src, uint32_t n);
 /* A new address space: a page directory with the kernel half and its recursive slot; 0 when out of memory. */
 pde_t *vm_space_create(void);
 /* Drop every user mapping of pd (each frame loses one reference), free its page tables and pd;
- * a table shared with other spaces only loses pd as a user (ptshare.h). */
+ * a table shared with other spaces only loses pd as a user (ptshare.h). Lets other processes run
+ * every few hundred entries (the rest of the space still counted) and always completes, killed or
+ * not; no lock may be held. */
 void vm_space_destroy(pde_t *pd);
+/* A space no process holds starts being built or torn down (delta 1) or is done (-1); such a
+ * space holds references memcheck cannot see, so it waits. vm_space_destroy counts itself. */
+void vm_space_in_flux(int delta);
+/* Number of address spaces being built or torn down now. */
+int vm_spaces_in_flux(void);
 /* Unmap user pages in [start, end) of pd, dropping their references. */
 void vm_unmap_range(pde_t *pd, uint32_t start, uint32_t end);
 

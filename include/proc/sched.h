@@ -9,6 +9,18 @@
 void sched_run(void) __attribute__((noreturn));
 /* Give up the CPU: the current process goes back to RUNNABLE (or stays as set) and another runs. */
 void sched_yield(void);
+/*
+ * A preemption point for a system call whose work grows with its arguments
+ * or with RAM: if a tick has come since the process was switched in, let
+ * the others run. Returns -1 when the process has been killed (the caller
+ * unwinds to a consistent state and returns -1), 0 otherwise. Kernel state
+ * must be consistent at the call and no lock may be held: a CPU never
+ * yields holding a spinlock, and since spinlocks mask interrupts the call
+ * panics when interrupts are masked.
+ */
+int sched_preempt_point(void);
+/* On every way back to user mode: yield if a tick came since the process was switched in. */
+void sched_return_to_user(void);
 /* Switch from the current process to the scheduler; its state must already be set. */
 void sched_switch_out(void);
 /* Ticks since boot. */

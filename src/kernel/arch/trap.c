@@ -122,8 +122,6 @@ static void trap_irq(struct trap_frame *tf)
     break;
   }
   pic_eoi(irq);
-  if (irq == IRQ_TIMER && trap_from_user(tf) && proc_current())
-    sched_yield();
 }
 
 void trap_dispatch(struct trap_frame *tf)
@@ -134,6 +132,8 @@ void trap_dispatch(struct trap_frame *tf)
     trap_irq(tf);
   else if (tf->vector == T_SYSCALL)
     syscall_dispatch(tf);
-  if (trap_from_user(tf))
+  if (trap_from_user(tf)) {
+    sched_return_to_user();
     proc_check_killed(tf);
+  }
 }

@@ -6,9 +6,11 @@
 #include "dev/tty.h"
 #include "mm/kheap.h"
 #include "proc/uaccess.h"
+#include "proc/sched.h"
 #include "kernel/printk.h"
 
-#define CONSOLE_CHUNK 128
+#define CONSOLE_CHUNK  128
+#define CONSOLE_ATOMIC 1024   /* a console write up to this size is never interleaved */
 
 static struct file console_in = { FILE_CONSOLE_IN, 1, 0 };
 static struct file console_out = { FILE_CONSOLE_OUT, 1, 0 };
@@ -56,13 +58,17 @@ int file_read(struct file *f, uint32_t uva, int n)
   }
 }
 
-/* Write n user bytes to the console in small chunks. */
+/* Write n user bytes to the console in small chunks. The first CONSOLE_ATOMIC bytes come out
+ * whole; past them other processes may run (and print) between chunks, and a killed writer
+ * stops there: bytes written so far, or -1. */
 static int file_console_write(uint32_t uva, int n)
 {
   char chunk[CONSOLE_CHUNK];
   if (n < 0 || uaccess_check(uva, (uint32_t)n, UACCESS_READ) < 0)
     return -1;
   for (int done = 0; done < n;) {
+    if (done >= CONSOLE_ATOMIC && sched_preempt_point() < 0)
+      return done;
     int c = n - done > CONSOLE_CHUNK ? CONSOLE_CHUNK : n - done;
     if (copy_from_user(chunk, uva + (uint32_t)done, (uint32_t)c) < 0)
       return -1;

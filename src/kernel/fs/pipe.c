@@ -3,13 +3,16 @@
  *
  * The ring buffer advances only after bytes have been copied to or from
  * the user buffer, so a failed copy (bad pointer, out of memory breaking
- * copy-on-write) loses no data.
+ * copy-on-write) loses no data. A write of at most PIPE_SIZE bytes is
+ * atomic: it waits for room for all of it and is never interleaved with
+ * another writer's (see pipe_write).
  */
 #include "fs/pipe.h"
 #include "fs/file.h"
 #include "mm/kheap.h"
 #include "proc/proc.h"
 #include "proc/uaccess.h"
+#include "proc/sched.h"
 #include "arch/x86.h"
 
 struct pipe {
@@ -87,14 +90,18 @@ int pipe_read(struct pipe *p, uint32_t uva, int n)
   return got;
 }
 
+/* A write of at most PIPE_SIZE bytes waits until all of it fits and goes in whole, never
+ * interleaved with another writer's; a longer one goes in as room appears, may be interleaved
+ * between runs, and lets others run (and a killed writer stop) between them. */
 int pipe_write(struct pipe *p, uint32_t uva, int n)
 {
   if (n < 0 || uaccess_check(uva, (uint32_t)n, UACCESS_READ) < 0)
     return -1;
   int put = 0;
   while (put < n) {
+    uint32_t need = n <= PIPE_SIZE ? (uint32_t)(n - put) : 1;
     uint32_t f = irq_save();
-    while (p->nwrite - p->nread == PIPE_SIZE && p->readers > 0 && !proc_current()->killed_by)
+    while (PIPE_SIZE - (p->nwrite - p->nread) < need && p->readers > 0 && !proc_current()->killed_by)
       proc_sleep(p);
     irq_restore(f);
     if (p->readers == 0 || proc_current()->killed_by)
@@ -105,6 +112,8 @@ int pipe_write(struct pipe *p, uint32_t uva, int n)
     p->nwrite += run;
     put += (int)run;
     proc_wakeup(p);
+    if (n > PIPE_SIZE && put < n && sched_preempt_point() < 0)
+      return put;
   }
   return put;
 }

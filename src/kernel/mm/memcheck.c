@@ -8,7 +8,8 @@
  * shared by several spaces is counted once; its count (ptshare.c) must
  * equal the number of page directories that point at it, each of those
  * PDEs read-only and marked PDE_SHARED_PT, and a private table must have
- * count 0 and one directory.
+ * count 0 and one directory. The check lets other processes run while it
+ * compares and starts again if a count moved.
  */
 #include "mm/mm.h"
 #include "mm/pool.h"
@@ -17,7 +18,13 @@
 #include "mm/vm.h"
 #include "mm/ptshare.h"
 #include "proc/proc.h"
+#include "proc/sched.h"
 #include "kernel/printk.h"
+#include "lib/string.h"
+
+#define MEMCHECK_STRIDE 1024   /* frames compared between preemption points */
+#define MEMCHECK_TRIES  8      /* runs given up because counts moved, before one that keeps the CPU */
+#define MEMCHECK_RETRY  (-2)
 
 /* Table users counted over every live space, by kernel-pool frame; the check of pt_share_each. */
 struct memcheck_tables {
@@ -79,27 +86,43 @@ static int memcheck_count_space(const struct proc *p, uint16_t *counts, struct m
   return bad;
 }
 
-int memcheck(void)
+/* Wait until no address space is being built or torn down (one no process holds); -1 if the
+ * caller is killed. */
+static int memcheck_settle(void)
 {
-  uint16_t *counts = kmalloc(pool_user.frames * sizeof(uint16_t));
-  if (!counts) {
-    kprintf("[memcheck] out of kernel memory for the count table\n");
-    return -1;
+  while (vm_spaces_in_flux()) {
+    sched_yield();
+    if (proc_current()->killed_by)
+      return -1;
   }
-  struct memcheck_tables tables = { kmalloc(pool_kernel.frames * sizeof(uint16_t)), 0 };
-  if (!tables.users) {
-    kfree(counts);
-    kprintf("[memcheck] out of kernel memory for the table count table\n");
+  return 0;
+}
+
+/* One check into counts and t. With preempt, it lets others run every MEMCHECK_STRIDE frames and
+ * gives up with MEMCHECK_RETRY if a count changed meanwhile (nothing is reported from a moving
+ * picture); -1 if the caller is killed. The spaces and the table counts are read without a
+ * preemption point, so they are one picture. */
+static int memcheck_run(uint16_t *counts, struct memcheck_tables *t, int preempt)
+{
+  if (memcheck_settle() < 0)
     return -1;
-  }
+  uint32_t gen = page_ref_generation();
+  memset(counts, 0, pool_user.frames * sizeof(uint16_t));
+  memset(t->users, 0, pool_kernel.frames * sizeof(uint16_t));
+  t->bad = 0;
   int bad = 0;
   for (struct proc *p = proc_list; p; p = p->next)
     if (p->pd && p->state != PROC_ZOMBIE)
-      bad += memcheck_count_space(p, counts, &tables);
-  pt_share_each(memcheck_table_count, &tables);
-  bad += tables.bad;
-  kfree(tables.users);
+      bad += memcheck_count_space(p, counts, t);
+  pt_share_each(memcheck_table_count, t);
+  bad += t->bad;
   for (uint32_t i = 0; i < pool_user.frames; i++) {
+    if (preempt && i % MEMCHECK_STRIDE == 0) {
+      if (sched_preempt_point() < 0)
+        return -1;
+      if (page_ref_generation() != gen || vm_spaces_in_flux())
+        return MEMCHECK_RETRY;
+    }
     uint32_t pa = pool_user.base + i * PGSIZE;
     uint32_t refs = page_ref_get(pa);
     int used = pool_frame_used(&pool_user, pa);
@@ -114,6 +137,26 @@ int memcheck(void)
       bad++;
     }
   }
+  return bad;
+}
+
+int memcheck(void)
+{
+  uint16_t *counts = kmalloc(pool_user.frames * sizeof(uint16_t));
+  if (!counts) {
+    kprintf("[memcheck] out of kernel memory for the count table\n");
+    return -1;
+  }
+  struct memcheck_tables tables = { kmalloc(pool_kernel.frames * sizeof(uint16_t)), 0 };
+  if (!tables.users) {
+    kfree(counts);
+    kprintf("[memcheck] out of kernel memory for the table count table\n");
+    return -1;
+  }
+  int bad, run = 0;
+  while ((bad = memcheck_run(counts, &tables, run < MEMCHECK_TRIES)) == MEMCHECK_RETRY)
+    run++;
+  kfree(tables.users);
   kfree(counts);
   return bad;
 }

@@ -13,6 +13,7 @@
 
 static uint16_t *page_refs;
 static uint32_t page_refs_shared;
+static volatile uint32_t page_refs_generation;   /* bumped by every change to a count */
 static struct spinlock page_ref_spin = SPINLOCK_INIT("pageref");
 
 /* Index of the frame at pa in the count array; panics outside the user pool. */
@@ -48,6 +49,7 @@ uint32_t page_alloc_user(void)
     return 0;
   page_ref_lock();
   page_refs[page_ref_index(pa)] = 1;
+  page_refs_generation++;
   page_ref_unlock();
   return pa;
 }
@@ -59,6 +61,7 @@ void page_ref_inc_locked(uint32_t pa)
     panic("pageref: increment of free frame 0x%x", pa);
   if (++*c == 2)
     page_refs_shared++;
+  page_refs_generation++;
 }
 
 void page_ref_inc(uint32_t pa)
@@ -98,6 +101,7 @@ static inline uint32_t page_ref_drop(uint32_t pa)
   uint32_t left = --page_refs[i];
   if (left == 1)
     page_refs_shared--;
+  page_refs_generation++;
   return left;
 }
 
@@ -165,6 +169,7 @@ uint32_t page_ref_share_table(uint32_t *src, uint32_t *dst, uint32_t from)
     dst[j] = e;
   }
   page_refs_shared += newly_shared;
+  page_refs_generation++;
   page_ref_unlock();
   return j;
 }
@@ -178,6 +183,11 @@ void page_ref_copy_locked(uint32_t first, uint32_t n, uint8_t *out, uint32_t max
 {
   for (uint32_t i = 0; i < n; i++)
     out[i] = (uint8_t)(page_refs[first + i] > max ? max : page_refs[first + i]);
+}
+
+uint32_t page_ref_generation(void)
+{
+  return page_refs_generation;
 }
 
 uint32_t page_ref_shared(void)
@@ -194,5 +204,6 @@ void page_ref_set_raw(uint32_t pa, uint16_t count)
   else if (*c >= 2 && count < 2)
     page_refs_shared--;
   *c = count;
+  page_refs_generation++;
   page_ref_unlock();
 }

@@ -13,6 +13,7 @@
 #include "arch/spinlock.h"
 #include "arch/x86.h"
 #include "kernel/printk.h"
+#include "proc/sched.h"
 #include "lib/string.h"
 
 #define KERNEL_PDES_FIRST PDX(KERNEL_BASE)
@@ -20,6 +21,7 @@
 pde_t *kernel_pd;
 static pte_t *scratch_pte;
 static struct spinlock scratch_lock = SPINLOCK_INIT("scratch");
+static int vm_flux;        /* address spaces being built or torn down (they let others run) */
 
 void vm_init(pde_t *pd, pte_t *scratch_pt)
 {
@@ -168,6 +170,7 @@ void vm_unmap_range(pde_t *pd, uint32_t start, uint32_t end)
 
 void vm_space_destroy(pde_t *pd)
 {
+  vm_space_in_flux(1);
   if (vm_current() == pd)
     vm_activate(kernel_pd);
   for (uint32_t i = 0; i < USER_PDES; i++) {
@@ -177,7 +180,21 @@ void vm_space_destroy(pde_t *pd)
       page_ref_release_table(P2V(PTE_ADDR(pd[i])));
       kframe_free(PTE_ADDR(pd[i]));
     }
-    pd[i] = 0;
+    pd[i] = 0;                        /* what is left in pd is still counted */
+    sched_preempt_point();            /* one table (at most 1024 entries) between points */
   }
+  if (vm_current() == pd)             /* the scheduler may have switched back to it */
+    vm_activate(kernel_pd);
   kframe_free(V2P(pd));
+  vm_space_in_flux(-1);
+}
+
+void vm_space_in_flux(int delta)
+{
+  vm_flux += delta;
+}
+
+int vm_spaces_in_flux(void)
+{
+  return vm_flux;
 }

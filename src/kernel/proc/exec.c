@@ -5,9 +5,11 @@
  * (text read-only, data and bss writable), the user stack of
  * USER_STACK_PAGES sits under USER_TOP with an unmapped guard page below,
  * and argc/argv are laid out at its top. The new space replaces the old
- * one only when everything succeeded.
+ * one only when everything succeeded. Loading and tearing down the old
+ * space let other processes run; a killed exec frees the new space.
  */
 #include "proc/proc.h"
+#include "proc/sched.h"
 #include "fs/archive.h"
 #include "mm/pageref.h"
 #include "mm/vm.h"
@@ -52,6 +54,8 @@ static int exec_load_segment(pde_t *pd, const uint8_t *img, uint32_t size, const
     if (lo < hi)
       vm_write_frame(vm_vaddr2paddr(pd, va) & ~(uint32_t)(PGSIZE - 1), lo - va,
                      img + ph->p_offset + (lo - ph->p_vaddr), hi - lo);
+    if (sched_preempt_point() < 0)
+      return -1;                      /* killed: the caller frees the new space */
   }
   return 0;
 }
@@ -100,6 +104,7 @@ int exec_load(struct proc *p, const char *path, char *const argv[], int argc)
   pde_t *pd = vm_space_create();
   if (!pd)
     return -1;
+  vm_space_in_flux(1);
   uint32_t end = 0, data_start = USER_STACK_GUARD;
   const struct elf32_phdr *ph = (const struct elf32_phdr *)(img + eh->e_phoff);
   for (uint32_t i = 0; i < eh->e_phnum; i++) {
@@ -131,6 +136,7 @@ int exec_load(struct proc *p, const char *path, char *const argv[], int argc)
   p->thread_group = 0;
   pde_t *old = p->pd;
   p->pd = pd;
+  vm_space_in_flux(-1);
   if (old) {
     vm_activate(pd);
     vm_space_destroy(old);
@@ -139,5 +145,6 @@ int exec_load(struct proc *p, const char *path, char *const argv[], int argc)
 
 bad:
   vm_space_destroy(pd);
+  vm_space_in_flux(-1);
   return -1;
 }

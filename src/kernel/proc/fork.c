@@ -20,6 +20,7 @@
  * let the sibling's writes show through.
  */
 #include "proc/proc.h"
+#include "proc/sched.h"
 #include "cow/cow.h"
 #include "fs/file.h"
 #include "mm/pageref.h"
@@ -106,20 +107,24 @@ static int fork_copy_table(struct proc *parent, struct proc *child, int policy, 
       page_ref_unlock(), locked = 0;
     if (fast)
       fork_share(&ppt[j], &cpt[j], how);
-    else
-      rc = fork_page_slow(va, &ppt[j], &cpt[j], how);
+    else if ((rc = fork_page_slow(va, &ppt[j], &cpt[j], how)) == 0 && sched_preempt_point() < 0)
+      rc = -1;                           /* a copied page is slow: let others run; killed: unwind */
   }
   if (locked)
     page_ref_unlock();
   return rc;
 }
 
-/* Give the child every user page of the parent; -1 when out of memory (the child keeps what it got). */
+/* Give the child every user page of the parent, letting others run between page tables; -1 when
+ * out of memory or the parent is killed (the child keeps what it got, for the caller to free). */
 static int fork_copy_space(struct proc *parent, struct proc *child, int policy)
 {
-  for (uint32_t i = 0; i < USER_PDES; i++)
+  for (uint32_t i = 0; i < USER_PDES; i++) {
     if ((parent->pd[i] & PTE_P) && fork_copy_table(parent, child, policy, i) < 0)
       return -1;
+    if (sched_preempt_point() < 0)
+      return -1;
+  }
   return 0;
 }
 

@@ -188,6 +188,7 @@ void proc_exit(int status)
   struct proc *p = proc_running;
   if (p == proc_init)
     proc_init_exited(status);
+  sti();                               /* from a fault too: the teardown lets others run */
   for (int fd = 0; fd < PROC_NOFILE; fd++) {
     if (p->files[fd])
       file_close(p->files[fd]);

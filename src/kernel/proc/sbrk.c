@@ -4,12 +4,28 @@
  * Growth maps zeroed frames at once (so running out of memory is an
  * answer here, not a fault later); shrinking unmaps whole pages above the
  * new break and drops their references. Page tables shared with another
- * space (FORK_POLICY_SHARED_PT) are made private first.
+ * space (FORK_POLICY_SHARED_PT) are made private first. Both let other
+ * processes run between pages (sched_preempt_point): every page below the
+ * break is mapped at such a point, and a killed or failed growth unmaps what
+ * it added and leaves the break where it was.
  */
 #include "proc/proc.h"
+#include "proc/sched.h"
 #include "mm/pageref.h"
 #include "mm/vm.h"
 #include "mm/ptshare.h"
+
+#define SBRK_UNMAP_CHUNK (64 * PGSIZE)   /* bytes unmapped between preemption points */
+
+/* Unmap the heap pages in [start, end) of p, letting others run between chunks. It always
+ * completes, killed or not: it is the unwinding (or a shrink, which cannot fail). */
+static void sbrk_unmap(struct proc *p, uint32_t start, uint32_t end)
+{
+  for (uint32_t va = start; va < end; va += SBRK_UNMAP_CHUNK) {
+    vm_unmap_range(p->pd, va, end - va > SBRK_UNMAP_CHUNK ? va + SBRK_UNMAP_CHUNK : end);
+    sched_preempt_point();
+  }
+}
 
 /* Move the break by inc bytes; returns the old break or -1 (nothing changed). */
 int proc_sbrk(int inc)
@@ -26,14 +42,19 @@ int proc_sbrk(int inc)
       if (!pa || vm_map(p->pd, va, pa, PTE_W | PTE_U) < 0) {
         if (pa)
           page_ref_dec(pa);
-        vm_unmap_range(p->pd, PG_ROUND_UP(old), va);
+        sbrk_unmap(p, PG_ROUND_UP(old), va);
+        return -1;
+      }
+      if (sched_preempt_point() < 0) {
+        sbrk_unmap(p, PG_ROUND_UP(old), va + PGSIZE);
         return -1;
       }
     }
   } else if (inc < 0) {
     if (new > old || new < p->heap_start || pt_unshare_range(p->pd, PG_ROUND_UP(new), PG_ROUND_UP(old)) < 0)
       return -1;
-    vm_unmap_range(p->pd, PG_ROUND_UP(new), PG_ROUND_UP(old));
+    p->brk = new;                       /* pages above a break may be mapped, never below */
+    sbrk_unmap(p, PG_ROUND_UP(new), PG_ROUND_UP(old));
   }
   p->brk = new;
   return (int)old;

@@ -65,27 +65,37 @@ static int sys_vtop(uint32_t va, uint32_t b, uint32_t c)
   return va >= USER_TOP ? 0 : (int)vm_vaddr2paddr(proc_current()->pd, va);
 }
 
+/* exec's path and arguments in the kernel: one per call, since an exec lets others run. */
+struct exec_args {
+  char path[EXEC_PATH_MAX];
+  char args[EXEC_MAX_ARGV][EXEC_ARG_MAX];
+  char *argv[EXEC_MAX_ARGV + 1];
+};
+
 static int sys_exec(uint32_t upath, uint32_t uargv, uint32_t c)
 {
   (void)c;
-  static char path[EXEC_PATH_MAX];
-  static char args[EXEC_MAX_ARGV][EXEC_ARG_MAX];
-  static char *argv[EXEC_MAX_ARGV + 1];
-  int argc = 0;
-  if (!uargv || copy_str_from_user(path, upath, sizeof path) < 0)
+  struct exec_args *ea = kmalloc(sizeof *ea);
+  int argc = 0, r = -1;
+  if (!ea)
     return -1;
+  if (!uargv || copy_str_from_user(ea->path, upath, sizeof ea->path) < 0)
+    goto out;
   for (;; argc++) {
     uint32_t ustr;
     if (argc == EXEC_MAX_ARGV || copy_from_user(&ustr, uargv + (uint32_t)argc * 4, 4) < 0)
-      return -1;
+      goto out;
     if (!ustr)
       break;
-    if (copy_str_from_user(args[argc], ustr, EXEC_ARG_MAX) < 0)
-      return -1;
-    argv[argc] = args[argc];
+    if (copy_str_from_user(ea->args[argc], ustr, EXEC_ARG_MAX) < 0)
+      goto out;
+    ea->argv[argc] = ea->args[argc];
   }
-  argv[argc] = 0;
-  return exec_load(proc_current(), path, argv, argc);
+  ea->argv[argc] = 0;
+  r = exec_load(proc_current(), ea->path, ea->argv, argc);
+out:
+  kfree(ea);
+  return r;
 }
 
 static int sys_pipe(uint32_t ufds, uint32_t b, uint32_t c)
