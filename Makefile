@@ -4,7 +4,8 @@
 #   make run        QEMU (window with $DISPLAY, else serial on this terminal); MEM=128
 #   make debug      Bochs with its debugger, symbols and magic breakpoints [DEBUG_RC=run/debug-cow.rc]
 #   make gdb        QEMU paused with its gdb stub, and gdb attached
-#   make test       the self-tests and the user test suite in QEMU (32 and 256 MiB)
+#   make test       the self-tests and the user test suite in QEMU (32 and 256 MiB, then 32 MiB
+#                   on -cpu 486, pentium and max: TEST_CPUS)
 #   make test-bochs the same suite in Bochs
 #   make check PROG=name [ARGS="a b"]   one program, with leak and memcheck verdict
 #   make bench      fork and COW benchmarks; build/bench.csv and report/figures/*.png
@@ -15,6 +16,7 @@ MEM        ?= 128
 PROG       ?= echo
 ARGS       ?=
 TEST_MEMS  ?= 32 256
+TEST_CPUS  ?= 486 pentium max
 TEST_TIMEOUT ?= 900
 BOCHS_TIMEOUT ?= 2400
 
@@ -26,7 +28,8 @@ OBJCOPY := objcopy
 B := build
 G := $(B)/gen
 
-BASE_CFLAGS := -m32 -std=c11 -ffreestanding -fno-pic -fno-pie -fno-stack-protector -nostdlib \
+# -march=i486: the kernel's floor; run/check-i486.sh checks every linked file for later instructions.
+BASE_CFLAGS := -m32 -march=i486 -std=c11 -ffreestanding -fno-pic -fno-pie -fno-stack-protector -nostdlib \
                -fno-asynchronous-unwind-tables -mno-sse -mno-mmx -mno-80387 \
                -Wall -Wextra -Werror -Iinclude -I$(G)
 KCFLAGS := $(BASE_CFLAGS) -O2 -g -fno-omit-frame-pointer
@@ -85,6 +88,7 @@ $(B)/boot/loader.o: src/boot/loader.c $(wildcard include/*/*.h) | $(TOOLS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LCFLAGS) -c $< -o $@
 $(B)/boot/loader.bin: $(B)/boot/loader_entry.o $(B)/boot/loader.o src/boot/loader.ld
+	@run/check-i486.sh $(B)/boot/loader.o
 	$(LD) -T src/boot/loader.ld $(B)/boot/loader_entry.o $(B)/boot/loader.o -o $@
 
 # ---- kernel -------------------------------------------------------------
@@ -99,6 +103,7 @@ $(B)/kernel.ld: src/kernel/kernel.ld.S include/boot/layout.h | $(TOOLS)
 	$(CC) -E -P -x c -Iinclude $< -o $@
 $(B)/kernel.elf: $(KERNEL_OBJ) $(B)/kernel.ld
 	$(LD) -T $(B)/kernel.ld $(KERNEL_OBJ) $(LIBGCC) -o $@
+	@run/check-i486.sh -a cpuid@cpu_cpuid $@ || { rm -f $@; exit 1; }
 $(B)/kernel.sym: $(B)/kernel.elf
 	nm -n $< | awk '$$2 ~ /^[tTdDbBrR]$$/ { print $$1, $$3 }' > $@
 $(B)/kernel.asm: $(B)/kernel.elf
@@ -117,6 +122,9 @@ $(B)/u/%.o: src/user/%.c $(G)/testlist.h | $(TOOLS)
 $(B)/user/%: $(B)/u/%.o $(ULIB_OBJ) src/lib/user.ld
 	@mkdir -p $(dir $@)
 	$(LD) -T src/lib/user.ld -s $< $(ULIB_OBJ) $(LIBGCC) -o $@
+	@run/check-i486.sh $(I486_ALLOW) $@ || { rm -f $@; exit 1; }
+# forkbench reads the time-stamp counter only after CPUID says it exists.
+$(B)/user/forkbench: I486_ALLOW := -a cpuid,rdtsc
 
 # ---- disk images --------------------------------------------------------
 $(B)/mkimage: src/host/mkimage.c include/boot/layout.h include/boot/bootinfo.h include/fs/archive.h | $(TOOLS)
@@ -164,7 +172,7 @@ gdb: all
 	run/qemu.sh gdb run/hd.img $(MEM) & sleep 1; gdb -q -x run/gdbinit; kill %1 2>/dev/null || true
 
 test: $(B)/test.img
-	run/test-qemu.sh $(B)/test.img "$(TEST_MEMS)" $(TEST_TIMEOUT)
+	TEST_CPUS="$(TEST_CPUS)" run/test-qemu.sh $(B)/test.img "$(TEST_MEMS)" $(TEST_TIMEOUT)
 
 test-bochs: $(B)/test-quick.img
 	run/test-bochs.sh $(B)/test-quick.img $(BOCHS_TIMEOUT)

@@ -38,6 +38,7 @@ void ktest_run_all(void)
   ktest_lib();
   ktest_dev();
   ktest_cpu();
+  ktest_cpu_check();
   ktest_mm();
   kprintf("[ktest] %d passed, %d failed\n", ktest_passed, ktest_failed);
 }
