@@ -59,6 +59,7 @@ for f in "${files[@]}"; do
 done
 if ((found)); then
     echo "check-i486: the lines above use instructions the i486 lacks (cowos runs on an i486;" \
-        "build with -march=i486, or guard the instruction by CPUID and allow it with -a)" >&2
+        "build with -march=i486, 'make clean' if objects predate it, or guard the instruction" \
+        "by CPUID and allow it with -a)" >&2
     exit 1
 fi
