@@ -17,7 +17,7 @@
 #define CMOS_DATA       0x71
 #define CMOS_EXT_LO     0x34      /* RAM above 16 MiB in 64 KiB units */
 #define CMOS_EXT_HI     0x35
-#define CMOS_HIGH_LO    0x5B      /* RAM above 4 GiB in 64 KiB units (QEMU's and Bochs' CMOS) */
+#define CMOS_HIGH_LO    0x5B      /* RAM above 4 GiB in 64 KiB units, where QEMU puts it */
 #define CMOS_HIGH_MID   0x5C
 #define CMOS_HIGH_HI    0x5D
 #define CMOS_UNIT_SHIFT 16        /* 64 KiB */
