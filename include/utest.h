@@ -63,6 +63,17 @@ unsigned utest_break_pad(void);
 char *utest_align_break(void);
 /* pages new page-aligned heap pages, or 0 when sbrk fails. */
 char *utest_heap_pages(int pages);
+/* Pages the heap can still grow by before it meets the stack's guard page. */
+unsigned utest_heap_room(void);
+/* Start child processes that take and hold user frames until at most max_free are free
+ * (on large RAM the free frames outnumber the pages one address space can map); returns
+ * how many holders run, or -1 when one failed. utest_release_frames ends them. */
+int utest_hold_frames(unsigned max_free);
+/* End the holders utest_hold_frames started and reap them; 0 when each exited cleanly. */
+int utest_release_frames(void);
+/* Release the holders; when there were any (holders is what utest_hold_frames returned),
+ * check name: they all started and exited cleanly. */
+void utest_release_check(const char *name, int holders);
 
 /* ---- bytes and numbers ---- */
 

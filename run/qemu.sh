@@ -26,6 +26,8 @@
 #   QEMU_SERIAL   run and gdb: a file for the serial output, or "stdio" for this terminal.
 #                 run defaults to the terminal; gdb defaults to build/serial-gdb.log, because
 #                 gdb owns the terminal while QEMU runs beside it.
+#   QEMU_CPU      the processor model (-cpu), e.g. 486, pentium, pentium3 or max; unset: QEMU's
+#                 default (qemu32 under tcg). The kernel needs an i486 or later.
 #   QEMU_EXTRA    extra QEMU arguments, split on spaces (e.g. "-d int,cpu_reset -D build/qemu.log").
 set -euo pipefail
 
@@ -147,6 +149,11 @@ machine_args() {
         -nic none
         -no-reboot
     )
+    if [[ -n ${QEMU_CPU:-} ]]; then
+        [[ $QEMU_CPU =~ ^[A-Za-z0-9][A-Za-z0-9._,+=-]*$ ]] ||
+            die "QEMU_CPU must be a QEMU CPU model such as 486, pentium or max, not '$QEMU_CPU'"
+        MACHINE+=(-cpu "$QEMU_CPU")
+    fi
     if [[ -n ${QEMU_EXTRA:-} ]]; then
         read -r -a extra <<<"$QEMU_EXTRA"
         MACHINE+=("${extra[@]}")

@@ -20,6 +20,8 @@
 #
 # Exit status: 0 when every run passed, 1 otherwise, 2 on a usage error.
 # Environment: QEMU_ACCEL (see run/qemu.sh), BUILD_DIR (default: build/ of the repository).
+#   TEST_CPUS     after the memory sizes, one more run per QEMU CPU model in this list
+#                 (e.g. "486 pentium max"), at TEST_CPU_MEM MiB (default 32), named LABEL_cpuMODEL.
 set -euo pipefail
 
 RUN_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -147,7 +149,7 @@ qemu_test() {
     local image=$1 mem=$2 limit=$3 name="$4_$2m" accel=$5
     local log="$BUILD_DIR/serial-$name.log" err="$BUILD_DIR/qemu-$name.err"
     local status=0 start seconds
-    echo "== qemu $mem MiB ($accel) =="
+    echo "== qemu $mem MiB ($accel${QEMU_CPU:+, -cpu $QEMU_CPU}) =="
     rm -f "$log"
     start=$EPOCHREALTIME
     QEMU_ACCEL=$accel timeout -k 10 "$limit" "$RUN_DIR/qemu.sh" headless "$image" "$mem" "$log" \
@@ -169,7 +171,7 @@ qemu_test() {
 main() {
     (($# >= 2 && $# <= 4)) || usage
     local image=$1 mems=$2 limit=${3:-$DEFAULT_TIMEOUT_S} label=${4:-qemu}
-    local mem accel failed=0
+    local mem accel cpu cpu_label failed=0
     [[ -f $image ]] || { echo "test-qemu: no disk image '$image'" >&2; exit 2; }
     [[ $limit =~ ^[1-9][0-9]*$ ]] || { echo "test-qemu: TIMEOUT_S must be seconds, not '$limit'" >&2; exit 2; }
     [[ $label =~ ^[a-z0-9_]+$ ]] || { echo "test-qemu: LABEL must match [a-z0-9_]+, not '$label'" >&2; exit 2; }
@@ -182,6 +184,11 @@ main() {
     accel=$("$RUN_DIR/qemu.sh" accel)
     for mem in "${mems[@]}"; do
         qemu_test "$image" "$mem" "$limit" "$label" "$accel" || failed=1
+    done
+    for cpu in ${TEST_CPUS:-}; do
+        cpu_label=${cpu,,}
+        QEMU_CPU=$cpu qemu_test "$image" "${TEST_CPU_MEM:-32}" "$limit" "${label}_cpu${cpu_label//[^a-z0-9]/_}" \
+            "$accel" || failed=1
     done
     judge_summary
     return "$failed"

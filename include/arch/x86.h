@@ -36,6 +36,4 @@ static inline uint32_t irq_save(void) { uint32_t f = read_eflags(); cli(); retur
 /* Re-enable interrupts if they were enabled when irq_save ran. */
 static inline void irq_restore(uint32_t f) { if (f & EFLAGS_IF) sti(); }
 
-static inline uint64_t rdtsc(void) { uint32_t lo, hi; __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi)); return ((uint64_t)hi << 32) | lo; }
-
 #endif

@@ -18,5 +18,6 @@ void ktest_tty(void);
 void ktest_cpu(void);
 void ktest_mm(void);
 void ktest_ptshare(void);
+void ktest_cpu_check(void);
 
 #endif

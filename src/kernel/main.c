@@ -4,6 +4,7 @@
 #include "boot/bootinfo.h"
 #include "boot/layout.h"
 #include "arch/cpu.h"
+#include "arch/cpu_check.h"
 #include "arch/trap.h"
 #include "arch/x86.h"
 #include "dev/serial.h"
@@ -69,6 +70,7 @@ void kernel_main(void)
   kprintf("[kernel] cowos: a teaching kernel for IA-32 with copy-on-write fork\n");
   if (bi->magic != BOOTINFO_MAGIC)
     panic("bootinfo magic 0x%x: not started by our loader", bi->magic);
+  cpu_check();
   gdt_init();
   idt_init();
   pic_init();

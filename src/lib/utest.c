@@ -4,12 +4,17 @@
 #include "utest.h"
 #include "user.h"
 #include "lib/fmt.h"
+#include "boot/layout.h"
 
 #define UTEST_LINE         200
 #define UTEST_SETTLE_TICKS 300          /* time orphans and zombies get to go away */
 #define UTEST_SETTLE_POLL  5
 #define UTEST_STACK_TOUCH  (2 * PGSIZE) /* stack utest_touch_stack makes private */
 #define UTEST_TOUCH_STEP   512
+#define UTEST_HOLDERS_MAX  4            /* frame holders utest_hold_frames may start */
+#define UTEST_HOLD_CHUNK   65536u       /* pages per sbrk call of a holder (the increment is an int) */
+#define UTEST_HOLDER_OK    7            /* a holder's status when it held its frames and let go */
+#define UTEST_HOLDER_READY 'h'
 
 static int utest_failed;
 
@@ -190,6 +195,96 @@ char *utest_heap_pages(int pages)
     return 0;
   p = sbrk(pages * PGSIZE);
   return p == (void *)-1 ? 0 : p;
+}
+
+unsigned utest_heap_room(void)
+{
+  unsigned brk = (unsigned)sbrk(0);
+  return brk < USER_STACK_GUARD ? (USER_STACK_GUARD - brk) / PGSIZE : 0;
+}
+
+static int utest_holders[UTEST_HOLDERS_MAX];
+static int utest_nholders;
+static int utest_hold_pipe[2] = { -1, -1 };   /* holders read, the caller writes: EOF lets them go */
+
+/* A holder: take up to pages heap frames and write each, report on ready, keep them until
+ * the hold pipe reaches EOF. */
+static void utest_holder(unsigned pages, int ready) __attribute__((noreturn));
+static void utest_holder(unsigned pages, int ready)
+{
+  char token = UTEST_HOLDER_READY;
+  unsigned room = utest_heap_room();
+  close(utest_hold_pipe[1]);
+  if (pages > room)
+    pages = room;
+  while (pages > 0 && token == UTEST_HOLDER_READY) {
+    unsigned n = pages < UTEST_HOLD_CHUNK ? pages : UTEST_HOLD_CHUNK;
+    char *p = utest_heap_pages((int)n);
+    if (!p)
+      token = 0;
+    for (unsigned i = 0; p && i < n; i++)
+      p[i * PGSIZE] = 1;
+    pages -= p ? n : 0;
+  }
+  write(ready, &token, 1);
+  while (read(utest_hold_pipe[0], &token, 1) > 0)
+    ;
+  exit(token == UTEST_HOLDER_READY ? UTEST_HOLDER_OK : UTEST_NO_CHILD);
+}
+
+int utest_hold_frames(unsigned max_free)
+{
+  struct memstat st;
+  int ready[2], pid;
+  char token;
+
+  if (utest_hold_pipe[1] < 0 && pipe(utest_hold_pipe) != 0)
+    return -1;
+  for (;;) {
+    memstat(&st);
+    if (st.free_pages <= max_free)
+      return utest_nholders;
+    if (utest_nholders == UTEST_HOLDERS_MAX || pipe(ready) != 0)
+      return -1;
+    pid = fork();
+    if (pid == 0) {
+      close(ready[0]);
+      utest_holder(st.free_pages - max_free, ready[1]);
+    }
+    close(ready[1]);
+    token = 0;
+    if (pid > 0) {
+      utest_holders[utest_nholders++] = pid;
+      read(ready[0], &token, 1);
+    }
+    close(ready[0]);
+    if (token != UTEST_HOLDER_READY)
+      return -1;
+  }
+}
+
+int utest_release_frames(void)
+{
+  int bad = 0, status;
+  for (int i = 0; i < 2; i++) {
+    if (utest_hold_pipe[i] >= 0)
+      close(utest_hold_pipe[i]);
+    utest_hold_pipe[i] = -1;
+  }
+  for (int i = 0; i < utest_nholders; i++)
+    if (waitpid(utest_holders[i], &status) != utest_holders[i] || status != UTEST_HOLDER_OK)
+      bad = 1;
+  utest_nholders = 0;
+  return bad ? -1 : 0;
+}
+
+void utest_release_check(const char *name, int holders)
+{
+  int released = utest_release_frames();
+  if (holders != 0)
+    utest_check(name, holders > 0 && released == 0,
+                "%d frame holder processes (-1: one failed to take its frames); release %d", holders,
+                released);
 }
 
 /* ---- bytes and numbers ---- */

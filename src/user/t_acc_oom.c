@@ -7,13 +7,16 @@
  * bystander child sharing the same pages keep their data, every frame the
  * hog took comes back, memcheck stays 0 and nothing leaks. Before the hog is
  * released the parent and the bystander write their own stack pages so they
- * need no frame while memory is exhausted.
+ * need no frame while memory is exhausted. The heap holds at most OOM_HEAP_MAX
+ * pages: on more RAM (which may hold more frames than one address space can map)
+ * holder processes take the rest first (utest_hold_frames) and give it back at the end.
  * Usage: t_acc_oom [quick]
  */
 #include "user.h"
 #include "utest.h"
 
 #define OOM_MARGIN           64      /* free frames left beside the heap */
+#define OOM_HEAP_MAX         65536   /* heap pages at most (256 MiB); holders take the rest */
 #define OOM_WORD             0x0D0D0000u
 #define OOM_HOG_WORD         0xDEADBEEFu
 #define OOM_HOG_SURVIVED     3       /* the hog's exit code if it was never killed */
@@ -77,8 +80,8 @@ static void oom_hog(unsigned *heap, int pages, int go)
 
 int main(int argc, char *argv[])
 {
-  struct memstat base, before, after;
-  int ready[2], gate[2], go[2], pages, bystander, hog, got, status = 0, bad, mc;
+  struct memstat base, held, before, after;
+  int ready[2], gate[2], go[2], pages, bystander, hog, got, status = 0, bad, mc, holders;
   unsigned seen = 0;
   unsigned *heap;
   char token = 0;
@@ -87,16 +90,24 @@ int main(int argc, char *argv[])
   (void)argv;
   memstat(&base);
   pages = (int)base.free_pages - OOM_MARGIN;
+  if (pages > OOM_HEAP_MAX)
+    pages = OOM_HEAP_MAX;
   if (pages > 0)
     utest_warm_heap(pages * PGSIZE);
   memstat(&base);
-  pages = (int)base.free_pages - OOM_MARGIN;
-  heap = pages > OOM_MARGIN ? sbrk(pages * PGSIZE) : (unsigned *)-1;
+  holders = utest_hold_frames(OOM_HEAP_MAX + OOM_MARGIN);
+  memstat(&held);
+  pages = (int)held.free_pages - OOM_MARGIN;
+  heap = holders >= 0 && pages > OOM_MARGIN ? sbrk(pages * PGSIZE) : (unsigned *)-1;
   if (!utest_check("acc_oom_setup", heap != (unsigned *)-1 && pipe(ready) == 0 &&
                    pipe(gate) == 0 && pipe(go) == 0,
-                   "heap of %d pages (all but %d of %u free frames): sbrk returned %p, or a "
-                   "pipe failed", pages, OOM_MARGIN, base.free_pages, heap))
+                   "heap of %d pages (all but %d of %u free frames; %d holder processes took "
+                   "%u of %u): sbrk returned %p, or a pipe failed", pages, OOM_MARGIN,
+                   held.free_pages, holders, base.free_pages - held.free_pages, base.free_pages,
+                   heap)) {
+    utest_release_check("acc_oom_holders", holders);
     return utest_status();
+  }
   oom_fill(heap, pages);
 
   memset(&before, 0, sizeof(before));
@@ -141,6 +152,7 @@ int main(int argc, char *argv[])
     close(go[i]);
   }
   sbrk(-pages * PGSIZE);
+  utest_release_check("acc_oom_holders", holders);
   utest_check_end("acc_oom", &base);
   return utest_status();
 }

@@ -11,7 +11,11 @@
  * run is the same for the same seed. A worker fills heap pages with a
  * pattern made of its id and a counter and checks they hold exactly that; a
  * mismatch prints pid, address, expected and seen and ends the worker with
- * STRESS_EXIT_MISMATCH. memcheck() must be 0 after every step. At most
+ * STRESS_EXIT_MISMATCH. memcheck() must be 0 after every k-th step and after
+ * the last one; memcheck() costs time in proportion to RAM, so k grows with the
+ * user pool: 1 (every step) up to STRESS_MEMCHECK_FRAMES frames (256 MiB of RAM),
+ * then one more for each further STRESS_MEMCHECK_FRAMES, which
+ * keeps the run's total memcheck work about that of 256 MiB. At most
  * STRESS_MAX_PROCS processes take part (the root included). A worker whose
  * command pipe reaches EOF (its parent is gone) closes its children's pipes,
  * reaps them and exits, so killing a worker ends its whole subtree. A worker
@@ -45,6 +49,7 @@
 #define STRESS_EXIT_BASE      200000   /* exit op: this plus the worker id */
 #define STRESS_EXEC_BASE      100000   /* exec'd image: this plus the worker id */
 #define STRESS_KILLED         (-1)
+#define STRESS_MEMCHECK_FRAMES 65536u  /* up to this many user frames: memcheck after every step */
 
 enum stress_op { OP_FORK, OP_WRITE, OP_READ, OP_GROW, OP_SHRINK, OP_EXEC, OP_EXIT, OP_KILL,
                  OP_REAP, OP_NOP, OP_COUNT };
@@ -98,6 +103,7 @@ static struct {
 static struct {
   int step, count;
 } stress_memcheck_bad = { -1, 0 };
+static int stress_memcheck_every = 1;   /* k: memcheck after every k-th step and the last */
 
 /* ---- small helpers ---- */
 
@@ -580,6 +586,8 @@ static int stress_run(unsigned seed, int steps, int ops[OP_COUNT], int *fork_fai
       *max_live = live;
     if (bad)
       break;
+    if ((step + 1) % stress_memcheck_every != 0 && step + 1 < steps)
+      continue;
     mc = memcheck();
     if (mc != 0) {
       stress_memcheck_bad.step = step;
@@ -612,13 +620,16 @@ int main(int argc, char *argv[])
   per_worker = (int)(base.free_pages / (STRESS_HEAP_SHARE * STRESS_MAX_WORKERS));
   stress_self.max_pages = per_worker < 1 ? 1 : per_worker > STRESS_MAX_PAGES ? STRESS_MAX_PAGES
                                                                           : per_worker;
+  stress_memcheck_every = (int)((base.total_pages + STRESS_MEMCHECK_FRAMES - 1) / STRESS_MEMCHECK_FRAMES);
+  if (stress_memcheck_every < 1)
+    stress_memcheck_every = 1;
   memset(ops, 0, sizeof(ops));
 
   done = stress_run(seed, steps, ops, &fork_failed, &max_live);
   printf("acc_stress ran %d steps: fork %d write %d read %d grow %d shrink %d exec %d exit %d "
-         "kill %d; %d forks failed; at most %d workers, %d pages each\n", done, ops[OP_FORK],
-         ops[OP_WRITE], ops[OP_READ], ops[OP_GROW], ops[OP_SHRINK], ops[OP_EXEC], ops[OP_EXIT],
-         ops[OP_KILL], fork_failed, max_live, stress_self.max_pages);
+         "kill %d; %d forks failed; at most %d workers, %d pages each; memcheck every %d steps\n",
+         done, ops[OP_FORK], ops[OP_WRITE], ops[OP_READ], ops[OP_GROW], ops[OP_SHRINK], ops[OP_EXEC],
+         ops[OP_EXIT], ops[OP_KILL], fork_failed, max_live, stress_self.max_pages, stress_memcheck_every);
   utest_check("acc_stress_steps", stress_failure.step < 0,
               "step %d of %d: %s on worker %d gave code %d value %d, want %d (codes: 1 memory "
               "mismatch, 2 fork failed, 3 sbrk failed, 4 reap failed, 5 lost message; replay: "
@@ -626,8 +637,9 @@ int main(int argc, char *argv[])
               stress_failure.id, stress_failure.code, stress_failure.value, stress_failure.want,
               STRESS_PROGRAM, quick ? "quick" : "full", seed);
   utest_check("acc_stress_memcheck_steps", stress_memcheck_bad.step < 0,
-              "after step %d memcheck() returned %d; %d of %d steps ran (replay: %s %s %u)",
-              stress_memcheck_bad.step, stress_memcheck_bad.count, done, steps,
+              "after step %d memcheck() returned %d (checked every %d steps); %d of %d steps ran "
+              "(replay: %s %s %u)", stress_memcheck_bad.step, stress_memcheck_bad.count,
+              stress_memcheck_every, done, steps,
               STRESS_PROGRAM, quick ? "quick" : "full", seed);
 
   status = stress_teardown();

@@ -7,7 +7,9 @@
  * intact and every frame the child took must come back. Kernel mode: a child
  * takes every free frame with sbrk and then read()s into a page it still
  * shares with the parent: the read returns -1 (or the child is killed), the
- * parent's page is untouched, and nothing leaks.
+ * parent's page is untouched, and nothing leaks. Above OOM_FREE_MAX free frames
+ * (more than one address space or one sbrk increment can take) holder processes
+ * keep the rest while the checks run.
  * Usage: t_cow_oom [quick]
  */
 #include "user.h"
@@ -17,6 +19,7 @@
 #define OOM_SURVIVED      42       /* the child wrote every page: memory did not run out */
 #define OOM_FILL_NUM      3        /* the parent fills 3/4 of free memory */
 #define OOM_FILL_DEN      4
+#define OOM_FREE_MAX      65536    /* free frames the checks work with at most (256 MiB) */
 #define OOM_READ_LEN      8
 #define OOM_STACK_TOUCH   (2 * PGSIZE)   /* stack the kernel-mode child makes private first */
 #define OOM_WORDS         (PGSIZE / (int)sizeof(unsigned))
@@ -198,9 +201,11 @@ static void oom_check_kernel(void)
 /* Run every check; the exit status is 0 when all of them passed. */
 int main(int argc, char *argv[])
 {
+  int holders = utest_hold_frames(OOM_FREE_MAX);
   oom_stride = utest_quick(argc, argv) ? OOM_QUICK_STRIDE : 1;
   oom_check_user();
   oom_check_kernel();
+  utest_release_check("cow_oom_holders", holders);
   utest_memcheck("cow_oom_memcheck");
   return utest_status();
 }

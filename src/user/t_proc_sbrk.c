@@ -5,7 +5,9 @@
  * grown) and hands out zeroed, writable memory; shrinking unmaps and frees
  * them again; partial pages are counted once; asking for more than the free
  * frames returns (void *)-1 and changes neither the break nor free_pages.
- * Sizes come from memstat, so the program runs on any memory size.
+ * Sizes come from memstat, so the program runs on any memory size; above
+ * SBRK_FREE_MAX free frames (more than one address space or one sbrk increment
+ * can take) holder processes keep the rest while the checks run.
  * Usage: t_proc_sbrk [quick]
  */
 #include "user.h"
@@ -17,6 +19,7 @@
 #define SBRK_SMALL       100     /* a step smaller than a page */
 #define SBRK_HUGE        0x7FFFF000
 #define SBRK_WORDS       (PGSIZE / (int)sizeof(unsigned))
+#define SBRK_FREE_MAX    65536   /* free frames the checks work with at most (256 MiB) */
 
 /* Index of the first non-zero word in [p, p + pages pages), or -1. */
 static int sbrk_first_nonzero(const char *p, int pages)
@@ -193,7 +196,7 @@ static void sbrk_check_all_memory(void)
 int main(int argc, char *argv[])
 {
   struct memstat m;
-  int pages;
+  int pages, holders = utest_hold_frames(SBRK_FREE_MAX);
 
   memstat(&m);
   pages = (int)m.free_pages / 2;
@@ -206,6 +209,7 @@ int main(int argc, char *argv[])
   sbrk_check_partial();
   sbrk_check_too_big();
   sbrk_check_all_memory();
+  utest_release_check("proc_sbrk_holders", holders);
   utest_memcheck("proc_sbrk_memcheck");
   return utest_status();
 }

@@ -20,8 +20,6 @@
 #define KPOOL_SHARE       4            /* the kernel pool ends at a quarter of RAM ... */
 #define KPOOL_END_MIN     (6 * MIB)    /* ... but not below 6 MiB ... */
 #define KPOOL_END_MAX     (32 * MIB)   /* ... nor above 32 MiB */
-#define MEM_MIN           (15 * MIB)  /* QEMU -m 16: the BIOS keeps the top 128 KiB */
-#define ADDR_LIMIT        0xF0000000u  /* ignore RAM above this (32-bit PCI hole and beyond) */
 
 struct mm_layout mm_layout;
 const struct bootinfo *mm_bootinfo;
@@ -55,20 +53,27 @@ static int mm_frame_usable(const struct bootinfo *bi, uint32_t pa)
   return usable;
 }
 
-/* End of the highest usable region that starts at or above 1 MiB, and the total usable bytes. */
-static uint32_t mm_find_top(const struct bootinfo *bi, uint32_t *usable)
+/* End of the highest usable RAM below MM_ADDR_LIMIT in a region that starts at or above 1 MiB;
+ * *usable gets the usable bytes below MM_ADDR_LIMIT (what the pools can hold), *ignored the
+ * usable bytes at or above it (beyond what 32-bit paging without PAE can address). */
+static uint32_t mm_find_top(const struct bootinfo *bi, uint32_t *usable, uint64_t *ignored)
 {
   uint64_t top = 0;
   *usable = 0;
+  *ignored = 0;
   for (uint32_t i = 0; i < bi->e820_count; i++) {
     const struct e820_entry *e = &bi->e820[i];
     if (e->type != E820_USABLE)
       continue;
-    *usable += (uint32_t)e->length;
-    uint64_t end = e->base + e->length;
-    if (end > ADDR_LIMIT)
-      end = ADDR_LIMIT;
-    if (e->base >= KERNEL_PHYS && end > top)
+    uint64_t base = e->base, end = e->base + e->length;
+    if (end > MM_ADDR_LIMIT) {
+      *ignored += end - (base > MM_ADDR_LIMIT ? base : MM_ADDR_LIMIT);
+      if (base >= MM_ADDR_LIMIT)
+        continue;                   /* wholly above the limit: none of it is used */
+      end = MM_ADDR_LIMIT;
+    }
+    *usable += (uint32_t)(end - base);
+    if (base >= KERNEL_PHYS && end > top)
       top = end;
   }
   return (uint32_t)top & ~(uint32_t)(PGSIZE - 1);
@@ -86,9 +91,10 @@ void mm_init(const struct bootinfo *bi)
 {
   struct mm_layout *l = &mm_layout;
   mm_bootinfo = bi;
-  l->mem_top = mm_find_top(bi, &l->usable_bytes);
-  if (l->mem_top < MEM_MIN)
-    panic("mm: %u KiB of RAM found; the kernel needs at least 16 MiB", l->mem_top / 1024);
+  l->mem_top = mm_find_top(bi, &l->usable_bytes, &l->ignored_bytes);
+  if (l->mem_top < MM_RAM_MIN)
+    panic("mm: usable RAM ends at %u KiB; the kernel needs RAM up to at least %u KiB (QEMU -m 16)",
+          l->mem_top / 1024, MM_RAM_MIN / 1024);
   l->kernel_end = bi->kernel_phys_end;
   early_next = PG_ROUND_UP(l->kernel_end);
 
@@ -159,6 +165,9 @@ void mm_print_layout(void)
   }
   kprintf("[mm] usable RAM %u KiB; kernel image 0x%08x-0x%08x\n", l->usable_bytes / 1024, KERNEL_PHYS,
           l->kernel_end);
+  if (l->ignored_bytes)
+    kprintf("[mm] %u MiB of RAM at or above 0x%08x ignored: 32-bit paging without PAE cannot reach it\n",
+            (uint32_t)(l->ignored_bytes / MIB), MM_ADDR_LIMIT);
   kprintf("[mm] kernel pool 0x%08x-0x%08x  %u frames\n", l->kpool_base, l->kpool_end, pool_kernel.total);
   kprintf("[mm] user pool   0x%08x-0x%08x  %u frames\n", l->upool_base, l->upool_end, pool_user.total);
   kprintf("[mm] refcount array 0x%08x (%u bytes); scratch page 0x%08x\n", l->refs_phys, l->refs_bytes,

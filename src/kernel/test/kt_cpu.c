@@ -17,6 +17,10 @@
 #define CMOS_DATA       0x71
 #define CMOS_EXT_LO     0x34      /* RAM above 16 MiB in 64 KiB units */
 #define CMOS_EXT_HI     0x35
+#define CMOS_HIGH_LO    0x5B      /* RAM above 4 GiB in 64 KiB units, where QEMU puts it */
+#define CMOS_HIGH_MID   0x5C
+#define CMOS_HIGH_HI    0x5D
+#define CMOS_UNIT_SHIFT 16        /* 64 KiB */
 #define MIB             (1024u * 1024u)
 
 extern char __kernel_start[], __text_end[], __data_start[], __bss_start[], __bss_end[], __kernel_end[];
@@ -79,11 +83,18 @@ void ktest_cpu(void)
   const struct mm_layout *l = &mm_layout;
   uint32_t cmos_mb = 16 + (((uint32_t)kt_cmos(CMOS_EXT_HI) << 8 | kt_cmos(CMOS_EXT_LO)) * 64u) / 1024u;
   uint32_t e820_mb = (l->mem_top + MIB - 1) / MIB;
-  ktest_check("kt_e820_sane", mm_bootinfo->e820_count > 0 && mm_bootinfo->e820[0].base == 0 && l->mem_top > 16 * MIB,
+  ktest_check("kt_e820_sane", mm_bootinfo->e820_count > 0 && mm_bootinfo->e820[0].base == 0 && l->mem_top >= MM_RAM_MIN,
               "%u entries, first base 0x%x, top 0x%x", mm_bootinfo->e820_count, (uint32_t)mm_bootinfo->e820[0].base,
               l->mem_top);
   ktest_check("kt_e820_matches_cmos", e820_mb <= cmos_mb && e820_mb + 1 >= cmos_mb,
               "E820 top %u MiB, CMOS says %u MiB", e820_mb, cmos_mb);
+  uint32_t cmos_high = (uint32_t)kt_cmos(CMOS_HIGH_HI) << 16 | (uint32_t)kt_cmos(CMOS_HIGH_MID) << 8 |
+                       kt_cmos(CMOS_HIGH_LO);
+  uint32_t ignored = (uint32_t)(l->ignored_bytes >> CMOS_UNIT_SHIFT);
+  ktest_check("kt_e820_high_ram_ignored", ignored == cmos_high && l->upool_end == l->mem_top &&
+                                              l->mem_top <= MM_ADDR_LIMIT,
+              "ignored %u x 64 KiB, CMOS has %u x 64 KiB above 4 GiB; user pool ends 0x%x, top 0x%x",
+              ignored, cmos_high, l->upool_end, l->mem_top);
 
   uint32_t ks = (uint32_t)__kernel_start, te = (uint32_t)__text_end, ds = (uint32_t)__data_start;
   uint32_t bs = (uint32_t)__bss_start, be = (uint32_t)__bss_end, ke = (uint32_t)__kernel_end;

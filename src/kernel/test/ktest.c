@@ -39,6 +39,7 @@ void ktest_run_all(void)
   ktest_dev();
   ktest_tty();
   ktest_cpu();
+  ktest_cpu_check();
   ktest_mm();
   ktest_ptshare();
   kprintf("[ktest] %d passed, %d failed\n", ktest_passed, ktest_failed);
