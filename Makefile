@@ -1,11 +1,11 @@
 # Makefile - builds the disk images and runs the kernel in QEMU and Bochs.
 #
 #   make            run/hd.img, build/kernel.elf, build/kernel.sym, build/kernel.asm
-#   make run        QEMU (window with $DISPLAY, else serial on this terminal); MEM=128
+#   make run        QEMU (window with $DISPLAY, else serial on this terminal); MEM=128 SMP=1
 #   make debug      Bochs with its debugger, symbols and magic breakpoints [DEBUG_RC=run/debug-cow.rc]
 #   make gdb        QEMU paused with its gdb stub, and gdb attached
-#   make test       the self-tests and the user test suite in QEMU (32 and 256 MiB)
-#   make test-bochs the same suite in Bochs
+#   make test       the self-tests and the user test suite in QEMU (32 and 256 MiB; 2 and 4 CPUs at 32 MiB)
+#   make test-bochs the same suite in Bochs [BOCHS_CPUS=2]
 #   make check PROG=name [ARGS="a b"]   one program, with leak and memcheck verdict
 #   make bench      fork and COW benchmarks; build/bench.csv and report/figures/*.png
 #   make screenshots / make report      the lab report's figures
@@ -15,8 +15,12 @@ MEM        ?= 128
 PROG       ?= echo
 ARGS       ?=
 TEST_MEMS  ?= 32 256
+SMP        ?= 1
+TEST_SMP   ?= 2 4
+TEST_SMP_MEM ?= 32
 TEST_TIMEOUT ?= 900
 BOCHS_TIMEOUT ?= 2400
+BOCHS_CPUS ?= 1
 
 CC      := gcc
 NASM    := nasm
@@ -138,6 +142,10 @@ $(B)/conf/test-quick.conf: Makefile
 $(B)/conf/shots.conf: Makefile
 	@mkdir -p $(dir $@)
 	printf 'run\npause boot;cowdemo pause;framemap -c 640;pause framemap;faultdemo;pause fault;testsuite quick;pause suite\n' > $@
+# The SMP test images name the CPU count they expect (kt_smp checks it).
+$(B)/conf/test-smp%.conf: Makefile
+	@mkdir -p $(dir $@)
+	printf 'test\ntestsuite\ncpus %s\n' $* > $@
 $(B)/conf/bench.conf: Makefile
 	@mkdir -p $(dir $@)
 	printf 'check\nforkbench\n' > $@
@@ -146,6 +154,8 @@ run/hd.img: $(IMAGE_DEPS) $(B)/conf/run.conf
 	$(call image,$@,$(B)/conf/run.conf)
 $(B)/test.img: $(IMAGE_DEPS) $(B)/conf/test.conf
 	$(call image,$@,$(B)/conf/test.conf)
+$(B)/test-smp%.img: $(IMAGE_DEPS) $(B)/conf/test-smp%.conf
+	$(call image,$@,$(B)/conf/test-smp$*.conf)
 $(B)/test-quick.img: $(IMAGE_DEPS) $(B)/conf/test-quick.conf
 	$(call image,$@,$(B)/conf/test-quick.conf)
 $(B)/shots.img: $(IMAGE_DEPS) $(B)/conf/shots.conf
@@ -155,7 +165,7 @@ $(B)/bench.img: $(IMAGE_DEPS) $(B)/conf/bench.conf
 
 # ---- running ------------------------------------------------------------
 run: all
-	run/qemu.sh run run/hd.img $(MEM)
+	SMP=$(SMP) run/qemu.sh run run/hd.img $(MEM)
 
 debug: all
 	run/bochs-debug.sh run/hd.img $(DEBUG_RC)
@@ -163,11 +173,14 @@ debug: all
 gdb: all
 	run/qemu.sh gdb run/hd.img $(MEM) & sleep 1; gdb -q -x run/gdbinit; kill %1 2>/dev/null || true
 
-test: $(B)/test.img
-	run/test-qemu.sh $(B)/test.img "$(TEST_MEMS)" $(TEST_TIMEOUT)
+test: $(B)/test.img $(foreach n,$(TEST_SMP),$(B)/test-smp$(n).img)
+	@st=0; run/test-qemu.sh $(B)/test.img "$(TEST_MEMS)" $(TEST_TIMEOUT) || st=1; \
+	for n in $(TEST_SMP); do \
+	  SMP=$$n run/test-qemu.sh $(B)/test-smp$$n.img "$(TEST_SMP_MEM)" $(TEST_TIMEOUT) qemu_smp$$n || st=1; \
+	done; exit $$st
 
 test-bochs: $(B)/test-quick.img
-	run/test-bochs.sh $(B)/test-quick.img $(BOCHS_TIMEOUT)
+	BOCHS_CPUS=$(BOCHS_CPUS) run/test-bochs.sh $(B)/test-quick.img $(BOCHS_TIMEOUT)
 
 check: $(IMAGE_DEPS)
 	@mkdir -p $(B)/conf

@@ -16,5 +16,6 @@ void ktest_lib(void);
 void ktest_dev(void);
 void ktest_cpu(void);
 void ktest_mm(void);
+void ktest_smp(void);
 
 #endif

@@ -39,5 +39,6 @@ void ktest_run_all(void)
   ktest_dev();
   ktest_cpu();
   ktest_mm();
+  ktest_smp();
   kprintf("[ktest] %d passed, %d failed\n", ktest_passed, ktest_failed);
 }

@@ -1,0 +1,95 @@
+/*
+ * kt_smp.c - self-tests of multiprocessor start-up: the firmware tables,
+ * the boot CPU's local APIC, and every AP's own record of how it came up.
+ *
+ * The expected CPU count is the firmware's enabled-processor count; a
+ * boot configuration line `cpus N` in init.conf (the SMP test images)
+ * also names it, so a kernel that finds no table at all cannot pass by
+ * starting nothing.
+ */
+#include "kernel/ktest.h"
+#include "arch/lapic.h"
+#include "arch/smp.h"
+#include "arch/x86.h"
+#include "fs/archive.h"
+#include "mm/kheap.h"
+#include "mm/vm.h"
+#include "lib/string.h"
+#include "kernel/printk.h"
+
+#define CONF_KEY      "cpus "
+#define CONF_KEY_LEN  5
+#define SVR_ENABLE    0x100
+#define SVR_VECTOR    0xFF
+
+/* The N of a line `cpus N` in init.conf, or 0 when there is none. */
+static int kt_conf_cpus(void)
+{
+  uint32_t size;
+  const uint8_t *conf = archive_find("init.conf", &size);
+  for (uint32_t i = 0; conf && i + CONF_KEY_LEN < size; i++) {
+    if ((i == 0 || conf[i - 1] == '\n') && memcmp(conf + i, CONF_KEY, CONF_KEY_LEN) == 0) {
+      int n = 0;
+      for (uint32_t j = i + CONF_KEY_LEN; j < size && conf[j] >= '0' && conf[j] <= '9'; j++)
+        n = n * 10 + (conf[j] - '0');
+      return n;
+    }
+  }
+  return 0;
+}
+
+/* Each started AP saw its own APIC ID, its own stack, the kernel's page directory, PG and WP;
+ * one line per property, naming the first AP that breaks it. */
+static void kt_smp_ap_records(void)
+{
+  int bad_id = 0, bad_stack = 0, bad_paging = 0, aps = 0;
+  for (int i = 1; i < CPU_MAX; i++) {
+    const struct cpu *c = &cpus[i];
+    if (!c->started)
+      continue;
+    aps++;
+    int own_stack = c->seen_esp > c->stack_top - KSTACK_PAGES * PGSIZE && c->seen_esp <= c->stack_top;
+    for (int j = 0; j < CPU_MAX; j++)
+      own_stack &= j == i || !cpus[j].started || cpus[j].stack_top != c->stack_top;
+    if (!bad_id && c->seen_apic_id != c->apic_id)
+      bad_id = i;
+    if (!bad_stack && !own_stack)
+      bad_stack = i;
+    if (!bad_paging && ((c->seen_cr0 & (CR0_PG | CR0_WP)) != (CR0_PG | CR0_WP) || c->seen_cr3 != V2P(kernel_pd)))
+      bad_paging = i;
+  }
+  if (!aps)
+    return;   /* nothing to check on one CPU: kt_smp_online already compared the count */
+  const struct cpu *c = &cpus[bad_id];
+  ktest_check("kt_smp_ap_apic_id", !bad_id, "cpu%d was started as APIC ID %u but its APIC says %u", bad_id,
+              c->apic_id, c->seen_apic_id);
+  c = &cpus[bad_stack];
+  ktest_check("kt_smp_ap_stack", !bad_stack, "cpu%d ran at esp 0x%08x; its stack is (0x%08x, 0x%08x]", bad_stack,
+              c->seen_esp, c->stack_top - KSTACK_PAGES * PGSIZE, c->stack_top);
+  c = &cpus[bad_paging];
+  ktest_check("kt_smp_ap_paging", !bad_paging, "cpu%d: CR0 0x%08x (PG and WP wanted), CR3 0x%08x (kernel pd 0x%08x)",
+              bad_paging, c->seen_cr0, c->seen_cr3, V2P(kernel_pd));
+  kprintf("[ktest] records of %d AP%s checked\n", aps, aps == 1 ? "" : "s");
+}
+
+void ktest_smp(void)
+{
+  const struct fw_config *fw = smp_firmware();
+  int want = kt_conf_cpus(), up = smp_cpus_up();
+  if (!lapic_cpu_has_apic()) {
+    ktest_check("kt_smp_online", up == 1 && !smp_apic_used() && (want == 0 || want == 1),
+                "no local APIC, yet %d CPUs up (boot configuration expects %d)", up, want);
+    return;
+  }
+  ktest_check("kt_smp_tables", fw->source && fw->bad_tables == 0 && fw->ncpu >= 1 && fw->lapic_pa,
+              "source %s, %d CPUs listed, %d bad tables, local APIC at 0x%08x", fw->source ? fw->source : "none",
+              fw->ncpu, fw->bad_tables, fw->lapic_pa);
+  uint32_t svr = lapic_svr();
+  ktest_check("kt_smp_lapic", smp_apic_used() && (svr & SVR_ENABLE) && (svr & SVR_VECTOR) == T_LAPIC_SPURIOUS &&
+                                  lapic_id() == cpus[0].apic_id,
+              "SVR 0x%x (enable bit and vector 0x%x wanted), APIC ID %u vs boot record %u", svr, T_LAPIC_SPURIOUS,
+              lapic_id(), cpus[0].apic_id);
+  ktest_check("kt_smp_online", up == fw->ncpu && (want == 0 || up == want),
+              "%d CPUs up, the firmware lists %d enabled, the boot configuration expects %d", up, fw->ncpu, want);
+  kt_smp_ap_records();
+}
