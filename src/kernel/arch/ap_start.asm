@@ -6,14 +6,16 @@
 ; AP_TRAMPOLINE_PHYS >> 12 starts the AP there in real mode (CS = 0x0600,
 ; IP = 0). The code is assembled into the kernel but runs at that copy, so
 ; every address it uses is written TR(label): its place in the copy.
-; It enters protected mode, turns on paging with the loader's boot page
-; directory (identity 0-4 MiB and the kernel at KERNEL_BASE) and CR0.WP,
+; It enters protected mode, turns on the caches, paging with the loader's
+; boot page directory (identity 0-4 MiB and the kernel at KERNEL_BASE) and CR0.WP,
 ; and jumps to smp_ap_entry in the kernel's high half, which loads the
 ; kernel's own page directory and stack from the mailbox.
 
 %include "layout.inc"
 
 CR0_PE      equ 0x1
+CR0_NW      equ 0x20000000
+CR0_CD      equ 0x40000000
 CR0_WP      equ 0x10000
 CR0_PG      equ 0x80000000
 TRAMP_CODE  equ 0x08                ; selectors of the trampoline's GDT (the kernel uses the same)
@@ -54,6 +56,7 @@ tramp_32:
     mov eax, BOOT_PD_PHYS
     mov cr3, eax
     mov eax, cr0
+    and eax, ~(CR0_CD | CR0_NW)     ; INIT leaves the caches off; the boot CPU's firmware turned its on
     or eax, CR0_PG | CR0_WP
     mov cr0, eax
     mov esi, TR(ap_mailbox)

@@ -77,8 +77,8 @@ void ktest_smp(void)
   const struct fw_config *fw = smp_firmware();
   int want = kt_conf_cpus(), up = smp_cpus_up();
   if (!lapic_cpu_has_apic()) {
-    ktest_check("kt_smp_online", up == 1 && !smp_apic_used() && (want == 0 || want == 1),
-                "no local APIC, yet %d CPUs up (boot configuration expects %d)", up, want);
+    /* The machine may have more CPUs (see the boot configuration), but without an APIC none can start. */
+    ktest_check("kt_smp_online", up == 1 && !smp_apic_used(), "no local APIC, yet %d CPUs up (machine: %d)", up, want);
     return;
   }
   ktest_check("kt_smp_tables", fw->source && fw->bad_tables == 0 && fw->ncpu >= 1 && fw->lapic_pa,
