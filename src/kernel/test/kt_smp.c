@@ -13,6 +13,7 @@
 #include "arch/x86.h"
 #include "fs/archive.h"
 #include "mm/kheap.h"
+#include "mm/kmap.h"
 #include "mm/vm.h"
 #include "lib/string.h"
 #include "kernel/printk.h"
@@ -21,6 +22,8 @@
 #define CONF_KEY_LEN  5
 #define SVR_ENABLE    0x100
 #define SVR_VECTOR    0xFF
+#define KT_KMAP_PA    0xF0000   /* BIOS ROM: in the direct map too, so both views can be compared */
+#define KT_KMAP_LEN   (PGSIZE + 16)   /* crosses a page boundary */
 
 /* The N of a line `cpus N` in init.conf, or 0 when there is none. */
 static int kt_conf_cpus(void)
@@ -72,8 +75,29 @@ static void kt_smp_ap_records(void)
   kprintf("[ktest] records of %d AP%s checked\n", aps, aps == 1 ? "" : "s");
 }
 
+/* A temporary mapping (forced by PTE_PCD) shows the same bytes as the direct map, and after
+ * kunmap_phys its pages are unmapped and its virtual range is free again. */
+static void kt_smp_kmap(void)
+{
+  const uint8_t *direct = P2V(KT_KMAP_PA);
+  const uint8_t *t = kmap_phys(KT_KMAP_PA, KT_KMAP_LEN, PTE_PCD);
+  uint32_t va = (uint32_t)t;
+  int temp = va >= KVPOOL_BASE && va < KVPOOL_BASE + KVPOOL_SIZE;
+  int same = t && memcmp(t, direct, KT_KMAP_LEN) == 0;
+  if (t)
+    kunmap_phys((void *)t, KT_KMAP_LEN);
+  uint32_t left0 = vm_vaddr2paddr(kernel_pd, va), left1 = vm_vaddr2paddr(kernel_pd, va + PGSIZE);
+  const uint8_t *again = kmap_phys(KT_KMAP_PA, KT_KMAP_LEN, PTE_PCD);
+  if (again)
+    kunmap_phys((void *)again, KT_KMAP_LEN);
+  ktest_check("kt_smp_kmap", temp && same && !left0 && !left1 && again == t,
+              "mapped at 0x%08x (temporary %d, same bytes %d); after unmap 0x%x 0x%x still mapped; remap at 0x%08x",
+              va, temp, same, left0, left1, (uint32_t)again);
+}
+
 void ktest_smp(void)
 {
+  kt_smp_kmap();
   const struct fw_config *fw = smp_firmware();
   int want = kt_conf_cpus(), up = smp_cpus_up();
   if (!lapic_cpu_has_apic()) {
