@@ -24,6 +24,8 @@
 #define SVR_VECTOR    0xFF
 #define KT_KMAP_PA    0xF0000   /* BIOS ROM: in the direct map too, so both views can be compared */
 #define KT_KMAP_LEN   (PGSIZE + 16)   /* crosses a page boundary */
+#define KT_FAKE_LEN   20              /* an ACPI 1.0 RSDP: the part its checksum covers */
+#define KT_FAKE_CSUM  8               /* offset of the RSDP checksum byte */
 
 /* The N of a line `cpus N` in init.conf, or 0 when there is none. */
 static int kt_conf_cpus(void)
@@ -95,9 +97,31 @@ static void kt_smp_kmap(void)
               va, temp, same, left0, left1, (uint32_t)again);
 }
 
+/* fw_search rejects (and counts) a signature whose checksum is wrong and accepts it once fixed.
+ * The fake RSDP is planted in the trampoline page, which no AP needs any more. */
+static void kt_smp_checksum(void)
+{
+  uint8_t *page = P2V(AP_TRAMPOLINE_PHYS), saved[KT_FAKE_LEN];
+  struct fw_config cfg;
+  memcpy(saved, page, KT_FAKE_LEN);
+  memset(&cfg, 0, sizeof cfg);
+  memset(page, 0x5A, KT_FAKE_LEN);
+  memcpy(page, "RSD PTR ", 8);
+  page[KT_FAKE_CSUM] = 0;
+  page[KT_FAKE_CSUM] = (uint8_t)(1 - fw_checksum(page, KT_FAKE_LEN));   /* off by one */
+  uint32_t bad = fw_search(&cfg, AP_TRAMPOLINE_PHYS, KT_FAKE_LEN, "RSD PTR ", 8, KT_FAKE_LEN);
+  int rejected = cfg.bad_tables;
+  page[KT_FAKE_CSUM]--;
+  uint32_t good = fw_search(&cfg, AP_TRAMPOLINE_PHYS, KT_FAKE_LEN, "RSD PTR ", 8, KT_FAKE_LEN);
+  memcpy(page, saved, KT_FAKE_LEN);
+  ktest_check("kt_smp_checksum", bad == 0 && rejected == 1 && good == AP_TRAMPOLINE_PHYS,
+              "bad checksum: found 0x%x, %d rejected; good checksum: found 0x%x", bad, rejected, good);
+}
+
 void ktest_smp(void)
 {
   kt_smp_kmap();
+  kt_smp_checksum();
   const struct fw_config *fw = smp_firmware();
   int want = kt_conf_cpus(), up = smp_cpus_up();
   if (!lapic_cpu_has_apic()) {
