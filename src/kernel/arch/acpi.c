@@ -32,16 +32,40 @@
 #define MADT_IOAPIC       1
 #define MADT_OVERRIDE     2
 #define MADT_LAPIC_ADDR   5
-#define MADT_LAPIC_LEN    8
-#define MADT_IOAPIC_LEN   12
-#define MADT_OVERRIDE_LEN 10
-#define MADT_LAPIC_ADDR_LEN 12
 #define MADT_CPU_ENABLED  0x1
 #define ISA_BUS           0
+#define RSDT_ENTRY_LEN    4         /* the RSDT holds 32-bit table addresses */
+#define MADT_RECORD_HEAD  2         /* type and length */
 
-/* Little-endian loads from a table (no alignment assumed). */
+/* MADT records (ACPI 5.2.12), each starting with type and length. */
+struct madt_lapic {
+  uint8_t type, len, acpi_id, apic_id;
+  uint32_t flags;               /* bit 0: enabled */
+} __attribute__((packed));
+
+struct madt_ioapic {
+  uint8_t type, len, ioapic_id, reserved;
+  uint32_t address, gsi_base;
+} __attribute__((packed));
+
+struct madt_override {
+  uint8_t type, len, bus, irq;
+  uint32_t gsi;
+  uint16_t flags;
+} __attribute__((packed));
+
+struct madt_lapic_addr {
+  uint8_t type, len;
+  uint16_t reserved;
+  uint32_t address_lo, address_hi;
+} __attribute__((packed));
+
+_Static_assert(sizeof(struct madt_lapic) == 8 && sizeof(struct madt_ioapic) == 12 &&
+                   sizeof(struct madt_override) == 10 && sizeof(struct madt_lapic_addr) == 12,
+               "MADT record layouts");
+
+/* A little-endian 32-bit load from a table (no alignment assumed). */
 static uint32_t rd32(const uint8_t *p) { uint32_t v; memcpy(&v, p, sizeof v); return v; }
-static uint16_t rd16(const uint8_t *p) { uint16_t v; memcpy(&v, p, sizeof v); return v; }
 
 /* The RSDP's physical address: first KiB of the EBDA, then the BIOS area; 0 when absent. */
 static uint32_t acpi_find_rsdp(struct fw_config *cfg)
@@ -110,30 +134,35 @@ static int acpi_parse_madt(struct fw_config *cfg, uint32_t pa, const uint8_t *m,
   for (uint32_t off = MADT_OFF_ENTRIES; off < len;) {
     const uint8_t *e = m + off;
     uint8_t type = e[0], elen = off + 1 < len ? e[1] : 0;
-    if (elen < 2 || off + elen > len) {
+    if (elen < MADT_RECORD_HEAD || off + elen > len) {
       fw_reject(cfg, "APIC", pa, "record length at offset", off);
       return -1;
     }
-    if (type == MADT_LAPIC && elen >= MADT_LAPIC_LEN) {
-      if (rd32(e + 4) & MADT_CPU_ENABLED)
-        fw_add_cpu(cfg, e[3]);
+    if (type == MADT_LAPIC && elen >= sizeof(struct madt_lapic)) {
+      struct madt_lapic r;
+      memcpy(&r, e, sizeof r);
+      if (r.flags & MADT_CPU_ENABLED)
+        fw_add_cpu(cfg, r.apic_id);
       else
         cfg->ncpu_disabled++;
-    } else if (type == MADT_IOAPIC && elen >= MADT_IOAPIC_LEN) {
+    } else if (type == MADT_IOAPIC && elen >= sizeof(struct madt_ioapic)) {
+      struct madt_ioapic r;
+      memcpy(&r, e, sizeof r);
       if (cfg->nioapic++ == 0) {
-        cfg->ioapic_id = e[2];
-        cfg->ioapic_pa = rd32(e + 4);
-        cfg->ioapic_gsi_base = rd32(e + 8);
+        cfg->ioapic_id = r.ioapic_id;
+        cfg->ioapic_pa = r.address;
+        cfg->ioapic_gsi_base = r.gsi_base;
       }
-    } else if (type == MADT_OVERRIDE && elen >= MADT_OVERRIDE_LEN && e[2] == ISA_BUS) {
-      if (cfg->noverride < FW_OVERRIDES_MAX) {
-        struct fw_override *o = &cfg->override[cfg->noverride++];
-        o->irq = e[3];
-        o->gsi = rd32(e + 4);
-        o->flags = rd16(e + 8);
-      }
-    } else if (type == MADT_LAPIC_ADDR && elen >= MADT_LAPIC_ADDR_LEN && rd32(e + 8) == 0) {
-      cfg->lapic_pa = rd32(e + 4);   /* a 64-bit override, usable only below 4 GiB */
+    } else if (type == MADT_OVERRIDE && elen >= sizeof(struct madt_override)) {
+      struct madt_override r;
+      memcpy(&r, e, sizeof r);
+      if (r.bus == ISA_BUS && cfg->noverride < FW_OVERRIDES_MAX)
+        cfg->override[cfg->noverride++] = (struct fw_override){ r.irq, r.gsi, r.flags };
+    } else if (type == MADT_LAPIC_ADDR && elen >= sizeof(struct madt_lapic_addr)) {
+      struct madt_lapic_addr r;
+      memcpy(&r, e, sizeof r);
+      if (r.address_hi == 0)
+        cfg->lapic_pa = r.address_lo;   /* a 64-bit override, usable only below 4 GiB */
     }
     off += elen;
   }
@@ -153,7 +182,7 @@ int acpi_read_madt(struct fw_config *cfg)
     kprintf("[smp] ACPI: no valid RSDT at 0x%08x\n", rsdt_pa);
     return -1;
   }
-  for (uint32_t off = SDT_HEADER_LEN; off + 4 <= rsdt_len && found < 0; off += 4) {
+  for (uint32_t off = SDT_HEADER_LEN; off + RSDT_ENTRY_LEN <= rsdt_len && found < 0; off += RSDT_ENTRY_LEN) {
     uint32_t pa = rd32(rsdt + off);
     const uint8_t *madt = acpi_map_table(cfg, pa, "APIC", &madt_len);
     if (!madt)
