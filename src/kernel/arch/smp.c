@@ -10,6 +10,7 @@
  * reported, put back into INIT and left out. APs do not print: the console
  * has no lock yet, so the boot CPU prints for them.
  */
+#include <stddef.h>
 #include "arch/smp.h"
 #include "arch/cpu.h"
 #include "arch/lapic.h"
@@ -42,6 +43,9 @@ struct ap_mailbox {
   uint32_t cpu;                 /* its struct cpu * */
   volatile uint32_t alive;      /* set by the trampoline's first instructions */
 };
+_Static_assert(offsetof(struct ap_mailbox, cr3) == 4 && offsetof(struct ap_mailbox, stack) == 8 &&
+                   offsetof(struct ap_mailbox, cpu) == 12 && offsetof(struct ap_mailbox, alive) == 16,
+               "the mailbox layout must match MB_* in ap_start.asm");
 
 extern char ap_trampoline_start[], ap_trampoline_end[], ap_mailbox[];
 extern char boot_stack_top[];
