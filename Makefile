@@ -1,11 +1,11 @@
 # Makefile - builds the disk images and runs the kernel in QEMU and Bochs.
 #
 #   make            run/hd.img, build/kernel.elf, build/kernel.sym, build/kernel.asm
-#   make run        QEMU (window with $DISPLAY, else serial on this terminal); MEM=128 SMP=1
+#   make run        QEMU (window with $DISPLAY, else serial on this terminal); MEM=128
 #   make debug      Bochs with its debugger, symbols and magic breakpoints [DEBUG_RC=run/debug-cow.rc]
 #   make gdb        QEMU paused with its gdb stub, and gdb attached
-#   make test       the self-tests and the user test suite in QEMU (32 and 256 MiB; 2 and 4 CPUs at 32 MiB)
-#   make test-bochs the same suite in Bochs [BOCHS_CPUS=2]
+#   make test       the self-tests and the user test suite in QEMU (32 and 256 MiB)
+#   make test-bochs the same suite in Bochs
 #   make check PROG=name [ARGS="a b"]   one program, with leak and memcheck verdict
 #   make bench      fork and COW benchmarks; build/bench.csv and report/figures/*.png
 #   make screenshots / make report      the lab report's figures
@@ -15,6 +15,8 @@ MEM        ?= 128
 PROG       ?= echo
 ARGS       ?=
 TEST_MEMS  ?= 32 256
+# CPUs: make run SMP=N (1..8); make test adds a run per TEST_SMP count at TEST_SMP_MEM MiB;
+# make test-bochs BOCHS_CPUS=2.
 SMP        ?= 1
 TEST_SMP   ?= 2 4
 TEST_SMP_MEM ?= 32
