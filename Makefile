@@ -26,9 +26,15 @@ TEST_MEMS  ?= 32 256
 SHAREDPT_MEMS ?= 32
 FORK       ?=
 TEST_CPUS  ?= 486 pentium max
+# CPUs: make run SMP=N (1..8); make test adds a run per TEST_SMP count at TEST_SMP_MEM MiB;
+# make test-bochs BOCHS_CPUS=2.
+SMP        ?= 1
+TEST_SMP   ?= 2 4
+TEST_SMP_MEM ?= 32
 TEST_TIMEOUT ?= 900
 GDB_PORT   ?= 1234
 BOCHS_TIMEOUT ?= 2400
+BOCHS_CPUS ?= 1
 
 CC      := gcc
 NASM    := nasm
@@ -131,7 +137,7 @@ $(B)/kernel.ld: src/kernel/kernel.ld.S include/boot/layout.h | $(TOOLS)
 	$(CC) -E -P -x c -Iinclude $< -o $@
 $(B)/kernel.elf: $(KERNEL_OBJ) $(B)/kernel.ld
 	$(LD) -T $(B)/kernel.ld $(KERNEL_OBJ) $(LIBGCC) -o $@
-	@run/check-i486.sh -a cpuid@cpu_cpuid $@ || { rm -f $@; exit 1; }
+	@run/check-i486.sh -a cpuid@cpu_cpuid,rdmsr@lapic_init_boot,wrmsr@lapic_init_boot $@ || { rm -f $@; exit 1; }
 $(B)/kernel.sym: $(B)/kernel.elf
 	nm -n $< | awk '$$2 ~ /^[tTdDbBrR]$$/ { print $$1, $$3 }' > $@
 $(B)/kernel.asm: $(B)/kernel.elf
@@ -188,6 +194,10 @@ $(B)/conf/test-quick.conf: Makefile
 $(B)/conf/shots.conf: Makefile
 	@mkdir -p $(dir $@)
 	printf 'run\npause boot;cowdemo pause;framemap -c 640;pause framemap;faultdemo;pause fault;testsuite quick;pause suite\n' > $@
+# The SMP test images name the CPU count they expect (kt_smp checks it).
+$(B)/conf/test-smp%.conf: Makefile
+	@mkdir -p $(dir $@)
+	printf 'test\ntestsuite\ncpus %s\n' $* > $@
 $(B)/conf/bench.conf: Makefile
 	@mkdir -p $(dir $@)
 	printf 'check\nforkbench\n' > $@
@@ -198,6 +208,8 @@ $(B)/test.img: $(IMAGE_DEPS) $(B)/conf/test.conf
 	$(call image,$@,$(B)/conf/test.conf)
 $(B)/test-sharedpt.img: $(IMAGE_DEPS) $(B)/conf/test-sharedpt.conf
 	$(call image,$@,$(B)/conf/test-sharedpt.conf)
+$(B)/test-smp%.img: $(IMAGE_DEPS) $(B)/conf/test-smp%.conf
+	$(call image,$@,$(B)/conf/test-smp$*.conf)
 $(B)/test-quick.img: $(IMAGE_DEPS) $(B)/conf/test-quick.conf
 	$(call image,$@,$(B)/conf/test-quick.conf)
 $(B)/shots.img: $(IMAGE_DEPS) $(B)/conf/shots.conf
@@ -207,7 +219,7 @@ $(B)/bench.img: $(IMAGE_DEPS) $(B)/conf/bench.conf
 
 # ---- running ------------------------------------------------------------
 run: all
-	run/qemu.sh run run/hd.img $(MEM)
+	SMP=$(SMP) run/qemu.sh run run/hd.img $(MEM)
 
 debug: all
 	run/bochs-debug.sh run/hd.img $(DEBUG_RC)
@@ -217,8 +229,8 @@ gdb: all
 	  GDB_PORT=$(GDB_PORT) gdb -q -x run/gdbinit; kill %1 2>/dev/null || true
 
 # FORK=sharedpt: only the suite with plain fork() sharing page tables, at TEST_MEMS.
-test: $(B)/test.img $(B)/test-sharedpt.img run/hd.img $(B)/kernel.sym
-	TEST_CPUS="$(TEST_CPUS)" run/test-modes.sh "$(FORK)" "$(TEST_MEMS)" "$(SHAREDPT_MEMS)" $(TEST_TIMEOUT)
+test: $(B)/test.img $(B)/test-sharedpt.img run/hd.img $(B)/kernel.sym $(foreach n,$(TEST_SMP),$(B)/test-smp$(n).img)
+	TEST_CPUS="$(TEST_CPUS)" TEST_SMP="$(TEST_SMP)" TEST_SMP_MEM="$(TEST_SMP_MEM)" run/test-modes.sh "$(FORK)" "$(TEST_MEMS)" "$(SHAREDPT_MEMS)" $(TEST_TIMEOUT)
 
 docs-check: $(B)/kernel.sym $(USER_ELF)
 	run/docs-check.sh
@@ -227,7 +239,7 @@ build-check:
 	run/build-check.sh
 
 test-bochs: $(B)/test-quick.img
-	run/test-bochs.sh $(B)/test-quick.img $(BOCHS_TIMEOUT)
+	BOCHS_CPUS=$(BOCHS_CPUS) run/test-bochs.sh $(B)/test-quick.img $(BOCHS_TIMEOUT)
 
 check: $(IMAGE_DEPS)
 	@mkdir -p $(B)/conf

@@ -28,6 +28,8 @@
 #                 gdb owns the terminal while QEMU runs beside it.
 #   QEMU_CPU      the processor model (-cpu), e.g. 486, pentium, pentium3 or max; unset: QEMU's
 #                 default (qemu32 under tcg). The kernel needs an i486 or later.
+#   SMP           number of CPUs, 1..8 (default 1): -smp SMP; with TCG and SMP > 1 also
+#                 thread=multi, so the virtual CPUs run on host threads of their own.
 #   QEMU_EXTRA    extra QEMU arguments, split on spaces (e.g. "-d int,cpu_reset -D build/qemu.log").
 set -euo pipefail
 
@@ -138,11 +140,16 @@ check_mem() {
 
 # machine_args IMAGE MEM: fill MACHINE with the options every mode shares.
 machine_args() {
-    local extra
+    local extra smp=${SMP:-1} accel=$ACCEL
     [[ -f $1 ]] || die "no disk image '$1' (build it first)"
     check_mem "$2"
+    [[ $smp =~ ^[1-8]$ ]] || die "SMP must be a number of CPUs from 1 to 8, not '$smp'"
+    if [[ $ACCEL == tcg ]] && ((smp > 1)); then
+        accel=tcg,thread=multi
+    fi
     MACHINE=(
-        -accel "$ACCEL"
+        -accel "$accel"
+        -smp "$smp"
         -m "$2"
         -drive "file=$1,format=raw,if=ide,index=0"
         -device "isa-debug-exit,iobase=$DEBUG_EXIT_PORT,iosize=0x04"

@@ -15,7 +15,7 @@
 # serial log when it failed) and, last, `N passed, N failed`.
 # Files: build/serial-bochs.log (COM1), build/bochs-test.log (Bochs' own log).
 # Exit status: 0 on pass, 1 otherwise, 2 on a usage error.
-# Environment: BUILD_DIR (default: build/ of the repository).
+# Environment: BUILD_DIR (default: build/ of the repository), BOCHS_CPUS (processors, default 1).
 set -euo pipefail
 
 RUN_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -137,7 +137,7 @@ bochs_main() {
     echo "== bochs $BOCHS_MEM_MIB MiB =="
     start=$EPOCHREALTIME
     # the debugger reads commands from the file, the rest of Bochs never reads stdin
-    bochs -q -f "$RUN_DIR/bochsrc.test" -rc "$WORK_DIR/debugger.rc" \
+    bochs -q -f "$RUN_DIR/bochsrc.test" -rc "$WORK_DIR/debugger.rc" "cpu: count=${BOCHS_CPUS:-1}" \
         </dev/null >"$WORK_DIR/bochs.out" 2>&1 &
     BOCHS_PID=$!
     bochs_watch "$limit"

@@ -7,7 +7,8 @@
 #   FORK           empty: both modes; "sharedpt": only the shared-table mode, at MEMS
 #   MEMS           memory sizes for the default mode, e.g. "32 256"
 #   SHAREDPT_MEMS  memory sizes for the shared-table mode when both run, e.g. "32"
-# TEST_CPUS (the extra CPU models) applies to the default mode only.
+# TEST_CPUS (the extra CPU models) and TEST_SMP (CPU counts, each a run of build/test-smpN.img at
+# TEST_SMP_MEM MiB) apply to the default mode only.
 # The last line is `N passed, N failed` over every run; exit status 0 only when all passed.
 set -uo pipefail
 RUN_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -34,6 +35,10 @@ run_one() {
 
 case $fork in
   "") run_one "$RUN_DIR/test-qemu.sh" "$BUILD_DIR/test.img" "$mems" "$limit" qemu
+      for n in ${TEST_SMP:-}; do
+        echo "== the suite on $n CPUs (the others start and park) =="
+        SMP=$n TEST_CPUS= run_one "$RUN_DIR/test-qemu.sh" "$BUILD_DIR/test-smp$n.img" "${TEST_SMP_MEM:-32}" "$limit" "qemu_smp$n"
+      done
       echo "== the suite again with fork=sharedpt (plain fork() shares page tables) =="
       TEST_CPUS= run_one "$RUN_DIR/test-qemu.sh" "$BUILD_DIR/test-sharedpt.img" "$shared_mems" "$limit" sharedpt
       echo "== the shell, typed into on serial and keyboard =="

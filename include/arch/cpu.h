@@ -13,8 +13,10 @@ void tss_set_kernel_stack(uint32_t esp0);
 void tss_set_double_fault_cr3(uint32_t cr3);
 /* The interrupted task's saved eip and esp when a double fault switched tasks. */
 void tss_interrupted(uint32_t *eip, uint32_t *esp);
-/* Fill and load the IDT: 32 exceptions, 16 IRQs, int 0x80 (DPL 3). */
+/* Fill and load the IDT: 32 exceptions, 16 IRQs, int 0x80 (DPL 3), the APIC spurious vector. */
 void idt_init(void);
+/* Load the (shared) IDT on this CPU. */
+void idt_load(void);
 /* Remap the 8259 PICs to T_IRQ0 and mask everything but the given IRQs. */
 void pic_init(void);
 /* Unmask one IRQ line. */
@@ -23,5 +25,8 @@ void pic_enable(int irq);
 void pic_eoi(int irq);
 /* Program the PIT for HZ interrupts per second. */
 void pit_init(void);
+/* Wait us microseconds, timed by PIT channel 2 (polled; works with interrupts masked);
+ * -1 when the channel never signalled the end. */
+int pit_delay_us(uint32_t us);
 
 #endif

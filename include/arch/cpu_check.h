@@ -7,6 +7,8 @@
 
 #define CPUID_VENDOR_LEN 12
 #define CPUID_EDX_TSC    (1u << 4)
+#define CPUID_EDX_MSR    (1u << 5)   /* rdmsr/wrmsr */
+#define CPUID_EDX_APIC   (1u << 9)   /* an on-chip local APIC */
 
 /* What cpu_probe found. */
 struct cpu_info {

@@ -17,6 +17,7 @@
 #define BOOT_PD_PHYS          0x2000      /* boot page directory */
 #define BOOT_PT0_PHYS         0x3000      /* maps physical 0..4 MiB */
 #define BOOT_PT1_PHYS         0x4000      /* maps physical 4..8 MiB */
+#define AP_TRAMPOLINE_PHYS    0x6000      /* AP start-up code (SIPI vector 6): the loader stack's page, dead after boot */
 #define LOADER_STACK_TOP      0x7000      /* protected-mode loader stack */
 #define MBR_PHYS              0x7C00
 #define BOOT_TABLE_OFFSET     0x1A0       /* disk table inside the MBR, patched by mkimage */

@@ -19,5 +19,6 @@ void ktest_cpu(void);
 void ktest_mm(void);
 void ktest_ptshare(void);
 void ktest_cpu_check(void);
+void ktest_smp(void);
 
 #endif

@@ -13,6 +13,8 @@ typedef uint32_t pde_t;
 #define PTE_P        0x001   /* present */
 #define PTE_W        0x002   /* writable */
 #define PTE_U        0x004   /* user accessible */
+#define PTE_PWT      0x008   /* write-through (device registers) */
+#define PTE_PCD      0x010   /* cache disabled (device registers) */
 #define PTE_A        0x020   /* accessed */
 #define PTE_D        0x040   /* dirty */
 #define PTE_COW      0x200   /* bit 9 (AVL): shared copy-on-write */

@@ -5,6 +5,7 @@
 #include "boot/layout.h"
 #include "arch/cpu.h"
 #include "arch/cpu_check.h"
+#include "arch/smp.h"
 #include "arch/trap.h"
 #include "arch/x86.h"
 #include "dev/serial.h"
@@ -83,6 +84,7 @@ void kernel_main(void)
   tss_set_double_fault_cr3(read_cr3());
   mm_print_layout();
   archive_init(bi->fs_lba, bi->fs_sectors);
+  smp_init();
   kernel_boot_mode(mode);
   kernel_boot_options();
   kprintf("[kernel] boot mode '%s'; CR0.WP %s; timer %d Hz\n", mode, read_cr0() & CR0_WP ? "on" : "off", 100);

@@ -24,4 +24,5 @@ align 16
 global boot_stack_bottom
 boot_stack_bottom:
     resb BOOT_STACK_SIZE
+global boot_stack_top
 boot_stack_top:

@@ -6,13 +6,14 @@
  * A second TSS is the double-fault task: vector 8 is a task gate, so a
  * kernel stack overflow (a fault while pushing onto the guard page) lands
  * on a stack of its own and can still print why, instead of resetting.
+ * Every CPU has its own copy of all three (struct cpu, arch/percpu.h): a
+ * TSS is marked busy when loaded, so two CPUs cannot share one.
  */
 #include "arch/cpu.h"
+#include "arch/percpu.h"
 #include "arch/trap.h"
 #include "lib/string.h"
 
-#define GDT_ENTRIES   7
-#define DF_STACK_SIZE 4096
 #define EFLAGS_RESERVED 0x2
 #define ACC_KCODE     0x9A
 #define ACC_KDATA     0x92
@@ -22,32 +23,18 @@
 #define GRAN_4K_32    0xCF
 #define GRAN_BYTE     0x00
 
-struct gdt_entry {
-  uint16_t limit_lo, base_lo;
-  uint8_t base_mid, access, gran, base_hi;
-} __attribute__((packed));
-
 struct gdt_ptr {
   uint16_t limit;
   uint32_t base;
 } __attribute__((packed));
 
-struct tss {
-  uint32_t prev, esp0, ss0, esp1, ss1, esp2, ss2, cr3, eip, eflags;
-  uint32_t eax, ecx, edx, ebx, esp, ebp, esi, edi;
-  uint32_t es, cs, ss, ds, fs, gs, ldt;
-  uint16_t trap, iomap;
-} __attribute__((packed));
-
-static struct gdt_entry gdt[GDT_ENTRIES];
-static struct tss tss;
-static struct tss tss_df;
-static uint8_t df_stack[DF_STACK_SIZE] __attribute__((aligned(16)));
+struct cpu cpus[CPU_MAX];
+static uint8_t df_stack[DF_STACK_SIZE] __attribute__((aligned(16)));   /* the boot CPU's */
 
 void trap_double_fault_task(void);
 
-/* Fill one descriptor. */
-static void gdt_set(int i, uint32_t base, uint32_t limit, uint8_t access, uint8_t gran)
+/* Fill one descriptor of gdt. */
+static void gdt_set(struct gdt_entry *gdt, int i, uint32_t base, uint32_t limit, uint8_t access, uint8_t gran)
 {
   gdt[i].limit_lo = (uint16_t)limit;
   gdt[i].base_lo = (uint16_t)base;
@@ -57,27 +44,28 @@ static void gdt_set(int i, uint32_t base, uint32_t limit, uint8_t access, uint8_
   gdt[i].base_hi = (uint8_t)(base >> 24);
 }
 
-void gdt_init(void)
+void gdt_init_cpu(struct cpu *c)
 {
-  struct gdt_ptr p = { sizeof gdt - 1, (uint32_t)gdt };
-  gdt_set(0, 0, 0, 0, 0);
-  gdt_set(SEG_KCODE >> 3, 0, 0xFFFFF, ACC_KCODE, GRAN_4K_32);
-  gdt_set(SEG_KDATA >> 3, 0, 0xFFFFF, ACC_KDATA, GRAN_4K_32);
-  gdt_set(SEG_UCODE >> 3, 0, 0xFFFFF, ACC_UCODE, GRAN_4K_32);
-  gdt_set(SEG_UDATA >> 3, 0, 0xFFFFF, ACC_UDATA, GRAN_4K_32);
-  memset(&tss, 0, sizeof tss);
-  tss.ss0 = SEG_KDATA;
-  tss.iomap = sizeof tss;
-  gdt_set(SEG_TSS >> 3, (uint32_t)&tss, sizeof tss - 1, ACC_TSS, GRAN_BYTE);
-  memset(&tss_df, 0, sizeof tss_df);
-  tss_df.eip = (uint32_t)trap_double_fault_task;
-  tss_df.esp = tss_df.esp0 = (uint32_t)df_stack + DF_STACK_SIZE;
-  tss_df.cs = SEG_KCODE;
-  tss_df.ss = tss_df.ss0 = tss_df.ds = tss_df.es = tss_df.fs = tss_df.gs = SEG_KDATA;
-  tss_df.eflags = EFLAGS_RESERVED;
-  __asm__ volatile("mov %%cr3, %0" : "=r"(tss_df.cr3));
-  tss_df.iomap = sizeof tss_df;
-  gdt_set(SEG_DF_TSS >> 3, (uint32_t)&tss_df, sizeof tss_df - 1, ACC_TSS, GRAN_BYTE);
+  struct gdt_entry *gdt = c->gdt;
+  struct gdt_ptr p = { sizeof c->gdt - 1, (uint32_t)gdt };
+  gdt_set(gdt, 0, 0, 0, 0, 0);
+  gdt_set(gdt, SEG_KCODE >> 3, 0, 0xFFFFF, ACC_KCODE, GRAN_4K_32);
+  gdt_set(gdt, SEG_KDATA >> 3, 0, 0xFFFFF, ACC_KDATA, GRAN_4K_32);
+  gdt_set(gdt, SEG_UCODE >> 3, 0, 0xFFFFF, ACC_UCODE, GRAN_4K_32);
+  gdt_set(gdt, SEG_UDATA >> 3, 0, 0xFFFFF, ACC_UDATA, GRAN_4K_32);
+  memset(&c->tss, 0, sizeof c->tss);
+  c->tss.ss0 = SEG_KDATA;
+  c->tss.iomap = sizeof c->tss;
+  gdt_set(gdt, SEG_TSS >> 3, (uint32_t)&c->tss, sizeof c->tss - 1, ACC_TSS, GRAN_BYTE);
+  memset(&c->tss_df, 0, sizeof c->tss_df);
+  c->tss_df.eip = (uint32_t)trap_double_fault_task;
+  c->tss_df.esp = c->tss_df.esp0 = c->df_stack_top;
+  c->tss_df.cs = SEG_KCODE;
+  c->tss_df.ss = c->tss_df.ss0 = c->tss_df.ds = c->tss_df.es = c->tss_df.fs = c->tss_df.gs = SEG_KDATA;
+  c->tss_df.eflags = EFLAGS_RESERVED;
+  __asm__ volatile("mov %%cr3, %0" : "=r"(c->tss_df.cr3));
+  c->tss_df.iomap = sizeof c->tss_df;
+  gdt_set(gdt, SEG_DF_TSS >> 3, (uint32_t)&c->tss_df, sizeof c->tss_df - 1, ACC_TSS, GRAN_BYTE);
   __asm__ volatile("lgdt %0\n"
                    "mov %1, %%ds\n mov %1, %%es\n mov %1, %%fs\n mov %1, %%gs\n mov %1, %%ss\n"
                    "ljmp %2, $1f\n1:\n"
@@ -87,18 +75,26 @@ void gdt_init(void)
                    : "memory");
 }
 
+void gdt_init(void)
+{
+  cpus[0].id = 0;
+  cpus[0].df_stack_top = (uint32_t)df_stack + DF_STACK_SIZE;
+  gdt_init_cpu(&cpus[0]);
+}
+
+/* The TSS functions below act on the boot CPU, the only one that runs processes. */
 void tss_set_kernel_stack(uint32_t esp0)
 {
-  tss.esp0 = esp0;
+  cpus[0].tss.esp0 = esp0;
 }
 
 void tss_set_double_fault_cr3(uint32_t cr3)
 {
-  tss_df.cr3 = cr3;
+  cpus[0].tss_df.cr3 = cr3;
 }
 
 void tss_interrupted(uint32_t *eip, uint32_t *esp)
 {
-  *eip = tss.eip;
-  *esp = tss.esp;
+  *eip = cpus[0].tss.eip;
+  *esp = cpus[0].tss.esp;
 }

@@ -84,6 +84,7 @@ ISR_NOERR i
 %assign i i+1
 %endrep
 ISR_NOERR 128
+ISR_NOERR 255                       ; local APIC spurious vector (T_LAPIC_SPURIOUS)
 
 isr_common:
     SAVE_FRAME

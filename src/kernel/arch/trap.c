@@ -4,6 +4,7 @@
 #include "arch/trap.h"
 #include "arch/cpu.h"
 #include "arch/x86.h"
+#include "arch/lapic.h"
 #include "proc/proc.h"
 #include "proc/sched.h"
 #include "proc/syscall.h"
@@ -132,6 +133,8 @@ void trap_dispatch(struct trap_frame *tf)
     trap_irq(tf);
   else if (tf->vector == T_SYSCALL)
     syscall_dispatch(tf);
+  else if (tf->vector == T_LAPIC_SPURIOUS)
+    lapic_spurious();
   if (trap_from_user(tf)) {
     sched_return_to_user();
     proc_check_killed(tf);

@@ -42,5 +42,6 @@ void ktest_run_all(void)
   ktest_cpu_check();
   ktest_mm();
   ktest_ptshare();
+  ktest_smp();
   kprintf("[ktest] %d passed, %d failed\n", ktest_passed, ktest_failed);
 }

@@ -1,0 +1,31 @@
+/*
+ * smp.h - finding and starting the other CPUs.
+ *
+ * smp_init reads the firmware's processor list, enables the boot CPU's
+ * local APIC and starts every other listed CPU through INIT-SIPI-SIPI.
+ * A started CPU (an AP) runs on its own stack, GDT and TSS, enables its
+ * local APIC, records what it saw in its struct cpu, and parks: no process
+ * runs on an AP yet.
+ */
+#ifndef ARCH_SMP_H
+#define ARCH_SMP_H
+#include "arch/firmware.h"
+#include "arch/percpu.h"
+
+#define SMP_INIT_DEASSERT_US 200     /* between INIT assert and de-assert */
+#define SMP_INIT_WAIT_US     10000   /* INIT to first STARTUP: 10 ms (SDM) */
+#define SMP_SIPI_WAIT_US     200     /* after each STARTUP: 200 us (SDM) */
+#define SMP_ANSWER_MS        1000    /* a CPU that has not started by then is left out */
+
+/* Discover and start the CPUs (boot CPU, after mm_init, with interrupts masked). */
+void smp_init(void);
+/* CPUs running (the boot CPU included). */
+int smp_cpus_up(void);
+/* What the firmware said (source 0 when nothing usable was found). */
+const struct fw_config *smp_firmware(void);
+/* Non-zero when this CPU has a local APIC and the kernel uses it. */
+int smp_apic_used(void);
+/* APIC timer counts per 10 ms measured at boot (0 when not measured). */
+uint32_t smp_lapic_timer_10ms(void);
+
+#endif
