@@ -120,9 +120,9 @@ static int fork_copy_table(struct proc *parent, struct proc *child, int policy, 
 static int fork_copy_space(struct proc *parent, struct proc *child, int policy)
 {
   for (uint32_t i = 0; i < USER_PDES; i++) {
-    if ((parent->pd[i] & PTE_P) && fork_copy_table(parent, child, policy, i) < 0)
-      return -1;
-    if (sched_preempt_point() < 0)
+    if (!(parent->pd[i] & PTE_P))
+      continue;
+    if (fork_copy_table(parent, child, policy, i) < 0 || sched_preempt_point() < 0)
       return -1;
   }
   return 0;
