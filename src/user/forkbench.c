@@ -718,17 +718,17 @@ static void bench_check_frames(int nsizes)
               cow_seen, BENCH_COW_FRAMES_MAX);
 }
 
-/* Every median, min and max is above zero. */
-static void bench_check_positive(void)
+/* Check name: every median, min and max is above zero. */
+static void bench_check_positive(const char *name)
 {
   for (int i = 0; i < bench_nrows; i++) {
     const struct bench_row *r = &bench_rows[i];
     if (r->st.min == 0 || r->st.median == 0 || r->st.max == 0) {
-      utest_fail("bench_positive", "row %s,%s,%u has a zero cycle count", r->metric, r->policy, r->size_kib);
+      utest_fail(name, "row %s,%s,%u has a zero cycle count", r->metric, r->policy, r->size_kib);
       return;
     }
   }
-  utest_ok("bench_positive");
+  utest_ok(name);
 }
 
 
@@ -869,8 +869,8 @@ static int bench_par(int nproc, int quick)
   if (sbrk(-(int)(pad + bytes)) == (char *)-1)
     bench_die("sbrk could not free the parallel region");
   bench_print_csv(nconfigs);
-  utest_check("bench_format", bench_format_error[0] == 0, "%s", bench_format_error);
-  bench_check_positive();
+  utest_check("bench_par_format", bench_format_error[0] == 0, "%s", bench_format_error);
+  bench_check_positive("bench_par_positive");
   utest_check("bench_par_frames", frames_ok,
               "a run took %d frames, fewer than the %d pages its processes wrote", frames_seen,
               frames_want);
@@ -904,7 +904,7 @@ int main(int argc, char *argv[])
   bench_print_table(nsizes);
   utest_check("bench_format", bench_format_error[0] == 0, "%s", bench_format_error);
   if (bench_tsc)
-    bench_check_positive();
+    bench_check_positive("bench_positive");
   bench_check_frames(nsizes);
   return utest_status();
 }
