@@ -11,7 +11,8 @@
 #                   into on serial and keyboard (run/test-shell.sh)
 #   make test-bochs the same suite in Bochs
 #   make check PROG=name [ARGS="a b"]   one program, with leak and memcheck verdict
-#   make bench      fork and COW benchmarks; build/bench.csv and report/figures/*.png
+#   make bench      fork and COW benchmarks, parallel COW faults on BENCH_SMP CPUs; build/bench.csv
+#                   and report/figures/*.png
 #   make screenshots                    the lab report's screenshots
 #   make report     screenshots, bench, Bochs and gdb transcripts, and every generated block
 #                   of README.md and report/README.md from that one run
@@ -35,6 +36,8 @@ TEST_TIMEOUT ?= 900
 GDB_PORT   ?= 1234
 BOCHS_TIMEOUT ?= 2400
 BOCHS_CPUS ?= 1
+# make bench: the parallel COW fault rows boot build/bench-parN.img on N CPUs for each N.
+BENCH_SMP  ?= 1 2 4
 
 CC      := gcc
 NASM    := nasm
@@ -201,6 +204,10 @@ $(B)/conf/test-smp%.conf: Makefile
 $(B)/conf/bench.conf: Makefile
 	@mkdir -p $(dir $@)
 	printf 'check\nforkbench\n' > $@
+# The parallel fault benchmark on N CPUs runs N writers (forkbench par N).
+$(B)/conf/bench-par%.conf: Makefile
+	@mkdir -p $(dir $@)
+	printf 'check\nforkbench par %s\n' $* > $@
 
 run/hd.img: $(IMAGE_DEPS) $(B)/conf/run.conf
 	$(call image,$@,$(B)/conf/run.conf)
@@ -216,6 +223,8 @@ $(B)/shots.img: $(IMAGE_DEPS) $(B)/conf/shots.conf
 	$(call image,$@,$(B)/conf/shots.conf)
 $(B)/bench.img: $(IMAGE_DEPS) $(B)/conf/bench.conf
 	$(call image,$@,$(B)/conf/bench.conf)
+$(B)/bench-par%.img: $(IMAGE_DEPS) $(B)/conf/bench-par%.conf
+	$(call image,$@,$(B)/conf/bench-par$*.conf)
 
 # ---- running ------------------------------------------------------------
 run: all
@@ -247,13 +256,13 @@ check: $(IMAGE_DEPS)
 	$(call image,$(B)/check.img,$(B)/conf/check.conf)
 	run/check.sh $(B)/check.img $(MEM)
 
-bench: $(B)/bench.img
-	run/bench.sh $(B)/bench.img
+bench: $(B)/bench.img $(foreach n,$(BENCH_SMP),$(B)/bench-par$(n).img)
+	BENCH_SMP="$(BENCH_SMP)" run/bench.sh $(B)/bench.img
 
 screenshots: $(B)/shots.img
 	run/screenshots.sh $(B)/shots.img report/figures
 
-report: $(B)/shots.img $(B)/bench.img $(B)/kernel.sym $(B)/debug-cow.rc $(B)/debug-cow-batch.rc $(USER_SYM)
+report: $(B)/shots.img $(B)/bench.img $(foreach n,$(BENCH_SMP),$(B)/bench-par$(n).img) $(B)/kernel.sym $(B)/debug-cow.rc $(B)/debug-cow-batch.rc $(USER_SYM)
 	GDB_PORT=$(GDB_PORT) run/report.sh
 
 clean:

@@ -121,4 +121,11 @@ void utest_pattern_fill(unsigned *buf, unsigned nwords, unsigned tag);
 /* Index of the first word at buf not in tag's pattern (its value in *seen), or -1. */
 int utest_pattern_find_bad(const unsigned *buf, unsigned nwords, unsigned tag, unsigned *seen);
 
+/* The seed of fill number n by writer id (32 bits, so writers' fills do not repeat each other). */
+unsigned utest_seed_word(unsigned id, unsigned n);
+/* Fill the page (PGSIZE bytes) at page with the words seed + w. */
+void utest_page_fill(unsigned *page, unsigned seed);
+/* Index of the first word of the page at page that is not seed + w (its value in *seen), or -1. */
+int utest_page_find_bad(const unsigned *page, unsigned seed, unsigned *seen);
+
 #endif

@@ -7,6 +7,10 @@
 #      repeated runs agree to within a fraction of a percent). This is the primary table.
 #   2. the same image without -icount (KVM when usable, TCG otherwise): TSC cycles,
 #      kept as a second column for the shape only.
+#   3. for each N in BENCH_SMP (default "1 2 4"): build/bench-parN.img on N CPUs (SMP=N; under
+#      TCG run/qemu.sh adds thread=multi), no -icount, whose `forkbench par N` measures COW write
+#      faults per second of wall clock with 1 and with N processes writing their own pages of
+#      a freshly forked region (rows par_faults_1proc_smpN and par_faults_smpN).
 # Writes build/bench.csv (one row per measurement, columns BENCH_CSV_COLUMNS, comment lines
 # saying what each column counts), build/bench.md (the instruction table and the goals, in
 # Markdown), prints both, and draws the figures (run/plot-bench.sh) from the instruction
@@ -15,7 +19,9 @@
 #
 #   run/bench.sh [IMAGE]      BENCH_MEM (MiB, default 512), BENCH_TIMEOUT (s, default 1800),
 #                             BENCH_ICOUNT_RUNS (default 1; 2 repeats the instruction run
-#                             and prints the largest difference between the two)
+#                             and prints the largest difference between the two),
+#                             BENCH_SMP (CPU counts of the parallel rows, default "1 2 4"; empty:
+#                             none), BENCH_PAR_MEM (MiB for those boots, default 128)
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -25,6 +31,8 @@ BENCH_MEM=${BENCH_MEM:-512}
 BENCH_TIMEOUT=${BENCH_TIMEOUT:-1800}
 BENCH_ICOUNT_RUNS=${BENCH_ICOUNT_RUNS:-1}
 BENCH_ICOUNT='-icount shift=0,sleep=off'
+BENCH_SMP=${BENCH_SMP-1 2 4}
+BENCH_PAR_MEM=${BENCH_PAR_MEM:-128}
 BENCH_CSV=build/bench.csv
 BENCH_MD=build/bench.md
 BENCH_FIGURES=report/figures
@@ -44,19 +52,21 @@ bench_fail() {
   exit 1
 }
 
-# bench_boot NAME EXTRA: boot the image once with QEMU_EXTRA=EXTRA (and QEMU_ACCEL=tcg when
+# bench_boot NAME EXTRA [CPUS IMAGE MEM]: boot IMAGE (default $BENCH_IMG) once on CPUS CPUs
+# (default 1) with MEM MiB (default $BENCH_MEM) and QEMU_EXTRA=EXTRA (and QEMU_ACCEL=tcg when
 # EXTRA is set: -icount needs TCG); the forkbench csv rows go to build/bench-NAME.rows and the
 # accelerator name to BENCH_ACCEL.
 bench_boot() {
-  local name=$1 extra=$2 serial=build/bench-serial-$1.log qlog=build/bench-qemu-$1.log
+  local name=$1 extra=$2 cpus=${3:-1} img=${4:-$BENCH_IMG} mem=${5:-$BENCH_MEM}
+  local serial=build/bench-serial-$1.log qlog=build/bench-qemu-$1.log
   local status start elapsed log result accel_env=${QEMU_ACCEL:-auto}
   rm -f "$serial" "$qlog"
   [ -z "$extra" ] || accel_env=tcg
-  echo "bench: run '$name': booting $BENCH_IMG with ${BENCH_MEM} MiB ${extra:+($extra) }(timeout ${BENCH_TIMEOUT}s)"
+  echo "bench: run '$name': booting $img with ${mem} MiB on $cpus CPU(s) ${extra:+($extra) }(timeout ${BENCH_TIMEOUT}s)"
   start=$(date +%s)
   set +e
-  QEMU_ACCEL=$accel_env QEMU_EXTRA="$extra" timeout --kill-after=10 "$BENCH_TIMEOUT" \
-    run/qemu.sh headless "$BENCH_IMG" "$BENCH_MEM" "$serial" </dev/null 2>"$qlog"
+  SMP=$cpus QEMU_ACCEL=$accel_env QEMU_EXTRA="$extra" timeout --kill-after=10 "$BENCH_TIMEOUT" \
+    run/qemu.sh headless "$img" "$mem" "$serial" </dev/null 2>"$qlog"
   status=$?
   set -e
   elapsed=$(( $(date +%s) - start ))
@@ -90,17 +100,29 @@ if [ "$BENCH_ICOUNT_RUNS" -ge 2 ]; then
 fi
 bench_boot cycles ""
 cycles_accel=$BENCH_ACCEL
+par_accel=
+: > build/bench-par.rows
+for n in $BENCH_SMP; do
+  [ -f "build/bench-par$n.img" ] || bench_fail "build/bench-par$n.img is missing (make bench builds it)"
+  bench_boot "par$n" "" "$n" "build/bench-par$n.img" "$BENCH_PAR_MEM"
+  par_accel=$BENCH_ACCEL
+  grep '^par_faults_' "build/bench-par$n.rows" >> build/bench-par.rows ||
+    bench_fail "run 'par$n': no par_faults_ rows" "build/bench-serial-par$n.log"
+done
 
 host_cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null | head -n 1)
 cpu=${BENCH_GUEST_CPU:-${host_cpu:-unknown}}
 {
   echo "# columns 4-6: guest instructions retired (QEMU TCG -icount shift=0,sleep=off: the TSC counts instructions); median of runs, min, max"
   echo "# column 7: free user frames taken by the operation (median); column 8: median TSC cycles of a second run without -icount (accelerator $cycles_accel), for the shape only"
+  [ ! -s build/bench-par.rows ] ||
+    echo "# rows par_faults_*: columns 4-6 are COW write faults per second of wall clock (guest TSC against the timer, no -icount, accelerator $par_accel), column 7 the frames a run took; par_faults_smpN: N processes on N CPUs, par_faults_1proc_smpN: 1 process in that same boot"
   echo "# accelerator=tcg-icount cpu=$cpu host_cpu=${host_cpu:-unknown}"
   echo "$BENCH_CSV_COLUMNS"
   awk -F, -v OFS=, 'NR == FNR { c[$1 "," $2 "," $3] = $4; next }
                     { k = $1 "," $2 "," $3; print $0, (k in c ? c[k] : "") }' \
     build/bench-cycles.rows build/bench-icount.rows
+  sed 's/$/,/' build/bench-par.rows
 } > "$BENCH_CSV"
 
 run/bench-table.sh "$BENCH_CSV" > "$BENCH_MD"

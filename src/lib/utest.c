@@ -444,3 +444,30 @@ int utest_pattern_find_bad(const unsigned *buf, unsigned nwords, unsigned tag, u
   }
   return -1;
 }
+
+#define UTEST_SEED_ID_MUL  0x9E3779B1u  /* golden-ratio constants: spread id and fill number */
+#define UTEST_SEED_N_MUL   0x85EBCA6Bu
+#define UTEST_SEED_SALT    0x5EEDu
+#define UTEST_PAGE_WORDS   (PGSIZE / 4)
+
+unsigned utest_seed_word(unsigned id, unsigned n)
+{
+  return id * UTEST_SEED_ID_MUL ^ n * UTEST_SEED_N_MUL ^ UTEST_SEED_SALT;
+}
+
+void utest_page_fill(unsigned *page, unsigned seed)
+{
+  for (unsigned w = 0; w < UTEST_PAGE_WORDS; w++)
+    page[w] = seed + w;
+}
+
+int utest_page_find_bad(const unsigned *page, unsigned seed, unsigned *seen)
+{
+  for (unsigned w = 0; w < UTEST_PAGE_WORDS; w++) {
+    if (page[w] != seed + w) {
+      *seen = page[w];
+      return (int)w;
+    }
+  }
+  return -1;
+}

@@ -25,6 +25,12 @@
  * `forkbench quick`: the two smallest regions and BENCH_RUNS_QUICK runs. Both
  * modes check the rows' format and the frame counts (never a timing), print
  * `bench_*: ok|FAIL` lines and exit 0 only when every check passed.
+ *
+ * `forkbench par P [quick]` (run/bench.sh boots it on P CPUs, without -icount):
+ * COW write faults per second of wall clock, the TSC calibrated against the
+ * timer, while 1 and then P processes forked from this one each write their
+ * own pages of the region at once; rows par_faults_1proc_smpP (P > 1) and
+ * par_faults_smpP, frames checked (every written page is one copy).
  */
 #include <stdint.h>
 #include "user.h"
@@ -61,6 +67,7 @@
 #define BENCH_TABLE_BEGIN   "---- forkbench table ----"
 #define BENCH_TABLE_END     "---- end of forkbench table ----"
 #define BENCH_NO_POLICY     "-"
+#define PAR_METRIC_PREFIX   "par_faults_"   /* the parallel rows: par_faults_smpN, par_faults_1proc_smpN */
 
 static const unsigned bench_sizes_kib[BENCH_SIZES_FULL] = { 256, 1024, 4096, 16384, 65536 };
 static const int bench_policies[BENCH_POLICIES] = { FORK_POLICY_OLD, FORK_POLICY_COW, FORK_POLICY_THREAD,
@@ -494,6 +501,15 @@ static int bench_in(const char *s, const char *const *names, int n)
   return 0;
 }
 
+/* 0 when s begins with prefix. */
+static int strncmp_prefix(const char *s, const char *prefix)
+{
+  for (; *prefix; s++, prefix++)
+    if (*s != *prefix)
+      return 1;
+  return 0;
+}
+
 /* Remember the first format problem (for bench_format's FAIL line). */
 static void bench_format_fail(const char *what, const char *line)
 {
@@ -529,7 +545,8 @@ static int bench_check_csv(const char *line)
     return -1;
   }
   int nmetrics = (int)(sizeof bench_metric_names / sizeof bench_metric_names[0]);
-  if (!bench_in(field[0], bench_metric_names, nmetrics)) {
+  if (!bench_in(field[0], bench_metric_names, nmetrics) &&
+      strncmp_prefix(field[0], PAR_METRIC_PREFIX) != 0) {
     bench_format_fail("unknown metric", line);
     return -1;
   }
@@ -701,17 +718,163 @@ static void bench_check_frames(int nsizes)
               cow_seen, BENCH_COW_FRAMES_MAX);
 }
 
-/* Every median, min and max is above zero. */
-static void bench_check_positive(void)
+/* Check name: every median, min and max is above zero. */
+static void bench_check_positive(const char *name)
 {
   for (int i = 0; i < bench_nrows; i++) {
     const struct bench_row *r = &bench_rows[i];
     if (r->st.min == 0 || r->st.median == 0 || r->st.max == 0) {
-      utest_fail("bench_positive", "row %s,%s,%u has a zero cycle count", r->metric, r->policy, r->size_kib);
+      utest_fail(name, "row %s,%s,%u has a zero cycle count", r->metric, r->policy, r->size_kib);
       return;
     }
   }
-  utest_ok("bench_positive");
+  utest_ok(name);
+}
+
+
+/* ---- parallel COW fault throughput (`forkbench par P [quick]`) -------------- */
+
+#define PAR_PAGES_FULL      2048       /* pages each process writes: 8 MiB */
+#define PAR_PAGES_QUICK     64
+#define PAR_PROCS_MAX       8
+#define PAR_CAL_TICKS       50         /* timer ticks the TSC is calibrated over */
+#define PAR_CONFIGS_MAX     2          /* one process, then P processes (P > 1) */
+#define PAR_NAME_LEN        32
+#define PAR_SMP_PREFIX      "smp"
+#define PAR_ONE_PREFIX      "1proc_smp"
+
+/* The benchmark clock: the TSC, or the timer tick on a CPU without one. */
+static uint64_t par_now(void)
+{
+  return bench_tsc ? bench_rdtsc() : (uint64_t)uptime();
+}
+
+/* par_now counts per second: the TSC measured over PAR_CAL_TICKS timer ticks, else HZ. */
+static uint64_t par_clock_hz(void)
+{
+  int start;
+  uint64_t t0, t1;
+  if (!bench_tsc)
+    return HZ;
+  start = uptime();
+  while (uptime() == start)            /* begin on a tick edge */
+    ;
+  start = uptime();
+  t0 = bench_rdtsc();
+  while (uptime() < start + PAR_CAL_TICKS)
+    ;
+  t1 = bench_rdtsc();
+  return (t1 - t0) * HZ / PAR_CAL_TICKS;
+}
+
+/* A worker: say it is ready, wait for go (EOF), write one word in each page of its own
+ * slice (each a COW copy fault), say it is done, exit when hold reaches EOF. */
+static void par_worker(volatile uint32_t *slice, uint32_t pages, int back, int go, int hold)
+  __attribute__((noreturn));
+static void par_worker(volatile uint32_t *slice, uint32_t pages, int back, int go, int hold)
+{
+  char c = 'r';
+  if (write(back, &c, 1) != 1 || read(go, &c, 1) != 0)
+    exit(1);
+  bench_touch(slice, pages, 1);
+  c = 'd';
+  write(back, &c, 1);
+  read(hold, &c, 1);
+  exit(0);
+}
+
+/* One run: nproc processes forked (COW) from this one each write their own pages of the region
+ * at the same moment; returns faults per second of the clock at hz, *frames the frames taken. */
+static uint64_t par_run(volatile uint32_t *region, uint32_t pages, int nproc, uint64_t hz, int *frames)
+{
+  int go[2], hold[2], back[2], pids[PAR_PROCS_MAX], status;
+  char bytes[PAR_PROCS_MAX];
+  uint64_t t0, t1;
+
+  bench_touch(region, pages * (uint32_t)nproc, 0);   /* every page the parent's own again */
+  if (pipe(go) < 0 || pipe(hold) < 0 || pipe(back) < 0)
+    bench_die("pipe failed");
+  for (int i = 0; i < nproc; i++) {
+    pids[i] = xfork(FORK_POLICY_COW);
+    if (pids[i] == 0) {
+      close(go[1]), close(hold[1]), close(back[0]);
+      par_worker(region + (uint32_t)i * pages * BENCH_PAGE_WORDS, pages, back[1], go[0], hold[0]);
+    }
+    if (pids[i] < 0)
+      bench_die("xfork of a parallel worker failed");
+  }
+  close(go[0]), close(hold[0]), close(back[1]);
+  if (bench_read_all(back[0], bytes, nproc) < 0)
+    bench_die("a parallel worker did not get ready");
+  int before = bench_free_frames();
+  t0 = par_now();
+  close(go[1]);                          /* go: every worker's read sees EOF */
+  if (bench_read_all(back[0], bytes, nproc) < 0)
+    bench_die("a parallel worker did not finish");
+  t1 = par_now();
+  *frames = before - bench_free_frames();
+  close(hold[1]), close(back[0]);
+  for (int i = 0; i < nproc; i++)
+    if (waitpid(pids[i], &status) != pids[i] || status != 0)
+      bench_die("a parallel worker did not exit 0");
+  return (uint64_t)nproc * pages * hz / (t1 > t0 ? t1 - t0 : 1);
+}
+
+/* `forkbench par P`: COW write faults per second with 1 and with P processes, each writing its
+ * own pages of a region forked from this one; csv rows par_faults_1proc_smpP (P > 1) and
+ * par_faults_smpP, frames checked (each process copies all its pages), never a timing. */
+static int bench_par(int nproc, int quick)
+{
+  static char names[PAR_CONFIGS_MAX][PAR_NAME_LEN];
+  uint64_t rates[PAR_CONFIGS_MAX][BENCH_RUNS_MAX];
+  int frames[PAR_CONFIGS_MAX][BENCH_RUNS_MAX], counts[PAR_CONFIGS_MAX], nconfigs = 0;
+  uint32_t pages = quick ? PAR_PAGES_QUICK : PAR_PAGES_FULL;
+  uint32_t bytes = pages * (uint32_t)nproc * PGSIZE, brk = (uint32_t)sbrk(0);
+  uint32_t pad = (PGSIZE - brk % PGSIZE) % PGSIZE;
+  char num[UTEST_NUM_LEN];
+  int frames_ok = 1, frames_seen = 0, frames_want = 0;
+
+  if (nproc < 1 || nproc > PAR_PROCS_MAX)
+    bench_die("par: the process count must be 1..8");
+  char *start = sbrk((int)(pad + bytes));
+  if (start == (char *)-1)
+    bench_die("sbrk could not allocate the parallel region");
+  volatile uint32_t *region = (volatile uint32_t *)(start + pad);
+  uint64_t hz = par_clock_hz();
+  if (nproc > 1)
+    counts[nconfigs++] = 1;
+  counts[nconfigs++] = nproc;
+  for (int c = 0; c < nconfigs; c++) {
+    strcpy(names[c], PAR_METRIC_PREFIX);
+    strcpy(names[c] + strlen(names[c]), counts[c] == nproc ? PAR_SMP_PREFIX : PAR_ONE_PREFIX);
+    strcpy(names[c] + strlen(names[c]), utest_itoa(nproc, num));
+  }
+  printf("[forkbench] parallel COW faults: %s%d process(es) x %u pages, %d runs; clock %s, ",
+         nproc > 1 ? "1 and " : "", nproc, pages, bench_runs, bench_tsc ? "TSC" : "timer ticks");
+  bench_print_u64(hz, 0);
+  printf(" per second\n");
+  for (int r = 0; r < bench_runs; r++)
+    for (int c = 0; c < nconfigs; c++)
+      rates[c][r] = par_run(region, pages, counts[c], hz, &frames[c][r]);
+  for (int c = 0; c < nconfigs; c++) {
+    struct bench_stat st = bench_stat_of(rates[c], frames[c], bench_runs);
+    int want = counts[c] * (int)pages;
+    if (frames_ok && st.frames_min < want)
+      frames_ok = 0, frames_seen = st.frames_min, frames_want = want;
+    bench_add_row(names[c], "COW", pages * PGSIZE / BENCH_KIB, st);
+    printf("[forkbench] %d process(es) on a %d-CPU machine: ", counts[c], nproc);
+    bench_print_u64(st.median, 0);
+    printf(" faults/s median\n");
+  }
+  if (sbrk(-(int)(pad + bytes)) == (char *)-1)
+    bench_die("sbrk could not free the parallel region");
+  bench_print_csv(nconfigs);
+  utest_check("bench_par_format", bench_format_error[0] == 0, "%s", bench_format_error);
+  bench_check_positive("bench_par_positive");
+  utest_check("bench_par_frames", frames_ok,
+              "a run took %d frames, fewer than the %d pages its processes wrote", frames_seen,
+              frames_want);
+  return utest_status();
 }
 
 int main(int argc, char *argv[])
@@ -720,6 +883,12 @@ int main(int argc, char *argv[])
   int nsizes = quick ? BENCH_SIZES_QUICK : BENCH_SIZES_FULL;
   bench_runs = quick ? BENCH_RUNS_QUICK : BENCH_RUNS_FULL;
   cowtrace(0);
+  if (argc > 2 && strcmp(argv[1], "par") == 0) {
+    quick = argc > 3 && strcmp(argv[3], "quick") == 0;
+    bench_runs = quick ? BENCH_RUNS_QUICK : BENCH_RUNS_FULL;
+    bench_tsc = bench_has_tsc();
+    return bench_par(atoi(argv[2]), quick);
+  }
   printf("[forkbench] %s mode: %d region sizes, %d runs each\n", quick ? "quick" : "full", nsizes, bench_runs);
   bench_tsc = bench_has_tsc();
   if (!bench_tsc)
@@ -735,7 +904,7 @@ int main(int argc, char *argv[])
   bench_print_table(nsizes);
   utest_check("bench_format", bench_format_error[0] == 0, "%s", bench_format_error);
   if (bench_tsc)
-    bench_check_positive();
+    bench_check_positive("bench_positive");
   bench_check_frames(nsizes);
   return utest_status();
 }
