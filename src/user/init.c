@@ -7,20 +7,22 @@
  * orphans forever. In `check` and `test`
  * mode it runs the one command, waits for it and every orphan it left,
  * compares frame counts and memcheck with the state before, reports, and
- * exits, which ends the run with PASS or FAIL.
+ * exits, which ends the run with PASS or FAIL. There it starts the program
+ * with the eager-copy fork, so a broken copy-on-write fork under test can
+ * break the program but not init, and the run always ends with a verdict.
  */
 #include "user.h"
 #include "user_sys.h"
 
 #define CONF_MAX  512
 
-/* Fork and exec the command in line; returns the child's pid or -1. */
-static int init_spawn(char *line)
+/* Fork (with policy) and exec the command in line; returns the child's pid or -1. */
+static int init_spawn(char *line, int policy)
 {
   char *argv[ARGS_MAX];
   if (args_split(line, argv) == 0)
     return -1;
-  int pid = fork();
+  int pid = xfork(policy);
   if (pid == 0) {
     exec(argv[0], argv);
     printf("[init] cannot run '%s'\n", argv[0]);
@@ -52,14 +54,14 @@ static void init_run(char *cmds)
       next++;
     char *rest = *next ? next + 1 : 0;
     *next = 0;
-    int pid = init_spawn(cmd);
+    int pid = init_spawn(cmd, FORK_POLICY_COW);
     if (pid > 0)
       init_wait_for(pid);
     cmd = rest;
   }
   for (;;) {
     char sh[] = "sh";
-    int pid = init_spawn(sh);
+    int pid = init_spawn(sh, FORK_POLICY_COW);
     if (pid < 0) {
       sleep(HZ);
       continue;
@@ -78,7 +80,7 @@ static int init_check(char *cmd)
     name[i] = cmd[i];
   name[i] = 0;
   memstat(&before);
-  int pid = init_spawn(cmd);
+  int pid = init_spawn(cmd, FORK_POLICY_OLD);
   if (pid < 0) {
     printf("[init] cannot start '%s'\n", cmd);
     return 1;

@@ -5,6 +5,10 @@
  * (over every live address space) must equal its reference count, and the
  * frame must be allocated in the pool bitmap exactly when that count is
  * non-zero. Every user PTE must point into the user pool.
+ *
+ * The page tables' copy-on-write invariants: a PTE_COW entry is a user
+ * entry and read-only (a writable entry never carries PTE_COW), and a
+ * frame shared copy-on-write is writable through no mapping at all.
  */
 #include "mm/mm.h"
 #include "mm/pool.h"
@@ -13,6 +17,89 @@
 #include "mm/vm.h"
 #include "proc/proc.h"
 #include "kernel/printk.h"
+#include "lib/string.h"
+
+#define MEMCHECK_MAPPED_COW      0x1   /* memcheck_cow_sharing: some entry maps the frame PTE_COW */
+#define MEMCHECK_MAPPED_WRITABLE 0x2   /* ... some entry maps it writable */
+
+/* The flag invariants of one present user entry of p at va; returns the number broken
+ * (each printed with the process, address and entry). */
+static int memcheck_pte_flags(const struct proc *p, uint32_t va, pte_t pte)
+{
+  int bad = 0;
+  if ((pte & PTE_COW) && (pte & PTE_W)) {
+    kprintf("[memcheck] pid %d (%s) va 0x%08x pte 0x%08x: writable entry carries PTE_COW\n", p->pid, p->name, va,
+            pte);
+    bad++;
+  }
+  if ((pte & PTE_COW) && !(pte & PTE_U)) {
+    kprintf("[memcheck] pid %d (%s) va 0x%08x pte 0x%08x: PTE_COW on a supervisor entry\n", p->pid, p->name, va,
+            pte);
+    bad++;
+  }
+  return bad;
+}
+
+/* Mark in seen (one byte per user frame) how the user entries of p map each frame. */
+static void memcheck_mark_sharing(const struct proc *p, uint8_t *seen)
+{
+  for (uint32_t i = 0; i < USER_PDES; i++) {
+    if (!(p->pd[i] & PTE_P))
+      continue;
+    const pte_t *pt = P2V(PTE_ADDR(p->pd[i]));
+    for (uint32_t j = 0; j < PT_ENTRIES; j++) {
+      uint32_t pa = PTE_ADDR(pt[j]);
+      if (!(pt[j] & PTE_P) || !pool_contains(&pool_user, pa))
+        continue;
+      if (pt[j] & PTE_COW)
+        seen[(pa - pool_user.base) / PGSIZE] |= MEMCHECK_MAPPED_COW;
+      if (pt[j] & PTE_W)
+        seen[(pa - pool_user.base) / PGSIZE] |= MEMCHECK_MAPPED_WRITABLE;
+    }
+  }
+}
+
+/* Print every writable user entry of p that maps a frame marked COW in seen; returns how many. */
+static int memcheck_report_sharing(const struct proc *p, const uint8_t *seen)
+{
+  int bad = 0;
+  for (uint32_t i = 0; i < USER_PDES; i++) {
+    if (!(p->pd[i] & PTE_P))
+      continue;
+    const pte_t *pt = P2V(PTE_ADDR(p->pd[i]));
+    for (uint32_t j = 0; j < PT_ENTRIES; j++) {
+      uint32_t pa = PTE_ADDR(pt[j]);
+      if ((pt[j] & (PTE_P | PTE_W | PTE_COW)) != (PTE_P | PTE_W) || !pool_contains(&pool_user, pa) ||
+          !(seen[(pa - pool_user.base) / PGSIZE] & MEMCHECK_MAPPED_COW))
+        continue;
+      kprintf("[memcheck] pid %d (%s) va 0x%08x pte 0x%08x: writable mapping of a frame shared copy-on-write\n",
+              p->pid, p->name, (i << 22) | (j << 12), pt[j]);
+      bad++;
+    }
+  }
+  return bad;
+}
+
+/* A frame some entry maps PTE_COW must be writable through no entry of any live space;
+ * returns the number of writable entries that break this, -1 without memory to check. */
+static int memcheck_cow_sharing(void)
+{
+  uint8_t *seen = kmalloc(pool_user.frames);
+  int bad = 0;
+  if (!seen) {
+    kprintf("[memcheck] out of kernel memory for the sharing table\n");
+    return -1;
+  }
+  memset(seen, 0, pool_user.frames);
+  for (struct proc *p = proc_list; p; p = p->next)
+    if (p->pd && p->state != PROC_ZOMBIE)
+      memcheck_mark_sharing(p, seen);
+  for (struct proc *p = proc_list; p; p = p->next)
+    if (p->pd && p->state != PROC_ZOMBIE)
+      bad += memcheck_report_sharing(p, seen);
+  kfree(seen);
+  return bad;
+}
 
 /* Count the user mappings of pd into counts; returns the number of PTEs outside the user pool. */
 static int memcheck_count_space(const struct proc *p, uint16_t *counts)
@@ -25,6 +112,7 @@ static int memcheck_count_space(const struct proc *p, uint16_t *counts)
     for (uint32_t j = 0; j < PT_ENTRIES; j++) {
       if (!(pt[j] & PTE_P))
         continue;
+      bad += memcheck_pte_flags(p, (i << 22) | (j << 12), pt[j]);
       uint32_t pa = PTE_ADDR(pt[j]);
       if (!pool_contains(&pool_user, pa)) {
         kprintf("[memcheck] pid %d va 0x%08x maps 0x%08x outside the user pool\n", p->pid,
@@ -49,6 +137,8 @@ int memcheck(void)
   for (struct proc *p = proc_list; p; p = p->next)
     if (p->pd && p->state != PROC_ZOMBIE)
       bad += memcheck_count_space(p, counts);
+  int sharing = memcheck_cow_sharing();
+  bad += sharing < 0 ? 1 : sharing;
   for (uint32_t i = 0; i < pool_user.frames; i++) {
     uint32_t pa = pool_user.base + i * PGSIZE;
     uint32_t refs = page_ref_get(pa);
