@@ -226,6 +226,13 @@ proc_cpu_ms() {
     echo $(((f[13] + f[14]) * 1000 / CLK_TCK))
 }
 
+# log_count RE LOG: the number of lines of LOG that match RE (0 when LOG is missing).
+log_count() {
+    local n
+    n=$(grep -acE "$1" "$2" 2>/dev/null) || true
+    echo "${n:-0}"
+}
+
 # watch_start: reset the watchdog before a boot.
 watch_start() {
     WATCH_START_MS=$(now_ms)
@@ -252,7 +259,7 @@ watch_step() {
         STOP_NOTE="the serial log passed $LOG_CAP bytes (TEST_LOG_CAP): a flood of output; the last new check was '${WATCH_LAST_NAME:-none}'"
         return 1
     fi
-    names=$(grep -aoE "$CHECK_RE" "$log" 2>/dev/null | cut -d: -f1 | sort -u | wc -l)
+    names=$(grep -aoE "$CHECK_RE" "$log" 2>/dev/null | cut -d: -f1 | sort -u | wc -l) || true
     if ((names > WATCH_NAMES)); then
         wall_since=$((now - WATCH_PROGRESS_MS))
         cpu_since=$((cpu - WATCH_PROGRESS_CPU_MS))
@@ -261,14 +268,14 @@ watch_step() {
         WATCH_NAMES=$names
         WATCH_PROGRESS_MS=$now
         WATCH_PROGRESS_CPU_MS=$cpu
-        WATCH_LAST_NAME=$(grep -aoE "$CHECK_RE" "$log" | tail -n 1 | cut -d: -f1)
+        WATCH_LAST_NAME=$(grep -aoE "$CHECK_RE" "$log" 2>/dev/null | tail -n 1 | cut -d: -f1) || true
     fi
-    if (($(grep -acE "$BANNER_RE" "$log") > 1)); then
+    if (($(log_count "$BANNER_RE" "$log") > 1)); then
         STOP=restart
         STOP_NOTE="the kernel booted a second time in one run (a reset)"
         return 1
     fi
-    if (($(grep -acE "$SUITE_START_RE" "$log") > 1)); then
+    if (($(log_count "$SUITE_START_RE" "$log") > 1)); then
         STOP=restart
         STOP_NOTE="the test suite started a second time in one boot"
         return 1
@@ -368,6 +375,7 @@ qemu_test() {
             truncate -s "$LOG_CAP" "$log"
         fi
     else
+        watch_step "$log" "$limit" "$QEMU_PID" || true   # the checks that came at the end
         wait "$QEMU_PID" || status=$?
         qemu_end "$status"
     fi

@@ -4,7 +4,8 @@
  * After fork the child sees the parent's value (114514) at the same virtual
  * address in the same frame (vtop); the child's write copies the frame
  * (cow_copies + 1, one frame) while the parent keeps its value and frame; the
- * parent's later write reuses its frame (cow_reuses + 1, no frame). Text is
+ * parent's later write reuses its frame (cow_reuses + 1, no frame) and leaves
+ * an entry memcheck finds consistent (writable, PTE_COW cleared). Text is
  * shared read-only without COW. Fork flushes the TLB: a page the parent wrote
  * just before fork is still protected right after it. Follows the course's
  * basic COW test (value 114514, vtop before and after the writes).
@@ -121,6 +122,8 @@ static void basic_check_value(void)
               "parent write after the child exited: faults +%u, reuses +%u, copies +%u (want "
               "1, 1, 0), frames used %d (want 0), frame 0x%x -> 0x%x, value %d", r.faults,
               r.reuses, r.copies, r.frames_used, frame, frame_now, basic_value[0]);
+  /* The reused entry is writable again: it must have lost PTE_COW (memcheck says so). */
+  utest_memcheck("cow_basic_reuse_memcheck");
 }
 
 /* Somewhere in the program's text. */
