@@ -30,6 +30,7 @@ MEMS=${MUTANT_MEMS:-32}
 LIMIT_S=${MUTANT_LIMIT_S:-180}
 REPORT=${MUTANTS_REPORT:-$REPO_DIR/report/mutants.md}
 CONTROL=none
+STALL_S=${TEST_STALL_S:-60}    # as run/test-qemu.sh, for the table's words
 MAKE_JOBS=2
 
 ROWS=()
@@ -71,10 +72,34 @@ mutant_patch() {
     fi
 }
 
-# mutant_row NAME VERDICT FIRST CLOSING SECONDS: print the result line and keep the row.
+# mutant_ending TESTLOG SERIALLOG: how the run ended, in a few words, from the verdict
+# line of run/test-qemu.sh (and the panic and trap lines of the serial log).
+mutant_ending() {
+    local verdict panic task
+    verdict=$(grep -m1 -E '^-- [a-z0-9_]+: (PASS|FAIL)' "$1" || true)
+    case $verdict in
+        *": PASS "*) echo "kernel reported PASS" ;;
+        *"panic: "*)
+            panic=$(grep -a -m1 -o '\[panic\] .*' "$2" | tr -d '\r' | cut -c 9-90 || true)
+            task=$(grep -a -m1 -o '\[trap\] task: [^ ]*' "$2" | cut -c 14- || true)
+            echo "panic${task:+ in $task}: ${panic:-no panic line}" ;;
+        *"while the emulator was idle"*) echo "hang: stopped after $STALL_S s without a new check" ;;
+        *"of emulator CPU time"*) echo "loop: stopped after $STALL_S s of CPU without a new check" ;;
+        *"bytes of output without a new check"*) echo "flood: stopped after 256 KiB without a new check" ;;
+        *"serial log passed"*) echo "flood: stopped at the serial log cap" ;;
+        *"a second time"*) echo "restart: stopped at the second start" ;;
+        *"triple fault"*) echo "triple fault (QEMU exit 0)" ;;
+        *"result: FAIL"*) echo "kernel reported FAIL" ;;
+        *"overall limit"*) echo "overall limit reached" ;;
+        "") echo "no verdict line" ;;
+        *) verdict=${verdict#*; }; echo "other: ${verdict:0:60}" ;;
+    esac
+}
+
+# mutant_row NAME VERDICT FIRST ENDING CLOSING SECONDS: print the result line and keep the row.
 mutant_row() {
-    printf '%-22s %-12s %-36s %-24s %s s\n' "$1" "$2" "$3" "$4" "$5"
-    ROWS+=("| \`$1\` | $(mutant_bug "$1") | $2 | ${3:+\`$3\`} | $4 | $5 |")
+    printf '%-22s %-6s %-34s %-22s %4s s  %s\n' "$1" "$2" "$3" "$5" "$6" "$4"
+    ROWS+=("| \`$1\` | $(mutant_bug "$1") | $2 | ${3:+\`$3\`} | $4 | $5 | $6 |")
 }
 
 # mutant_run NAME: copy, patch, build and test one mutant; record its row; set BAD when
@@ -83,14 +108,14 @@ mutant_run() {
     local name=$1 dir=$WORK_DIR/$1 status=0 start seconds verdict first closing
     mutant_copy "$name"
     if ! mutant_patch "$name"; then
-        mutant_row "$name" "PATCH FAILED" "" "" 0
+        mutant_row "$name" "PATCH FAILED" "" "" "" 0
         BAD=1
         return
     fi
     if ! make -C "$dir" -j"$MAKE_JOBS" build/test.img >"$dir/build.log" 2>&1; then
         echo "mutants: $name does not build (build/mutants/$name/build.log):" >&2
         grep -m5 -E 'error|Error' "$dir/build.log" | sed 's/^/    /' >&2 || true
-        mutant_row "$name" "BUILD FAILED" "" "" 0
+        mutant_row "$name" "BUILD FAILED" "" "" "" 0
         BAD=1
         return
     fi
@@ -110,7 +135,8 @@ mutant_run() {
         [[ $name != "$CONTROL" ]] || BAD=1
         [[ -n $closing ]] || { verdict="FAIL (no closing line)"; BAD=1; }
     fi
-    mutant_row "$name" "$verdict" "$first" "$closing" "$seconds"
+    mutant_row "$name" "$verdict" "$first" "$(mutant_ending "$dir/test.log" "$dir/build/serial-qemu_${MEMS%% *}m.log")" \
+        "$closing" "$seconds"
 }
 
 # mutants_table: the markdown table of every recorded row, with how it was made.
@@ -126,8 +152,8 @@ mutants_table() {
     echo "the tree with one patch from run/mutants/ applied; \`none\` is the tree unchanged and must pass."
     echo "Seconds are the whole \`make test\` run; the first failed check is the one \`make test\` names."
     echo
-    echo "| mutant | the bug | verdict | first failed check | closing line | seconds |"
-    echo "|---|---|---|---|---|---|"
+    echo "| mutant | the bug | verdict | first failed check | how the run ended | closing line | seconds |"
+    echo "|---|---|---|---|---|---|---|"
     printf '%s\n' "${ROWS[@]}"
 }
 
@@ -146,7 +172,7 @@ main() {
         grep -q '^bug: ' "$PATCH_DIR/$name.patch" || die "run/mutants/$name.patch has no 'bug:' first line"
     done
     mkdir -p "$WORK_DIR"
-    printf '%-22s %-12s %-36s %-24s %s\n' mutant verdict "first failed check" "closing line" seconds
+    printf '%-22s %-6s %-34s %-22s %6s  %s\n' mutant verdict "first failed check" "closing line" seconds "how the run ended"
     for name in "$CONTROL" "${names[@]}"; do
         mutant_run "$name"
     done

@@ -13,7 +13,8 @@
 #   - no check line with a new name (`NAME: ok` / `NAME: FAIL`) came for TEST_STALL_S
 #     seconds (a loop, a hang, or a flood of repeated lines): seconds of QEMU's CPU time,
 #     so a loaded machine does not stop a healthy run, or of wall time while QEMU is idle;
-#   - the serial log grew past TEST_LOG_CAP bytes (a flood of output; only that much is judged);
+#   - FLOOD_BYTES of serial output came without a new check, or the log grew past
+#     TEST_LOG_CAP bytes (a flood of output; only that much is judged);
 #   - the kernel banner or the suite's first line appeared a second time (a restart);
 #   - TIMEOUT_S passed.
 #
@@ -51,6 +52,8 @@ DEFAULT_TIMEOUT_S=600
 STALL_S=${TEST_STALL_S:-60}
 LOG_CAP=${TEST_LOG_CAP:-4194304}
 WATCH_POLL_S=0.5
+FLOOD_BYTES=262144         # serial output without a new check that counts as a flood (a
+                           # healthy run writes under 16 KiB between two new checks)
 IDLE_PERCENT=10            # an emulator under this share of one CPU counts as idle
 CLK_TCK=$(getconf CLK_TCK)
 STOP_GRACE_S=5             # after SIGTERM, how long an emulator gets before SIGKILL
@@ -238,6 +241,7 @@ watch_start() {
     WATCH_START_MS=$(now_ms)
     WATCH_PROGRESS_MS=$WATCH_START_MS
     WATCH_PROGRESS_CPU_MS=0
+    WATCH_PROGRESS_BYTES=0
     WATCH_NAMES=0
     WATCH_LAST_NAME=""
     WATCH_LONGEST_MS=0
@@ -245,7 +249,8 @@ watch_start() {
 }
 
 # watch_step LOG LIMIT_S PID: look once at LOG, written by the emulator PID; set STOP and
-# STOP_NOTE (and return 1) when the run must be stopped: flood, restart, stall or timeout.
+# STOP_NOTE (and return 1) when the run must be stopped: flood (FLOOD_BYTES without a new
+# check, or LOG_CAP in all), restart, stall or timeout.
 # A stall is STALL_S seconds without a new check name, counted in the emulator's CPU time
 # (so a loaded machine does not stop a healthy run), or in wall time while the emulator
 # is idle (under IDLE_PERCENT of a CPU: a guest halted or waiting forever).
@@ -259,6 +264,11 @@ watch_step() {
         STOP_NOTE="the serial log passed $LOG_CAP bytes (TEST_LOG_CAP): a flood of output; the last new check was '${WATCH_LAST_NAME:-none}'"
         return 1
     fi
+    if ((size - WATCH_PROGRESS_BYTES > FLOOD_BYTES)); then
+        STOP=flood
+        STOP_NOTE="$((size - WATCH_PROGRESS_BYTES)) bytes of output without a new check: a flood; the last new check was '${WATCH_LAST_NAME:-none}'"
+        return 1
+    fi
     names=$(grep -aoE "$CHECK_RE" "$log" 2>/dev/null | cut -d: -f1 | sort -u | wc -l) || true
     if ((names > WATCH_NAMES)); then
         wall_since=$((now - WATCH_PROGRESS_MS))
@@ -268,6 +278,7 @@ watch_step() {
         WATCH_NAMES=$names
         WATCH_PROGRESS_MS=$now
         WATCH_PROGRESS_CPU_MS=$cpu
+        WATCH_PROGRESS_BYTES=$size
         WATCH_LAST_NAME=$(grep -aoE "$CHECK_RE" "$log" 2>/dev/null | tail -n 1 | cut -d: -f1) || true
     fi
     if (($(log_count "$BANNER_RE" "$log") > 1)); then

@@ -19,8 +19,7 @@
 #include "kernel/printk.h"
 #include "lib/string.h"
 
-#define MEMCHECK_MAPPED_COW      0x1   /* memcheck_cow_sharing: some entry maps the frame PTE_COW */
-#define MEMCHECK_MAPPED_WRITABLE 0x2   /* ... some entry maps it writable */
+#define MEMCHECK_MAPPED_COW 0x1   /* memcheck_cow_sharing: some entry maps the frame PTE_COW */
 
 /* The flag invariants of one present user entry of p at va; returns the number broken
  * (each printed with the process, address and entry). */
@@ -40,7 +39,7 @@ static int memcheck_pte_flags(const struct proc *p, uint32_t va, pte_t pte)
   return bad;
 }
 
-/* Mark in seen (one byte per user frame) how the user entries of p map each frame. */
+/* Mark in seen (one byte per user frame) each frame a user entry of p maps PTE_COW. */
 static void memcheck_mark_sharing(const struct proc *p, uint8_t *seen)
 {
   for (uint32_t i = 0; i < USER_PDES; i++) {
@@ -49,12 +48,8 @@ static void memcheck_mark_sharing(const struct proc *p, uint8_t *seen)
     const pte_t *pt = P2V(PTE_ADDR(p->pd[i]));
     for (uint32_t j = 0; j < PT_ENTRIES; j++) {
       uint32_t pa = PTE_ADDR(pt[j]);
-      if (!(pt[j] & PTE_P) || !pool_contains(&pool_user, pa))
-        continue;
-      if (pt[j] & PTE_COW)
+      if ((pt[j] & (PTE_P | PTE_COW)) == (PTE_P | PTE_COW) && pool_contains(&pool_user, pa))
         seen[(pa - pool_user.base) / PGSIZE] |= MEMCHECK_MAPPED_COW;
-      if (pt[j] & PTE_W)
-        seen[(pa - pool_user.base) / PGSIZE] |= MEMCHECK_MAPPED_WRITABLE;
     }
   }
 }
