@@ -85,7 +85,7 @@ mutant_ending() {
             echo "panic${task:+ in $task}: ${panic:-no panic line}" ;;
         *"while the emulator was idle"*) echo "hang: stopped after $STALL_S s without a new check" ;;
         *"of emulator CPU time"*) echo "loop: stopped after $STALL_S s of CPU without a new check" ;;
-        *"bytes of output without a new check"*) echo "flood: stopped after 256 KiB without a new check" ;;
+        *"bytes of output without a new check"*) echo "flood: stopped, output without a new check" ;;
         *"serial log passed"*) echo "flood: stopped at the serial log cap" ;;
         *"a second time"*) echo "restart: stopped at the second start" ;;
         *"triple fault"*) echo "triple fault (QEMU exit 0)" ;;

@@ -15,7 +15,8 @@
 #     so a loaded machine does not stop a healthy run, or of wall time while QEMU is idle;
 #   - FLOOD_BYTES of serial output came without a new check, or the log grew past
 #     TEST_LOG_CAP bytes (a flood of output; only that much is judged);
-#   - the kernel banner or the suite's first line appeared a second time (a restart);
+#   - the kernel banner, the suite's first line or its last appeared a second time (a
+#     restart, or a copy of the suite's runner);
 #   - TIMEOUT_S passed.
 #
 # Verdict: a run passes only if QEMU exited 33 (isa-debug-exit 0x10), the log has
@@ -45,6 +46,7 @@ SHOW_LINE_CHARS=300        # longer serial lines are cut when shown
 CHECK_RE='^[a-z0-9_]+: (ok|FAIL)'
 BANNER_RE='^\[kernel\] cowos: '
 SUITE_START_RE='^\[suite\] [0-9]+ test programs, mode '
+SUITE_END_RE='^\[suite\] [0-9]+ of [0-9]+ test programs passed'
 QEMU_EXIT_PASS=33
 QEMU_EXIT_FAIL=35
 QEMU_EXIT_PANIC=37
@@ -158,12 +160,14 @@ judge_run() {
 
     if [[ -n $panic || $end == panic || $result == *"result: PANIC"* ]]; then
         why="panic: ${panic:-no [panic] line} ($note)"
+    elif [[ $end == timeout || $end == stall || $end == flood || $end == restart || $end == reset ]]; then
+        why="$note"
     elif (($(grep -acE "$BANNER_RE" <<<"$text") > 1)); then
         why="the kernel booted a second time in one run ($note)"
     elif (($(grep -acE "$SUITE_START_RE" <<<"$text") > 1)); then
         why="the test suite started a second time in one boot ($note)"
-    elif [[ $end == timeout || $end == stall || $end == flood || $end == restart || $end == reset ]]; then
-        why="$note"
+    elif (($(grep -acE "$SUITE_END_RE" <<<"$text") > 1)); then
+        why="the test suite finished a second time in one boot: a copy of the runner ($note)"
     elif [[ -z $result ]]; then
         why="no '[kernel] result:' line ($note)"
     elif [[ $result != "[kernel] result: PASS" ]]; then
@@ -289,6 +293,11 @@ watch_step() {
     if (($(log_count "$SUITE_START_RE" "$log") > 1)); then
         STOP=restart
         STOP_NOTE="the test suite started a second time in one boot"
+        return 1
+    fi
+    if (($(log_count "$SUITE_END_RE" "$log") > 1)); then
+        STOP=restart
+        STOP_NOTE="the test suite finished a second time in one boot (a copy of the runner)"
         return 1
     fi
     wall_since=$((now - WATCH_PROGRESS_MS))

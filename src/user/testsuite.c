@@ -13,7 +13,8 @@
  * missing reference) breaks the test programs, never the runner. t_cow_basic
  * runs first, so the first failed check names the most basic broken step.
  * A process that still finds its way back into the runner's code says so
- * (`suite_runner_alone: FAIL`) and the suite stops instead of running twice.
+ * and exits, and the suite stops instead of running twice: the check
+ * `suite_runner_alone`.
  */
 #include "user.h"
 #include "utest.h"
@@ -96,8 +97,8 @@ int main(int argc, char *argv[])
     if (!suite_listed(suite_first, SUITE_FIRST_COUNT, suite_tests[i]))
       suite_run(suite_tests[i], mode);
   suite_guard("the summary");
-  if (suite_stray_seen)
-    printf("[suite] stopped: a child came back into the runner\n");
+  utest_check("suite_runner_alone", !suite_stray_seen,
+              "a child came back into the runner's code; the suite stopped there");
   printf("[suite] %u of %u test programs passed\n", suite_passed, (unsigned)SUITE_COUNT);
   cowtrace(old_trace);
   return utest_status();
