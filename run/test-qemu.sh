@@ -304,7 +304,7 @@ watch_step() {
     cpu_since=$((cpu - WATCH_PROGRESS_CPU_MS))
     if ((cpu_since >= STALL_S * 1000)); then
         STOP=stall
-        STOP_NOTE="no new check for $STALL_S s of emulator CPU time (TEST_STALL_S; $((wall_since / 1000)) s of wall time): a loop or a flood of repeated lines; the last new check was '${WATCH_LAST_NAME:-none}'"
+        STOP_NOTE="no new check for $STALL_S s of emulator CPU time (TEST_STALL_S; $((wall_since / 1000)) s of wall time): a loop, a hang or repeated lines; the last new check was '${WATCH_LAST_NAME:-none}'"
         return 1
     fi
     if ((wall_since >= STALL_S * 1000 && cpu_since * 100 < wall_since * IDLE_PERCENT)); then
