@@ -1,8 +1,10 @@
 /*
  * t_cow_basic - the copy-on-write fork, one page at a time.
  *
- * After fork the child sees the parent's value (114514) at the same virtual
- * address in the same frame (vtop); the child's write copies the frame
+ * Right after fork, before the child runs, memcheck finds the shared pages'
+ * counts and entries consistent. The child then sees the parent's value
+ * (114514) at the same virtual address in the same frame (vtop); the child's
+ * write copies the frame
  * (cow_copies + 1, one frame) while the parent keeps its value and frame; the
  * parent's later write reuses its frame (cow_reuses + 1, no frame) and leaves
  * an entry memcheck finds consistent (writable, PTE_COW cleared). Text is
@@ -73,12 +75,21 @@ static void basic_child_write(void *report)
   r->frame_after = after;
 }
 
+static int basic_fork_bad;   /* memcheck right after the fork, before the child ran */
+
+/* Parent hook (utest_run_child): memcheck while both spaces share every page. */
+static void basic_fork_memcheck(void)
+{
+  basic_fork_bad = memcheck();
+}
+
 /* The child sees the parent's value and frame, copies on write; the parent keeps both,
  * then reuses its frame on its own write. */
 static void basic_check_value(void)
 {
   struct basic_report r;
-  struct utest_child child = { .body = basic_child_write, .report = &r, .size = sizeof(r) };
+  struct utest_child child = { .body = basic_child_write, .report = &r, .size = sizeof(r),
+                               .parent_hook = basic_fork_memcheck };
   struct memstat before_fork, after_wait, a, b;
   unsigned frame = vtop((const void *)&basic_value[0]), frame_now;
   int status;
@@ -87,6 +98,9 @@ static void basic_check_value(void)
   memstat(&before_fork);
   status = utest_run_child(&child);
   memstat(&after_wait);
+  utest_check("cow_basic_fork_memcheck", basic_fork_bad == 0,
+              "memcheck right after fork, before the child ran, reported %d inconsistencies",
+              basic_fork_bad);
   utest_check("cow_basic_child_sees_value",
               status == 0 && r.seen == BASIC_VALUE && r.frame_before == frame && frame != 0,
               "child status %d, read %d at 0x%x (want %d), child frame 0x%x, parent frame "
