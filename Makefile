@@ -256,6 +256,11 @@ check: $(IMAGE_DEPS)
 	$(call image,$(B)/check.img,$(B)/conf/check.conf)
 	run/check.sh $(B)/check.img $(MEM)
 
+# deliberately broken kernels against the suite (slow; not part of `make test`)
+.PHONY: mutants
+mutants: $(B)/test.img
+	run/mutants.sh
+
 bench: $(B)/bench.img $(foreach n,$(BENCH_SMP),$(B)/bench-par$(n).img)
 	BENCH_SMP="$(BENCH_SMP)" run/bench.sh $(B)/bench.img
 

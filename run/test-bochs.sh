@@ -3,12 +3,13 @@
 # its serial log, by the same rules as run/test-qemu.sh (whose judging functions it uses).
 #
 # usage: run/test-bochs.sh IMAGE [TIMEOUT_S]
-#   TIMEOUT_S  limit for the boot, default 1200
+#   TIMEOUT_S  overall limit for the boot, default 1200
 #
 # Bochs gives no exit status to go by, so the serial log decides: Bochs is stopped as soon
 # as a complete `[kernel] result:` line is in the log (or when it stops by itself: the
-# kernel's "Shutdown" on port 0x8900 ends Bochs, and so does a triple fault), or at the
-# time limit. Bochs runs on a private copy of IMAGE padded to whole cylinders, so the
+# kernel's "Shutdown" on port 0x8900 ends Bochs, and so does a triple fault), or by the
+# watchdog of run/test-qemu.sh: no new check for TEST_STALL_S seconds of Bochs' CPU time,
+# a serial log past TEST_LOG_CAP bytes, a restart, or the time limit. Bochs runs on a private copy of IMAGE padded to whole cylinders, so the
 # image itself is never locked or changed.
 #
 # Output: "== bochs 32 MiB ==", the test lines, a verdict (with the last 30 lines of the
@@ -85,14 +86,22 @@ bochs_prepare() {
     export BOCHS_SERIAL_LOG="$BUILD_DIR/serial-$BOCHS_NAME.log" BOCHS_LOG="$BUILD_DIR/bochs-test.log"
 }
 
-# bochs_watch LIMIT: wait until the result line is complete, Bochs stops, or LIMIT seconds
-# pass; set END and END_NOTE accordingly.
+# bochs_watch LIMIT: wait until the result line is complete, Bochs stops, or the watchdog
+# of run/test-qemu.sh (stall, flood, restart, LIMIT seconds) stops the run; set END and
+# END_NOTE accordingly.
 bochs_watch() {
-    local limit=$1 deadline grace message
-    deadline=$((SECONDS + limit))
-    while bochs_alive && ! bochs_result_complete "$BOCHS_SERIAL_LOG" && ((SECONDS < deadline)); do
+    local limit=$1 grace message
+    watch_start
+    STOP=""
+    while bochs_alive && ! bochs_result_complete "$BOCHS_SERIAL_LOG"; do
         sleep "$POLL_S"
+        watch_step "$BOCHS_SERIAL_LOG" "$limit" "$BOCHS_PID" || break
     done
+    if [[ -n $STOP ]]; then
+        END=$STOP
+        END_NOTE=$STOP_NOTE
+        return
+    fi
     if bochs_result_complete "$BOCHS_SERIAL_LOG"; then
         # give the kernel's shutdown request a moment to end Bochs by itself
         grace=$((SECONDS + SHUTDOWN_GRACE_S))
@@ -101,11 +110,7 @@ bochs_watch() {
         done
     fi
     if bochs_alive; then
-        if bochs_result_complete "$BOCHS_SERIAL_LOG"; then
-            END=result; END_NOTE="Bochs stopped after the result line"
-        else
-            END=timeout; END_NOTE="timeout after $limit s"
-        fi
+        END=result; END_NOTE="Bochs stopped after the result line"
         return
     fi
     wait "$BOCHS_PID" 2>/dev/null || true
@@ -129,6 +134,7 @@ bochs_main() {
     [[ -f $image ]] || { echo "test-bochs: no disk image '$image'" >&2; exit 2; }
     [[ $limit =~ ^[1-9][0-9]*$ ]] || { echo "test-bochs: TIMEOUT_S must be seconds, not '$limit'" >&2; exit 2; }
     command -v bochs >/dev/null || { echo "test-bochs: bochs not found: run run/setup.sh" >&2; exit 2; }
+    watch_check_env test-bochs
     mkdir -p "$BUILD_DIR"
     trap bochs_cleanup EXIT
     trap 'exit 130' INT TERM
@@ -142,8 +148,11 @@ bochs_main() {
     BOCHS_PID=$!
     bochs_watch "$limit"
     bochs_cleanup
+    if (($(stat -c %s "$BOCHS_SERIAL_LOG" 2>/dev/null || echo 0) > LOG_CAP)); then
+        truncate -s "$LOG_CAP" "$BOCHS_SERIAL_LOG"
+    fi
     seconds=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
-    [[ $END == timeout ]] || END_NOTE+=", $seconds s"
+    END_NOTE+=", $seconds s, longest wait for a new check $(watch_longest)"
     if ! judge_run "$BOCHS_NAME" "$BOCHS_SERIAL_LOG" "$END" "$END_NOTE"; then
         echo "-- Bochs' own log: ${BOCHS_LOG#"$REPO_DIR"/}"
         status=1

@@ -1,25 +1,39 @@
 #!/usr/bin/env bash
 # Boot a kernel image headless in QEMU, once per memory size, and judge each run from its
-# serial log. Also the home of the judging rules that run/test-bochs.sh shares (it sources
-# this file).
+# serial log. Also the home of the watching and judging rules that run/test-bochs.sh shares
+# (it sources this file).
 #
 # usage: run/test-qemu.sh IMAGE MEM_MIB... [TIMEOUT_S] [LABEL]
 #   MEM_MIB...  one size or several in one word, e.g. "32 256"
-#   TIMEOUT_S   limit for each boot, default 600
+#   TIMEOUT_S   overall limit for each boot, default 600
 #   LABEL       names the runs, default "qemu": run LABEL_MEMm logs its serial output to
 #               build/serial-LABEL_MEMm.log and QEMU's stderr to build/qemu-LABEL_MEMm.err
 #
-# Output: for each run a header "== qemu MEM MiB (kvm|tcg) ==", the test lines of the log
-# (`NAME: ok`, `NAME: FAIL: ...`), and a verdict line; a failed run also says why and shows
-# the last 30 lines of its serial log. A run that fails without a FAIL line of its own
-# (panic, timeout, triple fault, missing result, ...) counts as one extra failure, printed as
-# `boot_LABEL_MEMm: FAIL: why`. The last line is the total over all runs: `N passed, N failed`.
+# Whatever the kernel does, a run ends soon after its last real progress. It is stopped when:
+#   - no check line with a new name (`NAME: ok` / `NAME: FAIL`) came for TEST_STALL_S
+#     seconds (a loop, a hang, or a flood of repeated lines): seconds of QEMU's CPU time,
+#     so a loaded machine does not stop a healthy run, or of wall time while QEMU is idle;
+#   - FLOOD_BYTES of serial output came without a new check, or the log grew past
+#     TEST_LOG_CAP bytes (a flood of output; only that much is judged);
+#   - the kernel banner, the suite's first line or its last appeared a second time (a
+#     restart, or a copy of the suite's runner);
+#   - TIMEOUT_S passed.
 #
-# A run passes only if QEMU exited 33 (isa-debug-exit 0x10), the log has
-# `[kernel] result: PASS`, no FAIL line and at least one ok line.
+# Verdict: a run passes only if QEMU exited 33 (isa-debug-exit 0x10), the log has
+# `[kernel] result: PASS`, no FAIL line and at least one ok line. A panic (exit 37), a
+# triple fault (QEMU exits 0 with -no-reboot: never a pass), a kernel FAIL (exit 35), init
+# dying, or any stop above fails it. A run that fails without a FAIL line of its own counts
+# one extra failed check, printed as `boot_LABEL_MEMm: FAIL: why`.
+#
+# Output, per run: a header "== qemu MEM MiB (kvm|tcg) ==", each distinct check once (its
+# first FAIL line if it ever failed, else its ok line), and a verdict line. A failed run
+# then shows the first failed check by name with the serial lines around it, and the last
+# lines of the log. The last line is the total over all runs, counting each check name once
+# per run (never log lines or repetitions): `N passed, N failed`.
 #
 # Exit status: 0 when every run passed, 1 otherwise, 2 on a usage error.
-# Environment: QEMU_ACCEL (see run/qemu.sh), BUILD_DIR (default: build/ of the repository).
+# Environment: QEMU_ACCEL (see run/qemu.sh), BUILD_DIR (default: build/ of the repository),
+#   TEST_STALL_S (default 60), TEST_LOG_CAP (bytes, default 4194304).
 #   TEST_CPUS     after the memory sizes, one more run per QEMU CPU model in this list
 #                 (e.g. "486 pentium max"), at TEST_CPU_MEM MiB (default 32), named LABEL_cpuMODEL.
 set -euo pipefail
@@ -28,20 +42,39 @@ RUN_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_DIR=$(dirname "$RUN_DIR")
 BUILD_DIR=${BUILD_DIR:-$REPO_DIR/build}
 TAIL_LINES=30
-TEST_LINE_RE='^[a-z0-9_]+: (ok|FAIL)'
-OK_LINE_RE='^[a-z0-9_]+: ok'
-FAIL_LINE_RE='^[a-z0-9_]+: FAIL'
+CONTEXT_BEFORE=10          # serial lines shown before the first failed check
+CONTEXT_AFTER=5            # ... and after it
+SHOW_LINE_CHARS=300        # longer serial lines are cut when shown
+CHECK_RE='^[a-z0-9_]+: (ok|FAIL)'
+BANNER_RE='^\[kernel\] cowos: '
+SUITE_START_RE='^\[suite\] [0-9]+ test programs, mode '
+SUITE_END_RE='^\[suite\] [0-9]+ of [0-9]+ test programs passed'
 QEMU_EXIT_PASS=33
 QEMU_EXIT_FAIL=35
 QEMU_EXIT_PANIC=37
 DEFAULT_TIMEOUT_S=600
+STALL_S=${TEST_STALL_S:-60}
+LOG_CAP=${TEST_LOG_CAP:-4194304}
+WATCH_POLL_S=0.5
+FLOOD_BYTES=262144         # serial output without a new check that counts as a flood (a
+                           # healthy run writes under 16 KiB between two new checks)
+IDLE_PERCENT=10            # an emulator under this share of one CPU counts as idle
+CLK_TCK=$(getconf CLK_TCK)
+STOP_GRACE_S=5             # after SIGTERM, how long an emulator gets before SIGKILL
 
 TOTAL_PASSED=0
 TOTAL_FAILED=0
 
-# judge_log_text LOG: print LOG as text: carriage returns and NUL bytes removed.
+# judge_log_text LOG: print the first LOG_CAP bytes of LOG as text: carriage returns and
+# NUL bytes removed.
 judge_log_text() {
-    tr -d '\r\000' <"$1" 2>/dev/null || true
+    head -c "$LOG_CAP" "$1" 2>/dev/null | tr -d '\r\000' || true
+}
+
+# judge_show: print stdin's lines for a person: control characters made visible, each
+# line cut at SHOW_LINE_CHARS.
+judge_show() {
+    cut -c "1-$SHOW_LINE_CHARS" | cat -v
 }
 
 # judge_tail LOG: print the last TAIL_LINES lines of LOG between marker lines.
@@ -52,9 +85,9 @@ judge_tail() {
         return
     fi
     echo "-- last $TAIL_LINES lines of $shown --"
-    judge_log_text "$log" | tail -n "$TAIL_LINES" | cat -v
+    judge_log_text "$log" | tail -n "$TAIL_LINES" | judge_show
     # a log that does not end in a newline would glue the marker to its last line
-    [[ -z $(tail -c 1 "$log") ]] || echo
+    [[ -z $(judge_log_text "$log" | tail -c 1) ]] || echo
     echo "-- end of $shown --"
 }
 
@@ -62,33 +95,81 @@ judge_tail() {
 # was not set to 8N1, or a wrong divisor, shows up like this).
 judge_garbage_hint() {
     local bad
-    bad=$(tr -d '\011\012\015\040-\176' <"$1" 2>/dev/null | wc -c)
+    bad=$(head -c "$LOG_CAP" "$1" 2>/dev/null | tr -d '\011\012\015\040-\176' | wc -c)
     if ((bad > 0)); then
         echo "-- note: the serial log holds $bad non-text bytes: is COM1 set to 115200 8N1?"
     fi
 }
 
-# judge_run NAME LOG END END_NOTE: print the test lines of LOG and the verdict of the run
-# NAME; END says how the emulator stopped (pass, fail, panic: what QEMU's exit status
-# claims; result: stopped at the result line, nothing claimed; reset, timeout, other) and
-# END_NOTE describes it. Adds to TOTAL_PASSED/TOTAL_FAILED; returns 0 when the run passed.
+# judge_checks: read a log's text on stdin; print each distinct check once, in the order
+# of first appearance (its first FAIL line if it ever failed, else its first ok line),
+# then one line "#counts OK FAIL REPEATS FIRST_FAIL_LINENO FIRST_FAIL_NAME MOST_REPEATED TIMES".
+judge_checks() {
+    awk -v re="$CHECK_RE" '
+        $0 ~ re {
+            name = $0; sub(/:.*/, "", name)
+            failed = ($0 ~ /^[a-z0-9_]+: FAIL/)
+            if (!(name in seen)) { order[++n] = name; seen[name] = 0; shown[name] = $0 }
+            seen[name]++
+            if (seen[name] > 1) repeats++
+            if (seen[name] > top_times) { top_times = seen[name]; top = name }
+            if (failed && !(name in bad)) {
+                bad[name] = NR; shown[name] = $0
+                if (first_line == 0) { first_line = NR; first_name = name }
+            }
+        }
+        END {
+            for (i = 1; i <= n; i++) {
+                print shown[order[i]]
+                if (order[i] in bad) fails++; else oks++
+            }
+            printf "#counts %d %d %d %d %s %s %d\n", oks, fails, repeats, first_line,
+                (first_name == "" ? "-" : first_name), (top == "" ? "-" : top), top_times
+        }'
+}
+
+# judge_context LOG LINENO NAME: print the serial lines around line LINENO of LOG, the
+# first failed check NAME, with that line marked.
+judge_context() {
+    local log=$1 at=$2 name=$3 from
+    from=$((at > CONTEXT_BEFORE ? at - CONTEXT_BEFORE : 1))
+    echo "-- first failed check: $name (line $at of ${log#"$REPO_DIR"/}) --"
+    judge_log_text "$log" | sed -n "${from},$((at + CONTEXT_AFTER))p" | judge_show |
+        awk -v mark=$((at - from + 1)) '{ print (NR == mark ? ">> " : "   ") $0 }'
+    echo "-- end of the lines around $name --"
+}
+
+# judge_run NAME LOG END END_NOTE: print the distinct checks of LOG and the verdict of the
+# run NAME; END says how the emulator stopped (pass, fail, panic: what QEMU's exit status
+# claims; result: stopped at the result line, nothing claimed; reset, timeout, stall, flood,
+# restart, other) and END_NOTE describes it. Adds to TOTAL_PASSED/TOTAL_FAILED; returns 0
+# when the run passed.
 judge_run() {
     local name=$1 log=$2 end=$3 note=$4
-    local text tests ok fail result panic why="" extra=1
+    local text checks counts ok fail repeats first_at first_name top top_times
+    local result panic why="" extra=1
     text=$(judge_log_text "$log")
-    tests=$(grep -aE "$TEST_LINE_RE" <<<"$text" || true)
-    ok=$(grep -acE "$OK_LINE_RE" <<<"$tests" || true)
-    fail=$(grep -acE "$FAIL_LINE_RE" <<<"$tests" || true)
+    checks=$(judge_checks <<<"$text")
+    counts=$(tail -n 1 <<<"$checks")
+    read -r _ ok fail repeats first_at first_name top top_times <<<"$counts"
+    checks=$(sed '$d' <<<"$checks")
     result=$(grep -aoE '\[kernel\] result: .*' <<<"$text" | tail -n 1 || true)
     panic=$(grep -aoE '\[panic\].*' <<<"$text" | head -n 1 || true)
-    [[ -z $tests ]] || printf '%s\n' "$tests"
+    [[ -z $checks ]] || printf '%s\n' "$checks"
+    if ((repeats > 0)); then
+        echo "-- note: $repeats check lines repeat a name already seen (most: $top, $top_times times); each name counts once"
+    fi
 
     if [[ -n $panic || $end == panic || $result == *"result: PANIC"* ]]; then
         why="panic: ${panic:-no [panic] line} ($note)"
-    elif [[ $end == timeout ]]; then
+    elif [[ $end == timeout || $end == stall || $end == flood || $end == restart || $end == reset ]]; then
         why="$note"
-    elif [[ $end == reset ]]; then
-        why="$note"
+    elif (($(grep -acE "$BANNER_RE" <<<"$text") > 1)); then
+        why="the kernel booted a second time in one run ($note)"
+    elif (($(grep -acE "$SUITE_START_RE" <<<"$text") > 1)); then
+        why="the test suite started a second time in one boot ($note)"
+    elif (($(grep -acE "$SUITE_END_RE" <<<"$text") > 1)); then
+        why="the test suite finished a second time in one boot: a copy of the runner ($note)"
     elif [[ -z $result ]]; then
         why="no '[kernel] result:' line ($note)"
     elif [[ $result != "[kernel] result: PASS" ]]; then
@@ -97,26 +178,31 @@ judge_run() {
     elif [[ $end != pass && $end != result ]]; then
         why="the log says PASS but $note"
     elif ((fail > 0)); then
-        why="$fail FAIL line(s) but the kernel reported PASS"
+        why="$fail check(s) failed but the kernel reported PASS"
         extra=0
     elif ((ok == 0)); then
-        why="no test line ('NAME: ok') in the log"
+        why="no check line ('NAME: ok') in the log"
     fi
 
     if [[ -z $why ]]; then
-        echo "-- $name: PASS ($ok ok; $note)"
+        echo "-- $name: PASS ($ok checks; $note)"
         TOTAL_PASSED=$((TOTAL_PASSED + ok))
         return 0
     fi
     if ((extra)); then
         echo "boot_$name: FAIL: $why"
-    else
-        echo "-- $name: FAIL: $why"
+        fail=$((fail + 1))
     fi
+    echo "-- $name: FAIL: $ok checks passed, $fail failed; $why"
     judge_garbage_hint "$log"
+    if ((first_at > 0)); then
+        judge_context "$log" "$first_at" "$first_name"
+    else
+        echo "-- first failed check: boot_$name (no check line failed) --"
+    fi
     judge_tail "$log"
     TOTAL_PASSED=$((TOTAL_PASSED + ok))
-    TOTAL_FAILED=$((TOTAL_FAILED + fail + extra))
+    TOTAL_FAILED=$((TOTAL_FAILED + fail))
     return 1
 }
 
@@ -125,44 +211,205 @@ judge_summary() {
     echo "$TOTAL_PASSED passed, $TOTAL_FAILED failed"
 }
 
+# ---- watching a running emulator ----------------------------------------------------
+
+# now_ms: the wall clock in milliseconds.
+now_ms() {
+    local us=${EPOCHREALTIME/[.,]/}
+    echo $((us / 1000))
+}
+
+# watch_check_env WHO: exit 2 with a message from WHO unless TEST_STALL_S and TEST_LOG_CAP
+# are positive numbers.
+watch_check_env() {
+    [[ $STALL_S =~ ^[1-9][0-9]*$ ]] || { echo "$1: TEST_STALL_S must be seconds, not '$STALL_S'" >&2; exit 2; }
+    [[ $LOG_CAP =~ ^[1-9][0-9]*$ ]] || { echo "$1: TEST_LOG_CAP must be bytes, not '$LOG_CAP'" >&2; exit 2; }
+}
+
+# proc_cpu_ms PID: CPU time (user + system, every thread) process PID has used, in ms;
+# 0 when it is gone.
+proc_cpu_ms() {
+    local f
+    read -r -a f <"/proc/$1/stat" 2>/dev/null || { echo 0; return; }
+    # fields 14 and 15 (utime, stime) in clock ticks; the name field has no spaces here
+    echo $(((f[13] + f[14]) * 1000 / CLK_TCK))
+}
+
+# log_count RE LOG: the number of lines of LOG that match RE (0 when LOG is missing).
+log_count() {
+    local n
+    n=$(grep -acE "$1" "$2" 2>/dev/null) || true
+    echo "${n:-0}"
+}
+
+# watch_start: reset the watchdog before a boot.
+watch_start() {
+    WATCH_START_MS=$(now_ms)
+    WATCH_PROGRESS_MS=$WATCH_START_MS
+    WATCH_PROGRESS_CPU_MS=0
+    WATCH_PROGRESS_BYTES=0
+    WATCH_NAMES=0
+    WATCH_LAST_NAME=""
+    WATCH_LONGEST_MS=0
+    WATCH_LONGEST_CPU_MS=0
+}
+
+# watch_step LOG LIMIT_S PID: look once at LOG, written by the emulator PID; set STOP and
+# STOP_NOTE (and return 1) when the run must be stopped: flood (FLOOD_BYTES without a new
+# check, or LOG_CAP in all), restart, stall or timeout.
+# A stall is STALL_S seconds without a new check name, counted in the emulator's CPU time
+# (so a loaded machine does not stop a healthy run), or in wall time while the emulator
+# is idle (under IDLE_PERCENT of a CPU: a guest halted or waiting forever).
+watch_step() {
+    local log=$1 limit=$2 pid=$3 size names now cpu wall_since cpu_since
+    now=$(now_ms)
+    cpu=$(proc_cpu_ms "$pid")
+    size=$(stat -c %s "$log" 2>/dev/null || echo 0)
+    if ((size > LOG_CAP)); then
+        STOP=flood
+        STOP_NOTE="the serial log passed $LOG_CAP bytes (TEST_LOG_CAP): a flood of output; the last new check was '${WATCH_LAST_NAME:-none}'"
+        return 1
+    fi
+    if ((size - WATCH_PROGRESS_BYTES > FLOOD_BYTES)); then
+        STOP=flood
+        STOP_NOTE="$((size - WATCH_PROGRESS_BYTES)) bytes of output without a new check: a flood; the last new check was '${WATCH_LAST_NAME:-none}'"
+        return 1
+    fi
+    names=$(grep -aoE "$CHECK_RE" "$log" 2>/dev/null | cut -d: -f1 | sort -u | wc -l) || true
+    if ((names > WATCH_NAMES)); then
+        wall_since=$((now - WATCH_PROGRESS_MS))
+        cpu_since=$((cpu - WATCH_PROGRESS_CPU_MS))
+        ((wall_since <= WATCH_LONGEST_MS)) || WATCH_LONGEST_MS=$wall_since
+        ((cpu_since <= WATCH_LONGEST_CPU_MS)) || WATCH_LONGEST_CPU_MS=$cpu_since
+        WATCH_NAMES=$names
+        WATCH_PROGRESS_MS=$now
+        WATCH_PROGRESS_CPU_MS=$cpu
+        WATCH_PROGRESS_BYTES=$size
+        WATCH_LAST_NAME=$(grep -aoE "$CHECK_RE" "$log" 2>/dev/null | tail -n 1 | cut -d: -f1) || true
+    fi
+    if (($(log_count "$BANNER_RE" "$log") > 1)); then
+        STOP=restart
+        STOP_NOTE="the kernel booted a second time in one run (a reset)"
+        return 1
+    fi
+    if (($(log_count "$SUITE_START_RE" "$log") > 1)); then
+        STOP=restart
+        STOP_NOTE="the test suite started a second time in one boot"
+        return 1
+    fi
+    if (($(log_count "$SUITE_END_RE" "$log") > 1)); then
+        STOP=restart
+        STOP_NOTE="the test suite finished a second time in one boot (a copy of the runner)"
+        return 1
+    fi
+    wall_since=$((now - WATCH_PROGRESS_MS))
+    cpu_since=$((cpu - WATCH_PROGRESS_CPU_MS))
+    if ((cpu_since >= STALL_S * 1000)); then
+        STOP=stall
+        STOP_NOTE="no new check for $STALL_S s of emulator CPU time (TEST_STALL_S; $((wall_since / 1000)) s of wall time): a loop, a hang or repeated lines; the last new check was '${WATCH_LAST_NAME:-none}'"
+        return 1
+    fi
+    if ((wall_since >= STALL_S * 1000 && cpu_since * 100 < wall_since * IDLE_PERCENT)); then
+        STOP=stall
+        STOP_NOTE="no new check for $((wall_since / 1000)) s while the emulator was idle (TEST_STALL_S; $((cpu_since / 1000)) s of CPU): a hang; the last new check was '${WATCH_LAST_NAME:-none}'"
+        return 1
+    fi
+    if ((now - WATCH_START_MS >= limit * 1000)); then
+        STOP=timeout
+        STOP_NOTE="overall limit of $limit s reached"
+        return 1
+    fi
+    return 0
+}
+
+# watch_longest: the longest wait for a new check name so far, in wall and CPU time.
+watch_longest() {
+    printf '%d.%d s (emulator CPU %d.%d s)' $((WATCH_LONGEST_MS / 1000)) $((WATCH_LONGEST_MS % 1000 / 100)) \
+        $((WATCH_LONGEST_CPU_MS / 1000)) $((WATCH_LONGEST_CPU_MS % 1000 / 100))
+}
+
+# watch_stop PID: end the emulator PID (started by this script): TERM, then KILL after
+# STOP_GRACE_S seconds; reaps it.
+watch_stop() {
+    local pid=$1 i
+    kill -TERM "$pid" 2>/dev/null || true
+    for ((i = 0; i < STOP_GRACE_S * 10; i++)); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+}
+
+# ---- QEMU ---------------------------------------------------------------------------
+
 # usage: print how to call this script on stderr and exit 2.
 usage() {
-    sed -n '6,10s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
+    sed -n '7,11s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
     exit 2
 }
 
-# qemu_end STATUS TIMEOUT_S: set END and END_NOTE from QEMU's exit status.
+# qemu_end STATUS: set END and END_NOTE from QEMU's exit status.
 qemu_end() {
     case $1 in
         "$QEMU_EXIT_PASS") END=pass; END_NOTE="QEMU exit $1" ;;
         "$QEMU_EXIT_FAIL") END=fail; END_NOTE="QEMU exit $1: kernel reported failure" ;;
         "$QEMU_EXIT_PANIC") END=panic; END_NOTE="QEMU exit $1" ;;
-        124 | 137) END=timeout; END_NOTE="timeout after $2 s" ;;
         0) END=reset; END_NOTE="triple fault or reset (QEMU exit 0)" ;;
         *) END=other; END_NOTE="QEMU exit $1" ;;
     esac
 }
 
-# qemu_test IMAGE MEM TIMEOUT_S LABEL ACCEL: boot IMAGE once with MEM MiB and judge the run;
-# returns 0 when it passed.
+QEMU_PID=""
+
+# qemu_cleanup: stop a QEMU this script started that still runs (on exit or interrupt).
+qemu_cleanup() {
+    if [[ -n $QEMU_PID ]]; then
+        watch_stop "$QEMU_PID"
+        QEMU_PID=""
+    fi
+}
+
+# qemu_test IMAGE MEM TIMEOUT_S LABEL ACCEL: boot IMAGE once with MEM MiB, watch it, judge
+# the run; returns 0 when it passed.
 qemu_test() {
     local image=$1 mem=$2 limit=$3 name="$4_$2m" accel=$5
     local log="$BUILD_DIR/serial-$name.log" err="$BUILD_DIR/qemu-$name.err"
     local status=0 start seconds
     echo "== qemu $mem MiB ($accel${QEMU_CPU:+, -cpu $QEMU_CPU}) =="
     rm -f "$log"
+    : >"$log"
     start=$EPOCHREALTIME
-    QEMU_ACCEL=$accel timeout -k 10 "$limit" "$RUN_DIR/qemu.sh" headless "$image" "$mem" "$log" \
-        </dev/null 2>"$err" || status=$?
+    QEMU_ACCEL=$accel "$RUN_DIR/qemu.sh" headless "$image" "$mem" "$log" </dev/null 2>"$err" &
+    QEMU_PID=$!
+    watch_start
+    STOP=""
+    while kill -0 "$QEMU_PID" 2>/dev/null; do
+        sleep "$WATCH_POLL_S"
+        kill -0 "$QEMU_PID" 2>/dev/null || break
+        watch_step "$log" "$limit" "$QEMU_PID" || break
+    done
+    if [[ -n $STOP ]]; then
+        watch_stop "$QEMU_PID"
+        END=$STOP
+        END_NOTE=$STOP_NOTE
+        if (($(stat -c %s "$log") > LOG_CAP)); then
+            truncate -s "$LOG_CAP" "$log"
+        fi
+    else
+        watch_step "$log" "$limit" "$QEMU_PID" || true   # the checks that came at the end
+        wait "$QEMU_PID" || status=$?
+        qemu_end "$status"
+    fi
+    QEMU_PID=""
     seconds=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
-    qemu_end "$status" "$limit"
-    [[ $END == timeout ]] || END_NOTE+=", $seconds s"
+    END_NOTE+=", $seconds s, longest wait for a new check $(watch_longest)"
     if judge_run "$name" "$log" "$END" "$END_NOTE"; then
         return 0
     fi
-    if grep -qv '^qemu: accelerator' "$err"; then
+    if grep -qv '^qemu: accelerator\|terminating on signal' "$err"; then
         echo "-- QEMU's stderr (${err#"$REPO_DIR"/}) --"
-        grep -v '^qemu: accelerator' "$err" | tail -n "$TAIL_LINES"
+        grep -v '^qemu: accelerator\|terminating on signal' "$err" | tail -n "$TAIL_LINES"
     fi
     return 1
 }
@@ -181,6 +428,8 @@ main() {
         [[ $mem =~ ^[1-9][0-9]*$ ]] || { echo "test-qemu: MEM_MIB must be a number, not '$mem'" >&2; exit 2; }
     done
     mkdir -p "$BUILD_DIR"
+    trap qemu_cleanup EXIT
+    trap 'exit 130' INT TERM
     accel=$("$RUN_DIR/qemu.sh" accel)
     for mem in "${mems[@]}"; do
         qemu_test "$image" "$mem" "$limit" "$label" "$accel" || failed=1
@@ -195,5 +444,6 @@ main() {
 }
 
 if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
+    watch_check_env test-qemu
     main "$@"
 fi

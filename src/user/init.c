@@ -7,7 +7,9 @@
  * shell alive (which traces what it runs) and reaps orphans forever. In `check` and `test`
  * mode it runs the one command, waits for it and every orphan it left,
  * compares frame counts and memcheck with the state before, reports, and
- * exits, which ends the run with PASS or FAIL.
+ * exits, which ends the run with PASS or FAIL. There it starts the program
+ * with the eager-copy fork, so a broken copy-on-write fork under test can
+ * break the program but not init, and the run always ends with a verdict.
  */
 #include "user.h"
 #include "user_sys.h"
@@ -16,8 +18,8 @@
 #define SPAWN_TRACE       1   /* the child runs with copy-on-write tracing on */
 #define SPAWN_FOREGROUND  2   /* the child is the console's foreground process (Ctrl-C kills it) */
 
-/* Fork and exec the command in line with SPAWN_* flags; returns the child's pid or -1. */
-static int init_spawn(char *line, int flags)
+/* Fork the command in line with policy and SPAWN_* flags, and exec it; returns the child's pid or -1. */
+static int init_spawn(char *line, int policy, int flags)
 {
   char *argv[ARGS_MAX];
   int argc = args_split(line, argv);
@@ -25,7 +27,7 @@ static int init_spawn(char *line, int flags)
     printf("[init] '%s': %s\n", line, args_error(argc));
   if (argc <= 0)
     return -1;
-  int pid = fork();
+  int pid = xfork(policy);
   if (pid == 0) {
     if (flags & SPAWN_FOREGROUND)
       setfg(getpid());
@@ -59,7 +61,7 @@ static void init_run(char *cmds)
       next++;
     char *rest = *next ? next + 1 : 0;
     *next = 0;
-    int pid = init_spawn(cmd, SPAWN_TRACE | SPAWN_FOREGROUND);
+    int pid = init_spawn(cmd, FORK_POLICY_COW, SPAWN_TRACE | SPAWN_FOREGROUND);
     if (pid > 0) {
       setfg(pid);
       init_wait_for(pid);
@@ -69,7 +71,7 @@ static void init_run(char *cmds)
   }
   for (;;) {
     char sh[] = "sh";
-    int pid = init_spawn(sh, SPAWN_TRACE);
+    int pid = init_spawn(sh, FORK_POLICY_COW, SPAWN_TRACE);
     if (pid < 0) {
       sleep(HZ);
       continue;
@@ -88,7 +90,7 @@ static int init_check(char *cmd)
     name[i] = cmd[i];
   name[i] = 0;
   memstat(&before);
-  int pid = init_spawn(cmd, 0);
+  int pid = init_spawn(cmd, FORK_POLICY_OLD, 0);
   if (pid < 0) {
     printf("[init] cannot start '%s'\n", cmd);
     return 1;

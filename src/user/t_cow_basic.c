@@ -1,12 +1,15 @@
 /*
  * t_cow_basic - the copy-on-write fork, one page at a time.
  *
- * After fork the child sees the parent's value (114514) at the same virtual
- * address in the same frame (vtop); the child's write copies the frame
+ * Right after fork, before the child runs, memcheck finds the shared pages'
+ * counts and entries consistent. Fork flushes the TLB: a page the parent
+ * wrote just before fork is still protected right after it. The child sees
+ * the parent's value (114514) at the same virtual address in the same frame
+ * (vtop); the child's write copies the frame
  * (cow_copies + 1, one frame) while the parent keeps its value and frame; the
- * parent's later write reuses its frame (cow_reuses + 1, no frame). Text is
- * shared read-only without COW. Fork flushes the TLB: a page the parent wrote
- * just before fork is still protected right after it. Follows the course's
+ * parent's later write reuses its frame (cow_reuses + 1, no frame) and leaves
+ * an entry memcheck finds consistent (writable, PTE_COW cleared). Text is
+ * shared read-only without COW. Follows the course's
  * basic COW test (value 114514, vtop before and after the writes).
  * Usage: t_cow_basic [quick]
  */
@@ -72,6 +75,33 @@ static void basic_child_write(void *report)
   r->frame_after = after;
 }
 
+/* Parent hook (utest_run_child): memcheck while both spaces share every page, printed at
+ * once (a fork broken enough to let the child corrupt the parent could lose it later). */
+static void basic_fork_memcheck(void)
+{
+  int bad = memcheck();
+  utest_check("cow_basic_fork_memcheck", bad == 0,
+              "memcheck right after fork, before the child ran, reported %d inconsistencies", bad);
+}
+
+/* Child (utest_run_child body): nothing; the fork itself is what is checked. */
+static void basic_child_nothing(void *report)
+{
+  (void)report;
+}
+
+/* memcheck right after a fork, before the child runs (the hook prints the check); the
+ * child's own work is checked by the checks after this one. */
+static void basic_check_fork(void)
+{
+  struct basic_report r;
+  struct utest_child child = { .body = basic_child_nothing, .report = &r, .size = sizeof(r),
+                               .parent_hook = basic_fork_memcheck };
+
+  memset(&r, 0, sizeof(r));
+  (void)utest_run_child(&child);
+}
+
 /* The child sees the parent's value and frame, copies on write; the parent keeps both,
  * then reuses its frame on its own write. */
 static void basic_check_value(void)
@@ -121,6 +151,8 @@ static void basic_check_value(void)
               "parent write after the child exited: faults +%u, reuses +%u, copies +%u (want "
               "1, 1, 0), frames used %d (want 0), frame 0x%x -> 0x%x, value %d", r.faults,
               r.reuses, r.copies, r.frames_used, frame, frame_now, basic_value[0]);
+  /* The reused entry is writable again: it must have lost PTE_COW (memcheck says so). */
+  utest_memcheck("cow_basic_reuse_memcheck");
 }
 
 /* Somewhere in the program's text. */
@@ -216,9 +248,10 @@ static void basic_check_tlb(void)
 int main(int argc, char *argv[])
 {
   (void)utest_quick(argc, argv);   /* the same small work in both modes */
+  basic_check_fork();   /* first: a broken fork is named before its effects are */
+  basic_check_tlb();    /* next: the first stores after a fork */
   basic_check_value();
   basic_check_text();
-  basic_check_tlb();
   utest_memcheck("cow_basic_memcheck");
   return utest_status();
 }

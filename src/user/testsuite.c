@@ -6,6 +6,15 @@
  * counts, and that memcheck finds nothing; that verdict is the line
  * `suite_NAME: ok` or `suite_NAME: FAIL: ...`. argv[1] ("quick" or
  * "full", default full) is passed on to every program.
+ *
+ * The runner must survive the kernel it judges: it starts each program
+ * with the eager-copy fork, which leaves the runner's own page-table
+ * entries alone, so a broken copy-on-write fork (a stale TLB entry, a
+ * missing reference) breaks the test programs, never the runner. t_cow_basic
+ * runs first, so the first failed check names the most basic broken step.
+ * A process that still finds its way back into the runner's code says so
+ * and exits, and the suite stops instead of running twice: the check
+ * `suite_runner_alone`.
  */
 #include "user.h"
 #include "utest.h"
@@ -15,8 +24,36 @@ static const char *const suite_tests[] = {
 };
 
 #define SUITE_COUNT (sizeof suite_tests / sizeof suite_tests[0])
+#define SUITE_FIRST_COUNT (sizeof suite_first / sizeof suite_first[0])
+#define SUITE_STRAY_STATUS 213   /* exit status of a process caught running the runner's code */
+
+/* Programs run before the rest, in this order: the most basic checks. */
+static const char *const suite_first[] = { "t_cow_basic" };
 
 static unsigned suite_passed;
+static int suite_pid;            /* the runner; any other pid here came back through a bad fork */
+static int suite_stray_seen;     /* a child exited SUITE_STRAY_STATUS: stop the suite */
+
+/* Return only in the runner itself; any other process here (a child whose fork returned
+ * into the runner's memory) prints one FAIL line naming where and exits. */
+static void suite_guard(const char *where)
+{
+  int pid = getpid();
+  if (pid == suite_pid)
+    return;
+  utest_fail("suite_runner_alone", "pid %d is running the runner's code (%s); the runner is pid %d: "
+             "a fork returned into the runner's memory", pid, where, suite_pid);
+  exit(SUITE_STRAY_STATUS);
+}
+
+/* Non-zero when name is one of the n names in list. */
+static int suite_listed(const char *const *list, unsigned n, const char *name)
+{
+  for (unsigned i = 0; i < n; i++)
+    if (strcmp(list[i], name) == 0)
+      return 1;
+  return 0;
+}
 
 /* Run one test program with mode; print its verdict line. */
 static void suite_run(const char *name, char *mode)
@@ -26,7 +63,7 @@ static void suite_run(const char *name, char *mode)
   int status = -1;
   char *argv[] = { (char *)name, mode, 0 };
   memstat(&before);
-  int pid = fork();
+  int pid = xfork(FORK_POLICY_OLD);
   if (pid == 0) {
     exec(name, argv);
     printf("suite: cannot exec %s\n", name);
@@ -34,6 +71,9 @@ static void suite_run(const char *name, char *mode)
   }
   if (pid < 0 || waitpid(pid, &status) != pid)
     status = -999;
+  suite_guard(name);
+  if (status == SUITE_STRAY_STATUS)
+    suite_stray_seen = 1;
   memstat(&after);
   int bad = memcheck();
   int ulost = (int)before.free_pages - (int)after.free_pages;
@@ -48,9 +88,17 @@ int main(int argc, char *argv[])
 {
   char *mode = argc > 1 ? argv[1] : "full";
   int old_trace = cowtrace(0);   /* tests run untraced unless they turn it on */
+  suite_pid = getpid();
   printf("[suite] %u test programs, mode %s\n", (unsigned)SUITE_COUNT, mode);
-  for (unsigned i = 0; i < SUITE_COUNT; i++)
-    suite_run(suite_tests[i], mode);
+  for (unsigned i = 0; i < SUITE_FIRST_COUNT && !suite_stray_seen; i++)
+    if (suite_listed(suite_tests, SUITE_COUNT, suite_first[i]))
+      suite_run(suite_first[i], mode);
+  for (unsigned i = 0; i < SUITE_COUNT && !suite_stray_seen; i++)
+    if (!suite_listed(suite_first, SUITE_FIRST_COUNT, suite_tests[i]))
+      suite_run(suite_tests[i], mode);
+  suite_guard("the summary");
+  utest_check("suite_runner_alone", !suite_stray_seen,
+              "a child came back into the runner's code; the suite stopped there");
   printf("[suite] %u of %u test programs passed\n", suite_passed, (unsigned)SUITE_COUNT);
   cowtrace(old_trace);
   return utest_status();

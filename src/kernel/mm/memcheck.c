@@ -8,8 +8,15 @@
  * shared by several spaces is counted once; its count (ptshare.c) must
  * equal the number of page directories that point at it, each of those
  * PDEs read-only and marked PDE_SHARED_PT, and a private table must have
- * count 0 and one directory. The check lets other processes run while it
- * compares and starts again if a count moved.
+ * count 0 and one directory.
+ *
+ * The page tables' copy-on-write invariants: a PTE_COW entry is a user
+ * entry and read-only (a writable entry never carries PTE_COW), and a
+ * frame shared copy-on-write is writable through no mapping at all (an
+ * entry under a read-only shared-table PDE is not writable).
+ *
+ * The check lets other processes run while it compares and starts again if
+ * a count moved.
  */
 #include "mm/mm.h"
 #include "mm/pool.h"
@@ -25,6 +32,83 @@
 #define MEMCHECK_STRIDE 1024   /* frames compared between preemption points */
 #define MEMCHECK_TRIES  8      /* runs given up because counts moved, before one that keeps the CPU */
 #define MEMCHECK_RETRY  (-2)
+
+#define MEMCHECK_MAPPED_COW 0x1   /* memcheck_cow_sharing: some entry maps the frame PTE_COW */
+
+/* The flag invariants of one present user entry of p at va; returns the number broken
+ * (each printed with the process, address and entry). */
+static int memcheck_pte_flags(const struct proc *p, uint32_t va, pte_t pte)
+{
+  int bad = 0;
+  if ((pte & PTE_COW) && (pte & PTE_W)) {
+    kprintf("[memcheck] pid %d (%s) va 0x%08x pte 0x%08x: writable entry carries PTE_COW\n", p->pid, p->name, va,
+            pte);
+    bad++;
+  }
+  if ((pte & PTE_COW) && !(pte & PTE_U)) {
+    kprintf("[memcheck] pid %d (%s) va 0x%08x pte 0x%08x: PTE_COW on a supervisor entry\n", p->pid, p->name, va,
+            pte);
+    bad++;
+  }
+  return bad;
+}
+
+/* Mark in seen (one byte per user frame) each frame a user entry of p maps PTE_COW. */
+static void memcheck_mark_sharing(const struct proc *p, uint8_t *seen)
+{
+  for (uint32_t i = 0; i < USER_PDES; i++) {
+    if (!(p->pd[i] & PTE_P))
+      continue;
+    const pte_t *pt = P2V(PTE_ADDR(p->pd[i]));
+    for (uint32_t j = 0; j < PT_ENTRIES; j++) {
+      uint32_t pa = PTE_ADDR(pt[j]);
+      if ((pt[j] & (PTE_P | PTE_COW)) == (PTE_P | PTE_COW) && pool_contains(&pool_user, pa))
+        seen[(pa - pool_user.base) / PGSIZE] |= MEMCHECK_MAPPED_COW;
+    }
+  }
+}
+
+/* Print every writable user entry of p that maps a frame marked COW in seen; returns how many. */
+static int memcheck_report_sharing(const struct proc *p, const uint8_t *seen)
+{
+  int bad = 0;
+  for (uint32_t i = 0; i < USER_PDES; i++) {
+    if ((p->pd[i] & (PTE_P | PTE_W)) != (PTE_P | PTE_W))
+      continue;                         /* absent, or a read-only (shared) table: nothing writable */
+    const pte_t *pt = P2V(PTE_ADDR(p->pd[i]));
+    for (uint32_t j = 0; j < PT_ENTRIES; j++) {
+      uint32_t pa = PTE_ADDR(pt[j]);
+      if ((pt[j] & (PTE_P | PTE_W | PTE_COW)) != (PTE_P | PTE_W) || !pool_contains(&pool_user, pa) ||
+          !(seen[(pa - pool_user.base) / PGSIZE] & MEMCHECK_MAPPED_COW))
+        continue;
+      kprintf("[memcheck] pid %d (%s) va 0x%08x pte 0x%08x: writable mapping of a frame shared copy-on-write\n",
+              p->pid, p->name, (i << 22) | (j << 12), pt[j]);
+      bad++;
+    }
+  }
+  return bad;
+}
+
+/* A frame some entry maps PTE_COW must be writable through no entry of any live space;
+ * returns the number of writable entries that break this, -1 without memory to check. */
+static int memcheck_cow_sharing(void)
+{
+  uint8_t *seen = kmalloc(pool_user.frames);
+  int bad = 0;
+  if (!seen) {
+    kprintf("[memcheck] out of kernel memory for the sharing table\n");
+    return -1;
+  }
+  memset(seen, 0, pool_user.frames);
+  for (struct proc *p = proc_list; p; p = p->next)
+    if (p->pd && p->state != PROC_ZOMBIE)
+      memcheck_mark_sharing(p, seen);
+  for (struct proc *p = proc_list; p; p = p->next)
+    if (p->pd && p->state != PROC_ZOMBIE)
+      bad += memcheck_report_sharing(p, seen);
+  kfree(seen);
+  return bad;
+}
 
 /* Table users counted over every live space, by kernel-pool frame; the check of pt_share_each. */
 struct memcheck_tables {
@@ -73,6 +157,7 @@ static int memcheck_count_space(const struct proc *p, uint16_t *counts, struct m
     for (uint32_t j = 0; j < PT_ENTRIES; j++) {
       if (!(pt[j] & PTE_P))
         continue;
+      bad += memcheck_pte_flags(p, (i << 22) | (j << 12), pt[j]);
       uint32_t pa = PTE_ADDR(pt[j]);
       if (!pool_contains(&pool_user, pa)) {
         kprintf("[memcheck] pid %d va 0x%08x maps 0x%08x outside the user pool\n", p->pid,
@@ -116,6 +201,8 @@ static int memcheck_run(uint16_t *counts, struct memcheck_tables *t, int preempt
       bad += memcheck_count_space(p, counts, t);
   pt_share_each(memcheck_table_count, t);
   bad += t->bad;
+  int sharing = memcheck_cow_sharing();
+  bad += sharing < 0 ? 1 : sharing;
   for (uint32_t i = 0; i < pool_user.frames; i++) {
     if (preempt && i % MEMCHECK_STRIDE == 0) {
       if (sched_preempt_point() < 0)
