@@ -67,11 +67,23 @@ static int spt_find_bad(int from, int to)
  * child's exit status, or UTEST_NO_CHILD. */
 static int spt_child(int (*body)(void))
 {
-  int status;
+  int status, go[2];
+  char c = 'g';
+  if (pipe(go) < 0)
+    return UTEST_NO_CHILD;
   int pid = xfork(FORK_POLICY_SHARED_PT);
-  if (pid == 0)
-    exit(body());
-  if (pid < 0 || waitpid(pid, &status) != pid)
+  if (pid == 0) {
+    close(go[1]);
+    int n = read(go[0], &c, 1);   /* the parent's own stack table is settled by now */
+    close(go[0]);
+    exit(n == 1 ? body() : UTEST_NO_CHILD);
+  }
+  /* The parent's first stack writes after the fork copy or reuse its stack table; they come
+   * before the child starts measuring, so a child preempted mid-body sees only its own. */
+  close(go[0]);
+  int sent = pid > 0 ? write(go[1], &c, 1) : -1;
+  close(go[1]);
+  if (pid < 0 || waitpid(pid, &status) != pid || sent != 1)
     return UTEST_NO_CHILD;
   return status;
 }
