@@ -9,7 +9,7 @@
 #   SHAREDPT_MEMS  memory sizes for the shared-table mode when both run, e.g. "32"
 # TEST_CPUS (the extra CPU models) and TEST_SMP (CPU counts, each a run of build/test-smpN.img at
 # TEST_SMP_MEM MiB) apply to the default mode only.
-# The last line is `N passed, N failed` over every run; exit status 0 only when all passed.
+# The last line is `N passed, N failed` over every run that ran; exit status 0 only when all passed.
 set -uo pipefail
 RUN_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 BUILD_DIR=${BUILD_DIR:-$(dirname "$RUN_DIR")/build}
@@ -17,8 +17,15 @@ fork=$1 mems=$2 shared_mems=$3 limit=${4:-900}
 passed=0 failed=0 status=0
 
 # run_one COMMAND...: run one test runner, show its output, add the totals of its last line.
+# After a failed run the rest are skipped (and named at the end) unless TEST_KEEP_GOING=1: a broken
+# kernel gets its verdict from the first run that fails.
+skipped=()
 run_one() {
   local out last
+  if ((status)) && [[ ${TEST_KEEP_GOING:-0} != 1 ]]; then
+    skipped+=("$(basename "$1") ${*:2:1}")
+    return
+  fi
   out=$(mktemp)
   "$@" | tee "$out"
   [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
@@ -46,5 +53,8 @@ case $fork in
   sharedpt) TEST_CPUS= run_one "$RUN_DIR/test-qemu.sh" "$BUILD_DIR/test-sharedpt.img" "$mems" "$limit" sharedpt ;;
   *) echo "test-modes: FORK must be empty or sharedpt, not '$fork'" >&2; exit 2 ;;
 esac
+((${#skipped[@]} == 0)) ||
+  printf 'test-modes: not run after the first failed run (TEST_KEEP_GOING=1 runs them all):%s\n' \
+    "$(printf ' [%s]' "${skipped[@]}")"
 echo "$passed passed, $failed failed"
 exit "$status"

@@ -34,6 +34,7 @@
 # Exit status: 0 when every run passed, 1 otherwise, 2 on a usage error.
 # Environment: QEMU_ACCEL (see run/qemu.sh), BUILD_DIR (default: build/ of the repository),
 #   TEST_STALL_S (default 60), TEST_LOG_CAP (bytes, default 4194304).
+#   TEST_KEEP_GOING  1: run every size and model even after a failed run (default: stop there)
 #   TEST_CPUS     after the memory sizes, one more run per QEMU CPU model in this list
 #                 (e.g. "486 pentium max"), at TEST_CPU_MEM MiB (default 32), named LABEL_cpuMODEL.
 set -euo pipefail
@@ -431,14 +432,23 @@ main() {
     trap qemu_cleanup EXIT
     trap 'exit 130' INT TERM
     accel=$("$RUN_DIR/qemu.sh" accel)
-    for mem in "${mems[@]}"; do
-        qemu_test "$image" "$mem" "$limit" "$label" "$accel" || failed=1
+    local runs=() skipped=() run
+    for mem in "${mems[@]}"; do runs+=("mem $mem"); done
+    for cpu in ${TEST_CPUS:-}; do runs+=("cpu $cpu"); done
+    for run in "${runs[@]}"; do
+        if ((failed)) && [[ ${TEST_KEEP_GOING:-0} != 1 ]]; then
+            skipped+=("${run/ /=}")
+            continue
+        fi
+        case $run in
+            mem\ *) qemu_test "$image" "${run#mem }" "$limit" "$label" "$accel" || failed=1 ;;
+            cpu\ *) cpu=${run#cpu }; cpu_label=${cpu,,}
+                    QEMU_CPU=$cpu qemu_test "$image" "${TEST_CPU_MEM:-32}" "$limit" \
+                        "${label}_cpu${cpu_label//[^a-z0-9]/_}" "$accel" || failed=1 ;;
+        esac
     done
-    for cpu in ${TEST_CPUS:-}; do
-        cpu_label=${cpu,,}
-        QEMU_CPU=$cpu qemu_test "$image" "${TEST_CPU_MEM:-32}" "$limit" "${label}_cpu${cpu_label//[^a-z0-9]/_}" \
-            "$accel" || failed=1
-    done
+    ((${#skipped[@]} == 0)) ||
+        echo "-- not run after the first failed run: ${skipped[*]} (TEST_KEEP_GOING=1 runs them all)"
     judge_summary
     return "$failed"
 }
