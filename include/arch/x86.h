@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #define EFLAGS_IF      0x200
+#define EFLAGS_DF      0x400   /* direction flag: string instructions count down */
 #define CR0_MP         0x2
 #define CR0_EM         0x4         /* x87 instructions raise #NM */
 #define CR0_TS         0x8

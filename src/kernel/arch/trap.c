@@ -127,6 +127,8 @@ static void trap_irq(struct trap_frame *tf)
 
 void trap_dispatch(struct trap_frame *tf)
 {
+  if (read_eflags() & EFLAGS_DF)        /* the entry stub's cld: compiled C assumes DF = 0 */
+    panic("trap: vector %u reached C with the direction flag set (no cld on kernel entry)", tf->vector);
   if (tf->vector < T_EXCEPTIONS)
     trap_exception(tf);
   else if (tf->vector < T_IRQ0 + T_IRQS)
