@@ -25,6 +25,7 @@
 #define MEMCHECK_STRIDE 1024   /* frames compared between preemption points */
 #define MEMCHECK_TRIES  8      /* runs given up because counts moved, before one that keeps the CPU */
 #define MEMCHECK_RETRY  (-2)
+#define MEMCHECK_SMP_TRIES 1000  /* runs that keep this CPU but saw another CPU change a count */
 
 /* Table users counted over every live space, by kernel-pool frame; the check of pt_share_each. */
 struct memcheck_tables {
@@ -104,17 +105,23 @@ static int memcheck_settle(void)
  * preemption point, so they are one picture. */
 static int memcheck_run(uint16_t *counts, struct memcheck_tables *t, int preempt)
 {
-  if (memcheck_settle() < 0)
-    return -1;
+  do {
+    if (memcheck_settle() < 0)
+      return -1;
+  } while (!vm_spaces_hold_still());   /* other CPUs: no space may start moving while we walk */
   uint32_t gen = page_ref_generation();
   memset(counts, 0, pool_user.frames * sizeof(uint16_t));
   memset(t->users, 0, pool_kernel.frames * sizeof(uint16_t));
   t->bad = 0;
   int bad = 0;
+  spin_lock(&proc_lock);
   for (struct proc *p = proc_list; p; p = p->next)
     if (p->pd && p->state != PROC_ZOMBIE)
       bad += memcheck_count_space(p, counts, t);
   pt_share_each(memcheck_table_count, t);
+  spin_unlock(&proc_lock);
+  if (preempt)
+    vm_spaces_release();               /* the last run keeps every space still until it is done */
   bad += t->bad;
   for (uint32_t i = 0; i < pool_user.frames; i++) {
     if (preempt && i % MEMCHECK_STRIDE == 0) {
@@ -137,7 +144,10 @@ static int memcheck_run(uint16_t *counts, struct memcheck_tables *t, int preempt
       bad++;
     }
   }
-  return bad;
+  int moved = page_ref_generation() != gen;   /* another CPU changed a count meanwhile */
+  if (!preempt)
+    vm_spaces_release();
+  return moved ? MEMCHECK_RETRY : bad;
 }
 
 int memcheck(void)
@@ -154,7 +164,8 @@ int memcheck(void)
     return -1;
   }
   int bad, run = 0;
-  while ((bad = memcheck_run(counts, &tables, run < MEMCHECK_TRIES)) == MEMCHECK_RETRY)
+  while ((bad = memcheck_run(counts, &tables, run < MEMCHECK_TRIES)) == MEMCHECK_RETRY &&
+         run < MEMCHECK_TRIES + MEMCHECK_SMP_TRIES)
     run++;
   kfree(tables.users);
   kfree(counts);
