@@ -61,7 +61,8 @@ const char *trap_pf_decode(uint32_t err, char *buf, unsigned size);
 /* The page-fault C handler, called from asm_page_fault_handler. */
 void c_page_fault_handler(uint32_t error_code, uint32_t cr2, struct trap_frame *tf);
 
-/* Where the kernel self-tests ask a controlled exception to resume. */
+/* Where the kernel self-tests ask a controlled exception to resume. One for the machine: the
+ * self-tests that arm it run on cpu0 before any process exists (the other CPUs idle). */
 struct trap_expect {
   int armed;
   uint32_t vector;

@@ -109,7 +109,9 @@ static int memcheck_run(uint16_t *counts, struct memcheck_tables *t, int preempt
     if (memcheck_settle() < 0)
       return -1;
   } while (!vm_spaces_hold_still());   /* other CPUs: no space may start moving while we walk */
+  page_ref_lock();                     /* not inside another CPU's count-and-PTE change */
   uint32_t gen = page_ref_generation();
+  page_ref_unlock();
   memset(counts, 0, pool_user.frames * sizeof(uint16_t));
   memset(t->users, 0, pool_kernel.frames * sizeof(uint16_t));
   t->bad = 0;
