@@ -55,6 +55,8 @@ struct proc *proc_alloc(const char *name);
 void proc_free(struct proc *p);
 /* Find a live process by pid. */
 struct proc *proc_find(int pid);
+/* The same with proc_lock held by the caller; the record stays valid until it lets go. */
+struct proc *proc_find_locked(int pid);
 /* Start init (pid 1) running the named program; panics when it cannot. */
 void proc_start_init(const char *program);
 /* Called when init exits: report the run's result to the host. */

@@ -54,8 +54,7 @@ int proc_count(void)
   return n;
 }
 
-/* The live process with this pid, or 0 (proc_lock held). */
-static struct proc *proc_find_locked(int pid)
+struct proc *proc_find_locked(int pid)
 {
   for (struct proc *p = proc_list; p; p = p->next)
     if (p->pid == pid && p->state != PROC_ZOMBIE)
