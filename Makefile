@@ -27,15 +27,15 @@ TEST_MEMS  ?= 32 256
 SHAREDPT_MEMS ?= 32
 FORK       ?=
 TEST_CPUS  ?= 486 pentium max
-# CPUs: make run SMP=N (1..8); make test adds a run per TEST_SMP count at TEST_SMP_MEM MiB;
-# make test-bochs BOCHS_CPUS=2.
-SMP        ?= 1
+# CPUs: make run SMP=N (1..8, default 2); make test adds a run per TEST_SMP count at TEST_SMP_MEM MiB;
+# make test-bochs on BOCHS_CPUS (default 2); make debug on 2 (run/bochsrc).
+SMP        ?= 2
 TEST_SMP   ?= 2 4
 TEST_SMP_MEM ?= 32
 TEST_TIMEOUT ?= 900
 GDB_PORT   ?= 1234
 BOCHS_TIMEOUT ?= 2400
-BOCHS_CPUS ?= 1
+BOCHS_CPUS ?= 2
 # make bench: the parallel COW fault rows boot build/bench-parN.img on N CPUs for each N.
 BENCH_SMP  ?= 1 2 4
 

@@ -2,8 +2,9 @@
  * lapic.h - the local APIC of each CPU (xAPIC, memory-mapped registers).
  *
  * The boot CPU maps the registers once, uncached, at their physical base;
- * every CPU sees its own APIC at that same address. The PIT stays the
- * scheduler's tick; the APIC timer is only calibrated (and printed).
+ * every CPU sees its own APIC at that same address. Each CPU's APIC timer
+ * is its scheduler tick (calibrated once against the PIT); IPIs carry
+ * reschedule, TLB shootdown and remote-call requests (trap.h vectors).
  */
 #ifndef ARCH_LAPIC_H
 #define ARCH_LAPIC_H
@@ -30,6 +31,10 @@ uint32_t lapic_svr(void);
 void lapic_eoi(void);
 /* Send the interrupt command icr_low to apic_id; -1 when it is still pending after the bound. */
 int lapic_ipi(uint8_t apic_id, uint32_t icr_low);
+/* Send a fixed interrupt with vector to apic_id (panics if the APIC never takes it). */
+void lapic_send_ipi(uint8_t apic_id, uint32_t vector);
+/* Start this CPU's timer: periodic, T_LAPIC_TIMER every count counts at divide 16. */
+void lapic_timer_start(uint32_t count);
 /* APIC timer counts (divide by 16) in 10 ms of PIT time, the median of three; 0 when unmeasurable. */
 uint32_t lapic_timer_calibrate(void);
 /* The spurious-interrupt handler: counts it; no EOI. */

@@ -4,14 +4,21 @@
  *
  * cpus[0] is the boot CPU. An application processor (AP) gets a slot in
  * start-up order (smp.c); a slot whose CPU never answered keeps started 0.
- * Today only the boot CPU runs processes: the others park after start-up.
+ * Every started CPU runs the scheduler loop (sched.c) on its own stack.
+ *
+ * this_cpu() reads the struct through %gs: each CPU's GDT has a descriptor
+ * (SEG_KCPU) whose base is its own struct cpu, and every kernel entry loads
+ * it into %gs. One memory read, no APIC access (an APIC register read is a
+ * device access that QEMU's multi-threaded TCG serialises under one lock),
+ * and it stays right when a process moves to another CPU: the segment
+ * belongs to the CPU, not to the kernel stack.
  */
 #ifndef ARCH_PERCPU_H
 #define ARCH_PERCPU_H
 #include <stdint.h>
 
 #define CPU_MAX        8
-#define GDT_ENTRIES    7
+#define GDT_ENTRIES    8
 #define DF_STACK_SIZE  4096
 
 struct gdt_entry {
@@ -26,7 +33,22 @@ struct tss {
   uint16_t trap, iomap;
 } __attribute__((packed));
 
+struct proc;
+
+/* Copy-on-write fault counts, kept per CPU so the fault path shares no counter line. */
+struct cpu_cow_counts {
+  uint32_t faults, copies, reuses;
+};
+
+/* A function another CPU asked this one to run in its IPI handler (smp_call). */
+struct cpu_call {
+  void (*fn)(void *arg);
+  void *arg;
+  volatile int done;
+};
+
 struct cpu {
+  struct cpu *self;            /* first: this_cpu() reads %gs:0 */
   int id;                      /* index in cpus[] */
   uint8_t apic_id;             /* the local APIC ID the firmware listed */
   volatile int started;        /* set by the CPU itself, last thing before it parks */
@@ -35,6 +57,22 @@ struct cpu {
   struct gdt_entry gdt[GDT_ENTRIES];
   struct tss tss;              /* esp0 for traps from ring 3 */
   struct tss tss_df;           /* the double-fault task (vector 8 is a task gate) */
+  /* Scheduling (sched.c): only this CPU writes these, except where noted. */
+  struct proc *proc;           /* the process running here, 0 in the scheduler loop */
+  uint32_t sched_esp;          /* the scheduler loop's saved stack pointer */
+  volatile int resched;        /* a tick came since proc was switched in */
+  volatile int idle;           /* halted in the scheduler loop (read by wakers) */
+  uint32_t procs_run;          /* processes switched in here (kt_smp_all_cpus_ran) */
+  /* Interrupt masking (spinlock.c): depth of push_off and IF before the first one. */
+  int irq_depth;
+  int irq_were_enabled;
+  int locks_held;              /* spinlocks held by this CPU */
+  /* The scratch page (vm.c): a virtual page only this CPU maps, with its PTE. */
+  uint32_t scratch_va;
+  uint32_t *scratch_pte;
+  struct cpu_cow_counts cow;
+  volatile uint32_t tlb_pending;   /* a shootdown asks this CPU to flush (tlb.c) */
+  struct cpu_call call;        /* smp_call's request to this CPU */
   /* What an AP saw once it ran in C, for the boot screen and kt_smp. */
   uint8_t seen_apic_id;        /* read from its own local APIC ID register */
   uint32_t seen_esp;           /* its stack pointer in smp_ap_main */
@@ -43,7 +81,21 @@ struct cpu {
 
 extern struct cpu cpus[CPU_MAX];
 
-/* Build c's GDT, TSS and double-fault TSS, load them and reload every segment register. */
+/* Build c's GDT, TSS and double-fault TSS, load them and reload every segment register
+ * (%gs selects c itself). */
 void gdt_init_cpu(struct cpu *c);
+
+/* This CPU's struct (through %gs, see above). */
+static inline struct cpu *this_cpu(void)
+{
+  struct cpu *c;
+  __asm__ volatile("movl %%gs:0, %0" : "=r"(c));
+  return c;
+}
+
+/* Mask interrupts, counting the depth; the first level remembers whether they were on. */
+void push_off(void);
+/* Undo one push_off; the last one re-enables interrupts if they were on before the first. */
+void pop_off(void);
 
 #endif

@@ -4,8 +4,8 @@
  * smp_init reads the firmware's processor list, enables the boot CPU's
  * local APIC and starts every other listed CPU through INIT-SIPI-SIPI.
  * A started CPU (an AP) runs on its own stack, GDT and TSS, enables its
- * local APIC, records what it saw in its struct cpu, and parks: no process
- * runs on an AP yet.
+ * local APIC and timer, records what it saw in its struct cpu, and enters
+ * its scheduler loop: every CPU runs processes.
  */
 #ifndef ARCH_SMP_H
 #define ARCH_SMP_H
@@ -25,6 +25,16 @@ int smp_cpus_up(void);
 const struct fw_config *smp_firmware(void);
 /* Non-zero when this CPU has a local APIC and the kernel uses it. */
 int smp_apic_used(void);
+/* Non-zero when every CPU's tick is its local APIC timer (else the PIT ticks cpu0). */
+int smp_lapic_ticks(void);
+/* Send CPU id a reschedule IPI (wakes it from hlt; a process it runs notices a kill). */
+void smp_resched(int id);
+/* Ask CPU id to run fn(arg) in its IPI handler (interrupts masked there); -1 when it cannot. */
+int smp_call_start(int id, void (*fn)(void *), void *arg);
+/* Wait until CPU id has run the function smp_call_start gave it (answering TLB shootdowns). */
+void smp_call_wait(int id);
+/* The T_IPI_CALL handler: run this CPU's pending call, if any. */
+void smp_call_service(void);
 /* APIC timer counts per 10 ms measured at boot (0 when not measured). */
 uint32_t smp_lapic_timer_10ms(void);
 

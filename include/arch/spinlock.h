@@ -1,25 +1,85 @@
 /*
- * spinlock.h - a test-and-set lock that also masks interrupts on this CPU.
+ * spinlock.h - checked test-and-set locks that also mask interrupts on this CPU.
  *
- * Holding one keeps both other CPUs (xchg) and this CPU's interrupt
- * handlers out. The kernel runs on one CPU today; the lock is written so a
- * second CPU would be excluded too.
+ * Holding one keeps both the other CPUs (xchg) and this CPU's interrupt
+ * handlers out. Each lock has a name and records the CPU and the call site
+ * holding it, so mistakes stop the kernel at once with both places named:
+ *   - taking a lock this CPU already holds panics with both call sites;
+ *   - spinning for more than SPIN_LIMIT rounds panics naming the lock, the
+ *     holder and the waiter;
+ *   - releasing a lock this CPU does not hold panics;
+ *   - switching away from a process (sleep, yield, exit) while holding any
+ *     spinlock but the process-table lock panics (sched.c).
+ * A waiting CPU keeps answering TLB shootdowns (tlb.c) while it spins.
+ *
+ * Every lock in the kernel, what it protects, and the order they nest in
+ * (a lock may be taken while holding only locks listed ABOVE it):
+ *
+ *   tty       (dev/tty.c)      the input line buffer, its indices, echo and the foreground pid
+ *   pipe      (fs/pipe.c)      one per pipe: its ring indices, reader/writer counts; the copy of
+ *                              one run to or from user memory happens under it
+ *   tick      (proc/sched.c)   the sleep() condition on the clock (never two of these three at once)
+ *   vmflux    (mm/vm.c)        held by memcheck: no address space starts being built or torn down
+ *   proc      (proc/proc.c)    the process list, pids, every state, parent links, wait channels,
+ *                              killed_by, exit status, the scheduler's cursor; held across the
+ *                              context switch (taken by the process, released by the scheduler
+ *                              loop, or the other way round)
+ *   ptshare   (mm/ptshare.c)   shared page-table counts and the PDE change that goes with each
+ *                              share/copy/reuse decision
+ *   pageref   (mm/pageref.c)   the design card's spinlocked reference-count array, and the PTE
+ *                              change that goes with a count decision (COW copy or reuse, fork)
+ *   kheap     (mm/kmalloc.c)   kmalloc's size classes and their pages' free lists
+ *   file      (fs/file.c)      open-file reference counts
+ *   kvguard   (mm/kvpool.c)    the kernel stacks' guard-page bitmap
+ *   user, kernel, kvpool (mm/pool.c)  each pool's bitmap (never two at once)
+ *   tlb       (mm/tlb.c)       the one shootdown request in flight (only tried, never spun on
+ *                              without answering other CPUs' shootdowns)
+ *   console   (dev/console.c)  VGA cursor and colour, line-start state, COM1 output
+ *   spin-test (test/kt_smp_run.c)  the recursive-acquire self-test's own lock
+ *
+ * A page fault can come while tty or pipe is held (a system call copying to
+ * user memory): that is why ptshare, pageref and the pools follow them.
+ * The per-CPU scratch page needs no lock: only its CPU maps it, with
+ * interrupts masked from map to unmap (vm.c).
  */
 #ifndef ARCH_SPINLOCK_H
 #define ARCH_SPINLOCK_H
 #include <stdint.h>
 
+struct cpu;
+
 struct spinlock {
   volatile uint32_t locked;
-  uint32_t saved_flags;
   const char *name;
+  struct cpu *cpu;             /* holder, 0 when free */
+  const char *file;            /* where the holder took it */
+  int line;
 };
 
-#define SPINLOCK_INIT(n) { 0, 0, (n) }
+#define SPINLOCK_INIT(n) { 0, (n), 0, 0, 0 }
+#define SPIN_LIMIT 200000000u  /* rounds of waiting far beyond any critical section */
 
-/* Mask interrupts, then spin until the lock is ours. */
-void spin_lock(struct spinlock *l);
-/* Release the lock and restore the interrupt flag saved by spin_lock. */
+/* Mask interrupts, then spin until the lock is ours; records this CPU and file:line. */
+void spin_lock_at(struct spinlock *l, const char *file, int line);
+/* Release a lock this CPU holds and undo its interrupt masking. */
 void spin_unlock(struct spinlock *l);
+/* One attempt: 1 and the lock held (as spin_lock_at), or 0 and nothing changed. */
+int spin_trylock_at(struct spinlock *l, const char *file, int line);
+/* Non-zero when this CPU holds l. */
+int spin_holding(const struct spinlock *l);
+
+#define spin_lock(l) spin_lock_at((l), __FILE__, __LINE__)
+#define spin_trylock(l) spin_trylock_at((l), __FILE__, __LINE__)
+
+/* What the checker saw when report mode caught a mistake instead of panicking. */
+struct spin_report {
+  int hits;
+  const char *lock;
+  const char *held_file, *again_file;
+  int held_line, again_line;
+};
+/* Report mode (self-tests only, one CPU at a time): with r set, taking a lock this CPU holds
+ * fills r and returns without taking it again; r = 0 restores panicking. */
+void spin_check_report(struct spin_report *r);
 
 #endif

@@ -17,6 +17,10 @@
 #define T_IRQ0          32
 #define T_IRQS          16
 #define T_SYSCALL       0x80
+#define T_LAPIC_TIMER   48       /* every CPU's tick (local APIC timer) */
+#define T_IPI_RESCHED   49       /* another CPU made work for this one */
+#define T_IPI_TLB       50       /* flush the kernel pages a shootdown names (tlb.c) */
+#define T_IPI_CALL      51       /* run the function smp_call left for this CPU */
 #define IRQ_TIMER       0
 #define IRQ_KEYBOARD    1
 #define IRQ_COM1        4
@@ -32,6 +36,7 @@
 #define SEG_UDATA       0x23
 #define SEG_TSS         0x28
 #define SEG_DF_TSS      0x30     /* the double-fault task */
+#define SEG_KCPU        0x38     /* this CPU's struct cpu (%gs in the kernel) */
 #define RPL_USER        3
 
 struct trap_frame {
@@ -56,7 +61,8 @@ const char *trap_pf_decode(uint32_t err, char *buf, unsigned size);
 /* The page-fault C handler, called from asm_page_fault_handler. */
 void c_page_fault_handler(uint32_t error_code, uint32_t cr2, struct trap_frame *tf);
 
-/* Where the kernel self-tests ask a controlled exception to resume. */
+/* Where the kernel self-tests ask a controlled exception to resume. One for the machine: the
+ * self-tests that arm it run on cpu0 before any process exists (the other CPUs idle). */
 struct trap_expect {
   int armed;
   uint32_t vector;

@@ -18,7 +18,8 @@ struct cow_stats {
   uint32_t reuses;
 };
 
-extern struct cow_stats cow_stats;
+/* The counts of every CPU added up (each CPU counts its own faults: struct cpu). */
+void cow_stats_sum(struct cow_stats *out);
 
 /* Resolve a write to va in the current space; err and eip only feed the trace line. */
 enum cow_result cow_handle_write(uint32_t va, uint32_t err, uint32_t eip);

@@ -20,5 +20,9 @@ void ktest_mm(void);
 void ktest_ptshare(void);
 void ktest_cpu_check(void);
 void ktest_smp(void);
+/* Tests of several CPUs at work: scratch pages, TLB shootdown, the lock checker. */
+void ktest_smp_run(void);
+/* At the end of a test run: every CPU that came up ran at least one process. */
+void kt_smp_all_cpus_ran(void);
 
 #endif

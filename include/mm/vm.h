@@ -57,7 +57,7 @@ void vm_activate(pde_t *pd);
 /* The page directory of the running space. */
 pde_t *vm_current(void);
 
-/* Map frame pa at the scratch page (interrupts masked until unmap); returns its address. */
+/* Map frame pa at this CPU's scratch page (interrupts masked until unmap); returns its address. */
 void *vm_scratch_map(uint32_t pa);
 /* Unmap the scratch page and invalidate it. */
 void vm_scratch_unmap(void);
@@ -80,10 +80,17 @@ void vm_space_destroy(pde_t *pd);
 void vm_space_in_flux(int delta);
 /* Number of address spaces being built or torn down now. */
 int vm_spaces_in_flux(void);
+/* 1 with no space being built or torn down, and none can start until vm_spaces_release
+ * (a spinlock is held); 0 (nothing held) when one is in flux now. */
+int vm_spaces_hold_still(void);
+void vm_spaces_release(void);
 /* Unmap user pages in [start, end) of pd, dropping their references. */
 void vm_unmap_range(pde_t *pd, uint32_t start, uint32_t end);
 
 /* Install the kernel page directory built by mm_init and switch to it. */
 void vm_init(pde_t *pd, pte_t *scratch_pt);
+struct cpu;
+/* Give CPU c its own scratch page (its slot in the scratch page table). */
+void vm_scratch_init_cpu(struct cpu *c);
 
 #endif

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include "mm/vm.h"
 #include "arch/trap.h"
+#include "arch/spinlock.h"
 
 #define PROC_MAX        64       /* processes alive or zombie at once */
 #define PROC_NAME_LEN   16
@@ -19,7 +20,8 @@ struct file;
 
 struct proc {
   int pid;
-  enum proc_state state;
+  enum proc_state state;         /* this and the fields below up to exit_status: proc_lock */
+  int cpu;                       /* the CPU it runs on (or last ran on) */
   char name[PROC_NAME_LEN];
   struct proc *parent;
   pde_t *pd;                     /* page directory (kernel virtual address) */
@@ -40,10 +42,10 @@ struct proc {
 };
 
 extern struct proc *proc_list;
+extern struct spinlock proc_lock;   /* the process table: list, pids, states, links (proc.c) */
 
-/* The process running on this CPU (0 before the first one starts). */
+/* The process running on this CPU (0 in its scheduler loop and before the first one starts). */
 struct proc *proc_current(void);
-void proc_set_current(struct proc *p);
 /* Number of processes that exist (zombies included). */
 int proc_count(void);
 /* A new record in EMBRYO state with a pid, a kernel stack, a trap frame and the creator's trace level;
@@ -53,6 +55,8 @@ struct proc *proc_alloc(const char *name);
 void proc_free(struct proc *p);
 /* Find a live process by pid. */
 struct proc *proc_find(int pid);
+/* The same with proc_lock held by the caller; the record stays valid until it lets go. */
+struct proc *proc_find_locked(int pid);
 /* Start init (pid 1) running the named program; panics when it cannot. */
 void proc_start_init(const char *program);
 /* Called when init exits: report the run's result to the host. */
@@ -68,8 +72,11 @@ int proc_kill(int pid);
 int proc_interrupt(int pid);
 /* Kill the current process for a fault: prints the [fault] line, never returns. */
 void proc_fault_kill(uint32_t va, uint32_t err, uint32_t eip, const char *why) __attribute__((noreturn));
-/* Sleep on chan until proc_wakeup(chan); interrupts must be masked by the caller. */
-void proc_sleep(const void *chan);
+/* Sleep on chan until proc_wakeup(chan). The caller holds lk, the lock of the condition it
+ * checked (or proc_lock itself); it is released while asleep and held again on return. */
+void proc_sleep(const void *chan, struct spinlock *lk);
+/* An EMBRYO record becomes RUNNABLE (an idle CPU is woken to run it). */
+void proc_make_runnable(struct proc *p);
 /* Make every process sleeping on chan runnable. */
 void proc_wakeup(const void *chan);
 

@@ -5,7 +5,7 @@
 #define PROC_SCHED_H
 #include <stdint.h>
 
-/* The scheduler loop on the boot stack; never returns. */
+/* This CPU's scheduler loop (on its own stack); never returns. */
 void sched_run(void) __attribute__((noreturn));
 /* Give up the CPU: the current process goes back to RUNNABLE (or stays as set) and another runs. */
 void sched_yield(void);
@@ -23,6 +23,10 @@ int sched_preempt_point(void);
 void sched_return_to_user(void);
 /* Switch from the current process to the scheduler; its state must already be set. */
 void sched_switch_out(void);
+/* A new process's first instructions: release the process-table lock its scheduler took. */
+void proc_first_run(void);
+/* This CPU's timer tick: mark it for rescheduling; on cpu0 also advance the clock. */
+void sched_tick(void);
 /* Ticks since boot. */
 uint32_t clock_ticks(void);
 /* The timer interrupt: count a tick and wake sleepers whose time came. */

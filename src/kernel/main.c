@@ -24,6 +24,8 @@
 
 #define BOOT_MODE_LEN 8
 
+static int kernel_test_mode;
+
 /* The first line of init.conf (run, check or test) into mode. */
 static void kernel_boot_mode(char *mode)
 {
@@ -50,8 +52,10 @@ static void kernel_boot_options(void)
 
 void proc_init_exited(int status)
 {
-  int kt = ktest_failures();
   cli();
+  if (kernel_test_mode)
+    kt_smp_all_cpus_ran();
+  int kt = ktest_failures();
   kprintf("[kernel] init exited with status %d; %d self-test failures\n", status, kt);
   if (status == 0 && kt == 0) {
     kprintf("[kernel] result: PASS\n");
@@ -66,13 +70,13 @@ void kernel_main(void)
   const struct bootinfo *bi = P2V(BOOTINFO_PHYS);
   char mode[BOOT_MODE_LEN];
 
+  gdt_init();          /* first: %gs selects this CPU's struct cpu, which every spinlock uses */
   serial_init();
   vga_init();
   kprintf("[kernel] cowos: a teaching kernel for IA-32 with copy-on-write fork\n");
   if (bi->magic != BOOTINFO_MAGIC)
     panic("bootinfo magic 0x%x: not started by our loader", bi->magic);
   cpu_check();
-  gdt_init();
   idt_init();
   pic_init();
   pit_init();
@@ -87,10 +91,13 @@ void kernel_main(void)
   smp_init();
   kernel_boot_mode(mode);
   kernel_boot_options();
-  kprintf("[kernel] boot mode '%s'; CR0.WP %s; timer %d Hz\n", mode, read_cr0() & CR0_WP ? "on" : "off", 100);
-  pic_enable(IRQ_TIMER);
+  kprintf("[kernel] boot mode '%s'; CR0.WP %s; timer %d Hz (%s)\n", mode, read_cr0() & CR0_WP ? "on" : "off", 100,
+          smp_lapic_ticks() ? "each CPU's local APIC timer" : "the PIT");
+  if (!smp_lapic_ticks())
+    pic_enable(IRQ_TIMER);
   tty_init();
-  if (strcmp(mode, "test") == 0)
+  kernel_test_mode = strcmp(mode, "test") == 0;
+  if (kernel_test_mode)
     ktest_run_all();
   proc_start_init("init");
   sched_run();

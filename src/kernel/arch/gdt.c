@@ -53,6 +53,8 @@ void gdt_init_cpu(struct cpu *c)
   gdt_set(gdt, SEG_KDATA >> 3, 0, 0xFFFFF, ACC_KDATA, GRAN_4K_32);
   gdt_set(gdt, SEG_UCODE >> 3, 0, 0xFFFFF, ACC_UCODE, GRAN_4K_32);
   gdt_set(gdt, SEG_UDATA >> 3, 0, 0xFFFFF, ACC_UDATA, GRAN_4K_32);
+  c->self = c;
+  gdt_set(gdt, SEG_KCPU >> 3, (uint32_t)c, sizeof *c - 1, ACC_KDATA, GRAN_BYTE);
   memset(&c->tss, 0, sizeof c->tss);
   c->tss.ss0 = SEG_KDATA;
   c->tss.iomap = sizeof c->tss;
@@ -61,17 +63,18 @@ void gdt_init_cpu(struct cpu *c)
   c->tss_df.eip = (uint32_t)trap_double_fault_task;
   c->tss_df.esp = c->tss_df.esp0 = c->df_stack_top;
   c->tss_df.cs = SEG_KCODE;
-  c->tss_df.ss = c->tss_df.ss0 = c->tss_df.ds = c->tss_df.es = c->tss_df.fs = c->tss_df.gs = SEG_KDATA;
+  c->tss_df.ss = c->tss_df.ss0 = c->tss_df.ds = c->tss_df.es = c->tss_df.fs = SEG_KDATA;
+  c->tss_df.gs = SEG_KCPU;
   c->tss_df.eflags = EFLAGS_RESERVED;
   __asm__ volatile("mov %%cr3, %0" : "=r"(c->tss_df.cr3));
   c->tss_df.iomap = sizeof c->tss_df;
   gdt_set(gdt, SEG_DF_TSS >> 3, (uint32_t)&c->tss_df, sizeof c->tss_df - 1, ACC_TSS, GRAN_BYTE);
   __asm__ volatile("lgdt %0\n"
-                   "mov %1, %%ds\n mov %1, %%es\n mov %1, %%fs\n mov %1, %%gs\n mov %1, %%ss\n"
+                   "mov %1, %%ds\n mov %1, %%es\n mov %1, %%fs\n mov %4, %%gs\n mov %1, %%ss\n"
                    "ljmp %2, $1f\n1:\n"
                    "ltr %w3\n"
                    :
-                   : "m"(p), "r"(SEG_KDATA), "i"(SEG_KCODE), "r"(SEG_TSS)
+                   : "m"(p), "r"(SEG_KDATA), "i"(SEG_KCODE), "r"(SEG_TSS), "r"(SEG_KCPU)
                    : "memory");
 }
 
@@ -82,19 +85,19 @@ void gdt_init(void)
   gdt_init_cpu(&cpus[0]);
 }
 
-/* The TSS functions below act on the boot CPU, the only one that runs processes. */
+/* The TSS functions below act on the calling CPU's own TSS. */
 void tss_set_kernel_stack(uint32_t esp0)
 {
-  cpus[0].tss.esp0 = esp0;
+  this_cpu()->tss.esp0 = esp0;
 }
 
 void tss_set_double_fault_cr3(uint32_t cr3)
 {
-  cpus[0].tss_df.cr3 = cr3;
+  this_cpu()->tss_df.cr3 = cr3;
 }
 
 void tss_interrupted(uint32_t *eip, uint32_t *esp)
 {
-  *eip = cpus[0].tss.eip;
-  *esp = cpus[0].tss.esp;
+  *eip = this_cpu()->tss.eip;
+  *esp = this_cpu()->tss.esp;
 }

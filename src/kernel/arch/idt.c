@@ -31,7 +31,7 @@ extern void isr0(void), isr1(void), isr2(void), isr3(void), isr4(void), isr5(voi
     isr22(void), isr23(void), isr24(void), isr25(void), isr26(void), isr27(void), isr28(void),
     isr29(void), isr30(void), isr31(void), isr32(void), isr33(void), isr34(void), isr35(void),
     isr36(void), isr37(void), isr38(void), isr39(void), isr40(void), isr41(void), isr42(void),
-    isr43(void), isr44(void), isr45(void), isr46(void), isr47(void), isr128(void), isr255(void);
+    isr43(void), isr44(void), isr45(void), isr46(void), isr47(void), isr48(void), isr49(void), isr50(void), isr51(void), isr128(void), isr255(void);
 
 static void (*const idt_stubs[T_EXCEPTIONS + T_IRQS])(void) = {
   isr0,  isr1,  isr2,  isr3,  isr4,  isr5,  isr6,  isr7,  isr8,  isr9,  isr10, isr11,
@@ -60,6 +60,10 @@ void idt_init(void)
     idt_set(v, idt_stubs[v], GATE_INT_DPL0);
   idt_set(T_SYSCALL, isr128, GATE_INT_DPL3);
   idt_set(T_LAPIC_SPURIOUS, isr255, GATE_INT_DPL0);
+  idt_set(T_LAPIC_TIMER, isr48, GATE_INT_DPL0);
+  idt_set(T_IPI_RESCHED, isr49, GATE_INT_DPL0);
+  idt_set(T_IPI_TLB, isr50, GATE_INT_DPL0);
+  idt_set(T_IPI_CALL, isr51, GATE_INT_DPL0);
   idt[T_DOUBLE_FAULT].off_lo = idt[T_DOUBLE_FAULT].off_hi = 0;   /* a task gate: the TSS gives eip */
   idt[T_DOUBLE_FAULT].sel = SEG_DF_TSS;
   idt[T_DOUBLE_FAULT].flags = GATE_TASK;

@@ -13,6 +13,7 @@ extern trap_dispatch
 extern c_page_fault_handler
 
 KDATA equ 0x10
+KCPU equ 0x38                       ; SEG_KCPU: %gs selects this CPU's struct cpu
 TF_ERROR equ 52                     ; offsetof(struct trap_frame, error)
 
 %macro ISR_NOERR 1
@@ -44,6 +45,7 @@ isr%1:
     mov ds, ax
     mov es, ax
     mov fs, ax
+    mov ax, KCPU
     mov gs, ax
 %endmacro
 
@@ -83,6 +85,10 @@ ISR_NOERR 31
 ISR_NOERR i
 %assign i i+1
 %endrep
+ISR_NOERR 48                        ; T_LAPIC_TIMER
+ISR_NOERR 49                        ; T_IPI_RESCHED
+ISR_NOERR 50                        ; T_IPI_TLB
+ISR_NOERR 51                        ; T_IPI_CALL
 ISR_NOERR 128
 ISR_NOERR 255                       ; local APIC spurious vector (T_LAPIC_SPURIOUS)
 

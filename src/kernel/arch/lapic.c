@@ -6,6 +6,8 @@
 #include "arch/cpu_check.h"
 #include "arch/cpu.h"
 #include "arch/x86.h"
+#include "arch/trap.h"
+#include "arch/percpu.h"
 #include "mm/kmap.h"
 #include "mm/vm.h"
 #include "kernel/printk.h"
@@ -32,6 +34,7 @@
 #define LVT_MASKED      0x10000
 #define LVT_EXTINT      0x700
 #define LVT_NMI         0x400
+#define LVT_PERIODIC    0x20000
 #define LVT_MAX_SHIFT   16
 #define LVT_HAS_PERF    4           /* highest LVT index when the performance counter LVT exists */
 #define LVT_HAS_THERMAL 5
@@ -143,12 +146,28 @@ void lapic_eoi(void)
 
 int lapic_ipi(uint8_t apic_id, uint32_t icr_low)
 {
+  int r = -1;
+  push_off();                     /* an interrupt handler's IPI must not come between the two writes */
   wr(REG_ICR_HI, (uint32_t)apic_id << ICR_DEST_SHIFT);
   wr(REG_ICR_LO, icr_low);
-  for (uint32_t i = 0; i < ICR_WAIT_LIMIT; i++)
+  for (uint32_t i = 0; i < ICR_WAIT_LIMIT && r < 0; i++)
     if (!(rd(REG_ICR_LO) & ICR_PENDING))
-      return 0;
-  return -1;
+      r = 0;
+  pop_off();
+  return r;
+}
+
+void lapic_send_ipi(uint8_t apic_id, uint32_t vector)
+{
+  if (lapic_ipi(apic_id, vector | LAPIC_ICR_ASSERT) < 0)
+    panic("IPI vector %u to APIC ID %u: still pending at the sender", vector, apic_id);
+}
+
+void lapic_timer_start(uint32_t count)
+{
+  wr(REG_TIMER_DIV, TIMER_DIV_16);
+  wr(REG_LVT_TIMER, LVT_PERIODIC | T_LAPIC_TIMER);
+  wr(REG_TIMER_INIT, count);
 }
 
 uint32_t lapic_timer_calibrate(void)

@@ -7,14 +7,21 @@
  * INIT, 10 ms, STARTUP, 200 us (a second STARTUP only if the AP has not
  * begun running), timed by PIT channel 2. The AP fills in its struct cpu
  * and sets `started` last; one that has not done so after SMP_ANSWER_MS is
- * reported, put back into INIT and left out. APs do not print: the console
- * has no lock yet, so the boot CPU prints for them.
+ * reported, put back into INIT and left out. The boot CPU prints the
+ * start-up lines for them; then every CPU, the boot CPU last, enters its
+ * scheduler loop (sched.c) and runs processes, ticked by its own local APIC
+ * timer. Device interrupts (keyboard, COM1) stay on the 8259, which is wired
+ * to the boot CPU's LINT0 only: cpu0 takes every device IRQ, the I/O APIC
+ * stays masked.
  */
 #include <stddef.h>
 #include "arch/smp.h"
 #include "arch/cpu.h"
 #include "arch/lapic.h"
 #include "arch/x86.h"
+#include "arch/trap.h"
+#include "mm/tlb.h"
+#include "proc/sched.h"
 #include "mm/kheap.h"
 #include "mm/mm.h"
 #include "mm/vm.h"
@@ -55,6 +62,7 @@ void smp_ap_main(struct cpu *c);
 static struct fw_config fw;
 static int apic_used;
 static uint32_t timer_10ms;
+static int lapic_ticks;          /* every CPU's tick is its local APIC timer (the PIT is left masked) */
 
 /* Reasons the trampoline cannot run today, or 0: its page and the boot page tables it uses. */
 static const char *smp_trampoline_problem(void)
@@ -147,8 +155,7 @@ static void smp_print_cpus(void)
   for (int i = 1; i < CPU_MAX; i++)
     if (cpus[i].started)
       n += fmt_snprintf(line + n, sizeof line - (uint32_t)n, ", cpu%d apic %u up", i, cpus[i].apic_id);
-  kprintf("%s; %d CPU%s up, processes run on cpu0 only (the others park)\n", line, smp_cpus_up(),
-          smp_cpus_up() == 1 ? "" : "s");
+  kprintf("%s; %d CPU%s up, processes run on every CPU\n", line, smp_cpus_up(), smp_cpus_up() == 1 ? "" : "s");
 }
 
 void smp_init(void)
@@ -177,8 +184,15 @@ void smp_init(void)
   if (fw.source && !listed)
     kprintf("[smp] the boot CPU's APIC ID %u is not in the firmware's list\n", cpus[0].apic_id);
   timer_10ms = lapic_timer_calibrate();
-  kprintf("[smp] local APIC timer: %u counts per 10 ms at divide 16 (measured against PIT channel 2; the PIT "
-          "stays the tick)\n", timer_10ms);
+  if (timer_10ms) {
+    lapic_ticks = 1;
+    lapic_timer_start(timer_10ms);
+    kprintf("[smp] local APIC timer: %u counts per 10 ms at divide 16 (measured against PIT channel 2); "
+            "it is every CPU's tick\n", timer_10ms);
+  } else {
+    kprintf("[smp] local APIC timer could not be measured: the PIT ticks cpu0, the other CPUs are not started\n");
+    fw.ncpu = fw.ncpu > 1 ? 1 : fw.ncpu;
+  }
   const char *problem = fw.ncpu > 1 ? smp_trampoline_problem() : 0;
   if (problem) {
     kprintf("[smp] cannot start the other CPUs: the trampoline at 0x%x: %s\n", AP_TRAMPOLINE_PHYS, problem);
@@ -206,13 +220,54 @@ void smp_ap_main(struct cpu *c)
   c->seen_cr0 = read_cr0();
   c->seen_cr3 = read_cr3();
   c->seen_esp = (uint32_t)__builtin_frame_address(0);
+  vm_scratch_init_cpu(c);
   lapic_init_ap();
   c->seen_apic_id = lapic_id();
+  lapic_timer_start(timer_10ms);
   __atomic_store_n(&c->started, 1, __ATOMIC_RELEASE);
-  for (;;) {
-    cli();
-    hlt();
+  sched_run();
+}
+
+int smp_lapic_ticks(void)
+{
+  return lapic_ticks;
+}
+
+void smp_resched(int id)
+{
+  if (apic_used && cpus[id].started)
+    lapic_send_ipi(cpus[id].apic_id, T_IPI_RESCHED);
+}
+
+int smp_call_start(int id, void (*fn)(void *), void *arg)
+{
+  struct cpu *c = &cpus[id];
+  if (id < 0 || id >= CPU_MAX || !c->started || c == this_cpu() || c->call.fn)
+    return -1;
+  c->call.arg = arg;
+  c->call.done = 0;
+  __atomic_store_n(&c->call.fn, fn, __ATOMIC_RELEASE);
+  lapic_send_ipi(c->apic_id, T_IPI_CALL);
+  return 0;
+}
+
+void smp_call_wait(int id)
+{
+  while (!__atomic_load_n(&cpus[id].call.done, __ATOMIC_ACQUIRE)) {
+    tlb_service();
+    cpu_relax();
   }
+}
+
+void smp_call_service(void)
+{
+  struct cpu *c = this_cpu();
+  void (*fn)(void *) = __atomic_load_n(&c->call.fn, __ATOMIC_ACQUIRE);
+  if (!fn)
+    return;
+  fn(c->call.arg);
+  c->call.fn = 0;
+  __atomic_store_n(&c->call.done, 1, __ATOMIC_RELEASE);
 }
 
 int smp_cpus_up(void)

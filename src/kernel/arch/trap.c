@@ -5,6 +5,8 @@
 #include "arch/cpu.h"
 #include "arch/x86.h"
 #include "arch/lapic.h"
+#include "arch/smp.h"
+#include "mm/tlb.h"
 #include "proc/proc.h"
 #include "proc/sched.h"
 #include "proc/syscall.h"
@@ -35,6 +37,8 @@ const char *trap_name(uint32_t vector)
     return trap_names[vector];
   if (vector == T_SYSCALL)
     return "system call";
+  if (vector >= T_LAPIC_TIMER && vector <= T_IPI_CALL)
+    return "local APIC";
   return vector < T_IRQ0 + T_IRQS ? "IRQ" : "unknown";
 }
 
@@ -103,7 +107,28 @@ static void trap_exception(struct trap_frame *tf)
   panic("%s in kernel mode at eip 0x%08x", trap_name(tf->vector), tf->eip);
 }
 
-/* A hardware interrupt. */
+/* An interrupt the local APIC delivered: the timer tick and the inter-processor interrupts. */
+static void trap_lapic(struct trap_frame *tf)
+{
+  switch (tf->vector) {
+  case T_LAPIC_TIMER:
+    sched_tick();
+    break;
+  case T_IPI_RESCHED:
+    break;                  /* waking from hlt, or reaching trap_dispatch's kill check, is the point */
+  case T_IPI_TLB:
+    tlb_service();
+    break;
+  case T_IPI_CALL:
+    smp_call_service();
+    break;
+  default:
+    break;
+  }
+  lapic_eoi();
+}
+
+/* A hardware interrupt from the 8259 (cpu0 only). */
 static void trap_irq(struct trap_frame *tf)
 {
   int irq = (int)tf->vector - T_IRQ0;
@@ -111,7 +136,7 @@ static void trap_irq(struct trap_frame *tf)
     return;   /* spurious: no EOI for the master's IRQ 7 */
   switch (irq) {
   case IRQ_TIMER:
-    clock_tick();
+    sched_tick();           /* the PIT: only on a machine without a local APIC */
     break;
   case IRQ_KEYBOARD:
     tty_keyboard_irq();
@@ -137,6 +162,8 @@ void trap_dispatch(struct trap_frame *tf)
     syscall_dispatch(tf);
   else if (tf->vector == T_LAPIC_SPURIOUS)
     lapic_spurious();
+  else if (tf->vector >= T_LAPIC_TIMER && tf->vector <= T_IPI_CALL)
+    trap_lapic(tf);
   if (trap_from_user(tf)) {
     sched_return_to_user();
     proc_check_killed(tf);

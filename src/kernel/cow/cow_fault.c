@@ -7,6 +7,11 @@
  * page, the 4 KiB are copied, the entry is pointed at the new frame
  * (writable, no PTE_COW), and the old frame loses one reference. The
  * decision, the copy and the entry update happen under the reference-count lock.
+ * On several CPUs that makes the decision atomic with respect to every other
+ * CPU touching the same frame's count: of two sharers of a count-2 frame
+ * faulting at once, the first copies (2 -> 1) and the second, seeing 1,
+ * reuses. The fault runs with interrupts masked (an interrupt gate), so it
+ * never moves to another CPU between reading its PTE and writing it.
  *
  * A write into a page table shared by FORK_POLICY_SHARED_PT (its PDE read-only
  * with PDE_SHARED_PT) first makes the table private: reused when this space is
@@ -20,9 +25,18 @@
 #include "mm/pool.h"
 #include "proc/proc.h"
 #include "arch/trap.h"
+#include "arch/percpu.h"
 #include "kernel/printk.h"
 
-struct cow_stats cow_stats;
+void cow_stats_sum(struct cow_stats *out)
+{
+  out->faults = out->copies = out->reuses = 0;
+  for (int i = 0; i < CPU_MAX; i++) {
+    out->faults += cpus[i].cow.faults;
+    out->copies += cpus[i].cow.copies;
+    out->reuses += cpus[i].cow.reuses;
+  }
+}
 
 int cow_trace_set(int level)
 {
@@ -32,7 +46,8 @@ int cow_trace_set(int level)
   return old;
 }
 
-/* The [cow] line: who, where, why, what was decided, frames and counts before and after. */
+/* The [cow] line: who, where, why, what was decided, frames and counts before and after, and
+ * the CPU that handled the fault. */
 static void cow_trace(uint32_t va, uint32_t err, uint32_t eip, const char *action, uint32_t old_pa,
                       uint32_t new_pa, uint32_t refs_before, uint32_t refs_after)
 {
@@ -40,9 +55,9 @@ static void cow_trace(uint32_t va, uint32_t err, uint32_t eip, const char *actio
   if (!p || !p->cow_trace)
     return;
   char dec[40];
-  kprintf("[cow] pid=%d name=%s va=0x%08x err=0x%x(%s) eip=0x%08x %s frame 0x%08x->0x%08x ref %u->%u\n",
+  kprintf("[cow] pid=%d name=%s va=0x%08x err=0x%x(%s) eip=0x%08x %s frame 0x%08x->0x%08x ref %u->%u cpu=%d\n",
           p->pid, p->name, va, err, trap_pf_decode(err, dec, sizeof dec), eip, action,
-          old_pa, new_pa, refs_before, refs_after);
+          old_pa, new_pa, refs_before, refs_after, this_cpu()->id);
 }
 
 /* Only reference left: make the entry writable in place. */
@@ -50,7 +65,7 @@ static enum cow_result cow_reuse(pte_t *pte, uint32_t page)
 {
   *pte = (*pte | PTE_W) & ~(pte_t)PTE_COW;
   vm_invlpg(page);
-  cow_stats.reuses++;
+  this_cpu()->cow.reuses++;
   return COW_REUSED;
 }
 
@@ -59,7 +74,7 @@ static enum cow_result cow_copy(pte_t *pte, uint32_t page, uint32_t new_pa)
 {
   *pte = new_pa | (((*pte & PTE_FLAGS) | PTE_W) & ~(pte_t)PTE_COW);
   vm_invlpg(page);
-  cow_stats.copies++;
+  this_cpu()->cow.copies++;
   return COW_COPIED;
 }
 
@@ -98,7 +113,7 @@ enum cow_result cow_handle_write(uint32_t va, uint32_t err, uint32_t eip)
   if (!(*pte & PTE_COW))
     return COW_NOT_COW;
 
-  cow_stats.faults++;
+  this_cpu()->cow.faults++;
   uint32_t old_pa = PTE_ADDR(*pte);
   page_ref_lock();
   uint32_t refs = page_ref_get(old_pa);

@@ -14,6 +14,8 @@
 #include "dev/serial.h"
 #include "lib/fmt.h"
 #include "arch/x86.h"
+#include "arch/percpu.h"
+#include "arch/spinlock.h"
 #include "lib/string.h"
 
 #define KPRINTF_BUF 256
@@ -38,6 +40,8 @@ struct kprintf_buf {
 };
 
 static int console_at_line_start = 1;
+static struct spinlock console_lock = SPINLOCK_INIT("console");   /* VGA, COM1 output and the state here */
+static volatile int console_panic_cpu = -1;   /* the CPU printing a panic; the others stop at their next print */
 
 /* ANSI colour order (black, red, green, yellow, blue, magenta, cyan, white) in VGA numbers. */
 static const enum vga_color sgr_to_vga[SGR_COLORS] = {
@@ -153,7 +157,14 @@ static void console_putc(char c)
 
 void kwrite(const char *s, int n)
 {
-  uint32_t f = irq_save();
+  int panicking = console_panic_cpu;
+  if (panicking >= 0 && panicking != this_cpu()->id)
+    for (;;) {                          /* another CPU is printing its panic: stay out of its way */
+      cli();
+      hlt();
+    }
+  if (panicking < 0)
+    spin_lock(&console_lock);
   for (int i = 0; i < n; i++) {
     if (console_escape(s[i]))
       continue;
@@ -166,7 +177,8 @@ void kwrite(const char *s, int n)
       console_esc.fg = CONSOLE_DEFAULT_FG, console_esc.bg = VGA_BLACK;
     }
   }
-  irq_restore(f);
+  if (panicking < 0)
+    spin_unlock(&console_lock);
 }
 
 /* Collect characters; flush to the consoles when the buffer fills. */
@@ -202,7 +214,14 @@ void panic(const char *fmt, ...)
 {
   va_list ap;
   cli();
-  kprintf("[panic] ");
+  int expected = -1, me = this_cpu()->id;
+  if (!__atomic_compare_exchange_n(&console_panic_cpu, &expected, me, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST) &&
+      expected != me)
+    for (;;)                             /* one panic at a time: the first CPU reports */
+      hlt();
+  if (!console_at_line_start)
+    kwrite("\n", 1);
+  kprintf("[panic] cpu%d: ", me);
   va_start(ap, fmt);
   kvprintf(fmt, ap);
   va_end(ap);

@@ -17,6 +17,7 @@
 #include "arch/cpu.h"
 #include "arch/trap.h"
 #include "arch/x86.h"
+#include "arch/spinlock.h"
 #include "proc/proc.h"
 #include "proc/uaccess.h"
 #include "kernel/printk.h"
@@ -50,6 +51,7 @@ static int tty_fg;                     /* foreground pid, 0 for none */
 static enum tty_esc tty_esc;
 static int tty_shift, tty_ctrl;
 static int tty_echo = 1;
+static struct spinlock tty_lock = SPINLOCK_INIT("tty");   /* everything above; keyboard and serial IRQs come to cpu0 */
 
 static const char kbd_map[128] = {
   0, 0, '1', '2', '3', '4', '5', '6', '7', '8', '9', '0', '-', '=', '\b', '\t',
@@ -126,7 +128,8 @@ static void tty_store(char c)
   }
 }
 
-void tty_input(char ch)
+/* One input character (tty_lock held). */
+static void tty_input_locked(char ch)
 {
   unsigned char c = (unsigned char)ch;
   if (tty_in_escape(c))
@@ -148,6 +151,13 @@ void tty_input(char ch)
   } else if (c == '\n' || (c >= CH_PRINT_FIRST && c <= CH_PRINT_LAST)) {
     tty_store((char)c);
   }
+}
+
+void tty_input(char ch)
+{
+  spin_lock(&tty_lock);
+  tty_input_locked(ch);
+  spin_unlock(&tty_lock);
 }
 
 void tty_keyboard_irq(void)
@@ -193,31 +203,31 @@ int tty_read(uint32_t uva, int n)
 {
   if (n < 0 || uaccess_check(uva, (uint32_t)n, UACCESS_WRITE) < 0)
     return -1;
-  uint32_t f = irq_save();
+  spin_lock(&tty_lock);
   uint32_t intr = tty_intr_count, eof = tty_eof_count;
   while (tty_r == tty_w) {
     if (proc_current()->killed_by || tty_intr_count != intr || tty_eof_count != eof) {
       int ret = tty_eof_count != eof && !proc_current()->killed_by ? 0 : -1;
-      irq_restore(f);
+      spin_unlock(&tty_lock);
       return ret;
     }
-    proc_sleep(&tty_r);
+    proc_sleep(&tty_r, &tty_lock);
   }
   char line[TTY_BUF];
   int got = tty_take_locked(line, n < TTY_BUF ? n : TTY_BUF);
-  irq_restore(f);
-  if (copy_to_user(uva, line, (uint32_t)got) < 0)
-    return -1;
-  tty_r += (uint32_t)got;
-  return got;
+  int ok = copy_to_user(uva, line, (uint32_t)got) == 0;   /* under the lock: no other reader takes the line */
+  if (ok)
+    tty_r += (uint32_t)got;
+  spin_unlock(&tty_lock);
+  return ok ? got : -1;
 }
 
 int tty_take(char *buf, int n)
 {
-  uint32_t f = irq_save();
+  spin_lock(&tty_lock);
   int got = tty_take_locked(buf, n);
   tty_r += (uint32_t)got;
-  irq_restore(f);
+  spin_unlock(&tty_lock);
   return got;
 }
 
@@ -233,8 +243,8 @@ int tty_set_foreground(int pid)
   struct proc *cur = proc_current(), *p = pid ? proc_find(pid) : 0;
   if (pid && (!p || (p != cur && p->parent != cur)))
     return -1;
-  uint32_t f = irq_save();
+  spin_lock(&tty_lock);
   tty_fg = pid;
-  irq_restore(f);
+  spin_unlock(&tty_lock);
   return 0;
 }

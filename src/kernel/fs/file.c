@@ -8,12 +8,14 @@
 #include "proc/uaccess.h"
 #include "proc/sched.h"
 #include "kernel/printk.h"
+#include "arch/spinlock.h"
 
 #define CONSOLE_CHUNK  128
 #define CONSOLE_ATOMIC 1024   /* a console write up to this size is never interleaved */
 
 static struct file console_in = { FILE_CONSOLE_IN, 1, 0 };
 static struct file console_out = { FILE_CONSOLE_OUT, 1, 0 };
+static struct spinlock file_lock = SPINLOCK_INIT("file");   /* every file's refs */
 
 struct file *file_console_in(void)
 {
@@ -33,14 +35,22 @@ static int file_is_console(const struct file *f)
 
 struct file *file_dup(struct file *f)
 {
-  if (!file_is_console(f))
+  if (!file_is_console(f)) {
+    spin_lock(&file_lock);
     f->refs++;
+    spin_unlock(&file_lock);
+  }
   return f;
 }
 
 void file_close(struct file *f)
 {
-  if (file_is_console(f) || --f->refs > 0)
+  if (file_is_console(f))
+    return;
+  spin_lock(&file_lock);
+  int last = --f->refs == 0;
+  spin_unlock(&file_lock);
+  if (!last)
     return;
   pipe_close_end(f->pipe, f->type == FILE_PIPE_WRITE);
   kfree(f);

@@ -5,7 +5,10 @@
  * the user buffer, so a failed copy (bad pointer, out of memory breaking
  * copy-on-write) loses no data. A write of at most PIPE_SIZE bytes is
  * atomic: it waits for room for all of it and is never interleaved with
- * another writer's (see pipe_write).
+ * another writer's (see pipe_write). Each pipe's lock covers its indices
+ * and end counts, and the copy of one run to or from user memory (a
+ * copy-on-write fault inside takes only the count lock, which comes later
+ * in the lock order).
  */
 #include "fs/pipe.h"
 #include "fs/file.h"
@@ -14,8 +17,10 @@
 #include "proc/uaccess.h"
 #include "proc/sched.h"
 #include "arch/x86.h"
+#include "arch/spinlock.h"
 
 struct pipe {
+  struct spinlock lock;
   char *buf;
   uint32_t nread, nwrite;   /* totals; the ring index is the total modulo PIPE_SIZE */
   int readers, writers;
@@ -31,7 +36,9 @@ int pipe_create(struct file **rd, struct file **wr)
     kfree(p), kfree(buf), kfree(r), kfree(w);
     return -1;
   }
+  p->lock = (struct spinlock)SPINLOCK_INIT("pipe");
   p->buf = buf;
+  p->nread = p->nwrite = 0;
   p->readers = p->writers = 1;
   r->type = FILE_PIPE_READ, r->refs = 1, r->pipe = p;
   w->type = FILE_PIPE_WRITE, w->refs = 1, w->pipe = p;
@@ -41,12 +48,15 @@ int pipe_create(struct file **rd, struct file **wr)
 
 void pipe_close_end(struct pipe *p, int writer)
 {
+  spin_lock(&p->lock);
   if (writer)
     p->writers--;
   else
     p->readers--;
   proc_wakeup(p);
-  if (p->readers == 0 && p->writers == 0) {
+  int gone = p->readers == 0 && p->writers == 0;
+  spin_unlock(&p->lock);
+  if (gone) {
     kfree(p->buf);
     kfree(p);
   }
@@ -69,25 +79,27 @@ int pipe_read(struct pipe *p, uint32_t uva, int n)
     return -1;
   if (n == 0)
     return 0;
-  uint32_t f = irq_save();
+  spin_lock(&p->lock);
   while (p->nread == p->nwrite && p->writers > 0) {
     if (proc_current()->killed_by) {
-      irq_restore(f);
+      spin_unlock(&p->lock);
       return -1;
     }
-    proc_sleep(p);
+    proc_sleep(p, &p->lock);
   }
-  irq_restore(f);
-  int got = 0;
-  while (got < n && p->nread != p->nwrite) {
+  int got = 0, failed = 0;
+  while (got < n && p->nread != p->nwrite && !failed) {
     uint32_t run = pipe_run(p->nread, p->nwrite - p->nread, n - got);
-    if (copy_to_user(uva + (uint32_t)got, p->buf + p->nread % PIPE_SIZE, run) < 0)
-      return got > 0 ? got : -1;
+    if (copy_to_user(uva + (uint32_t)got, p->buf + p->nread % PIPE_SIZE, run) < 0) {
+      failed = 1;
+      break;
+    }
     p->nread += run;
     got += (int)run;
   }
   proc_wakeup(p);
-  return got;
+  spin_unlock(&p->lock);
+  return got > 0 ? got : (failed ? -1 : 0);
 }
 
 /* A write of at most PIPE_SIZE bytes waits until all of it fits and goes in whole, never
@@ -100,18 +112,22 @@ int pipe_write(struct pipe *p, uint32_t uva, int n)
   int put = 0;
   while (put < n) {
     uint32_t need = n <= PIPE_SIZE ? (uint32_t)(n - put) : 1;
-    uint32_t f = irq_save();
+    spin_lock(&p->lock);
     while (PIPE_SIZE - (p->nwrite - p->nread) < need && p->readers > 0 && !proc_current()->killed_by)
-      proc_sleep(p);
-    irq_restore(f);
-    if (p->readers == 0 || proc_current()->killed_by)
+      proc_sleep(p, &p->lock);
+    if (p->readers == 0 || proc_current()->killed_by) {
+      spin_unlock(&p->lock);
       return put > 0 ? put : -1;
+    }
     uint32_t run = pipe_run(p->nwrite, PIPE_SIZE - (p->nwrite - p->nread), n - put);
-    if (copy_from_user(p->buf + p->nwrite % PIPE_SIZE, uva + (uint32_t)put, run) < 0)
+    if (copy_from_user(p->buf + p->nwrite % PIPE_SIZE, uva + (uint32_t)put, run) < 0) {
+      spin_unlock(&p->lock);
       return put > 0 ? put : -1;
+    }
     p->nwrite += run;
     put += (int)run;
     proc_wakeup(p);
+    spin_unlock(&p->lock);
     if (n > PIPE_SIZE && put < n && sched_preempt_point() < 0)
       return put;
   }

@@ -16,6 +16,7 @@
 #include "mm/vm.h"
 #include "proc/proc.h"
 #include "proc/uaccess.h"
+#include "proc/sched.h"
 #include "lib/string.h"
 #include "user.h"
 
@@ -65,16 +66,23 @@ int framesnap_copy(uint32_t ureq)
     return -1;
   for (uint32_t done = 0; done < req.count; done += FRAMESNAP_CHUNK) {
     uint32_t n = req.count - done < FRAMESNAP_CHUNK ? req.count - done : FRAMESNAP_CHUNK;
-    page_ref_lock();
     if (req.mode == FRAMESNAP_POOL) {
+      page_ref_lock();
       page_ref_copy_locked(req.start + done, n, chunk, FRAMESNAP_MAX);
+      page_ref_unlock();
     } else {
-      const struct proc *p = framesnap_target(req.pid);   /* it may have exited since the last chunk */
+      while (!vm_spaces_hold_still())      /* the target's tables must not be freed under the walk */
+        sched_yield();
+      spin_lock(&proc_lock);               /* nor its record (it may exit on another CPU) */
+      const struct proc *p = proc_find_locked(req.pid);   /* it may have exited since the last chunk */
       memset(chunk, 0, n);
-      if (p)
+      page_ref_lock();
+      if (p && p->pd)
         framesnap_proc_chunk(p, req.start + done, n, chunk);
+      page_ref_unlock();
+      spin_unlock(&proc_lock);
+      vm_spaces_release();
     }
-    page_ref_unlock();
     if (copy_to_user((uint32_t)req.buf + done, chunk, n) < 0)
       return -1;
   }

@@ -7,6 +7,7 @@
  * behind a header.
  */
 #include "mm/kheap.h"
+#include "arch/spinlock.h"
 #include "boot/layout.h"
 #include "kernel/printk.h"
 #include "lib/string.h"
@@ -26,6 +27,7 @@ struct kmalloc_page {
 };
 
 static struct kmalloc_page *kmalloc_partial[KMALLOC_CLASSES];
+static struct spinlock kheap_lock = SPINLOCK_INIT("kheap");   /* the size classes' lists and pages */
 
 /* Size class index for n bytes (n <= the largest class). */
 static int kmalloc_class(uint32_t n)
@@ -80,11 +82,14 @@ void *kmalloc(uint32_t n)
     return (uint8_t *)pg + KMALLOC_HEADER;
   }
   int c = kmalloc_class(n);
+  spin_lock(&kheap_lock);
   struct kmalloc_page *pg = kmalloc_partial[c];
   if (!pg) {
     pg = kmalloc_new_page(c);
-    if (!pg)
+    if (!pg) {
+      spin_unlock(&kheap_lock);
       return 0;
+    }
     pg->next = 0;
     kmalloc_partial[c] = pg;
   }
@@ -93,7 +98,9 @@ void *kmalloc(uint32_t n)
   pg->inuse++;
   if (!pg->free)
     kmalloc_unlink(c, pg);
-  memset(obj, 0, pg->size);
+  uint32_t size = pg->size;
+  spin_unlock(&kheap_lock);
+  memset(obj, 0, size);
   return obj;
 }
 
@@ -109,6 +116,7 @@ void kfree(void *p)
     kpage_free(pg, pg->inuse);
     return;
   }
+  spin_lock(&kheap_lock);
   if (pg->magic != KMALLOC_MAGIC || pg->inuse == 0)
     panic("kfree: 0x%x is not a live kmalloc object", (uint32_t)p);
   int c = kmalloc_class(pg->size);
@@ -120,9 +128,13 @@ void kfree(void *p)
     if (!was_full)
       kmalloc_unlink(c, pg);
     pg->magic = 0;
-    kpage_free(pg, 1);
-  } else if (was_full) {
+    spin_unlock(&kheap_lock);
+    kpage_free(pg, 1);           /* after unlocking: it shoots the page down on every CPU */
+    return;
+  }
+  if (was_full) {
     pg->next = kmalloc_partial[c];
     kmalloc_partial[c] = pg;
   }
+  spin_unlock(&kheap_lock);
 }

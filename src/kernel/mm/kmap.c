@@ -5,6 +5,7 @@
 #include "mm/kheap.h"
 #include "mm/mm.h"
 #include "mm/vm.h"
+#include "mm/tlb.h"
 
 /* Number of pages that [pa, pa + len) touches. */
 static uint32_t kmap_pages(uint32_t pa, uint32_t len)
@@ -38,6 +39,7 @@ void kunmap_phys(void *p, uint32_t len)
     return;   /* reached through the direct map: nothing to undo */
   uint32_t n = kmap_pages(va, len);
   for (uint32_t i = 0; i < n; i++)
-    vm_unmap(kernel_pd, PG_ROUND_DOWN(va) + i * PGSIZE);   /* invalidates: va >= KERNEL_BASE */
+    vm_unmap(kernel_pd, PG_ROUND_DOWN(va) + i * PGSIZE);
+  tlb_shootdown(PG_ROUND_DOWN(va), n);     /* before the virtual pages can be handed out again */
   kvpool_free(PG_ROUND_DOWN(va), n);
 }

@@ -7,6 +7,8 @@
 #include "mm/kheap.h"
 #include "mm/pool.h"
 #include "mm/vm.h"
+#include "mm/tlb.h"
+#include "arch/spinlock.h"
 #include "lib/string.h"
 #include "kernel/printk.h"
 
@@ -14,6 +16,7 @@
 
 static struct pool kv_pool;          /* a pool over virtual pages: same allocator, other space */
 static uint8_t kv_guard[KV_PAGES / 8];
+static struct spinlock kv_guard_lock = SPINLOCK_INIT("kvguard");   /* the guard bitmap */
 
 /* Index helpers for the guard-page bitmap. */
 static uint32_t kv_index(uint32_t va) { return (va - KVPOOL_BASE) / PGSIZE; }
@@ -64,11 +67,27 @@ void *kpage_alloc(uint32_t n)
   return (void *)va;
 }
 
+/* Unmap pages [first, first + n) of the range at va, shoot them down on every CPU, then free
+ * their frames: no CPU can still reach a frame through the old mapping when it is reused. */
+static void kpage_unback(uint32_t va, uint32_t first, uint32_t n)
+{
+  uint32_t frame[KSTACK_PAGES + 1];
+  for (uint32_t done = 0; done < n;) {
+    uint32_t k = n - done < KSTACK_PAGES + 1 ? n - done : KSTACK_PAGES + 1;
+    uint32_t at = va + (first + done) * PGSIZE;
+    for (uint32_t i = 0; i < k; i++)
+      frame[i] = PTE_ADDR(vm_unmap(kernel_pd, at + i * PGSIZE));
+    tlb_shootdown(at, k);
+    for (uint32_t i = 0; i < k; i++)
+      kframe_free(frame[i]);
+    done += k;
+  }
+}
+
 void kpage_free(void *p, uint32_t n)
 {
   uint32_t va = (uint32_t)p;
-  for (uint32_t i = 0; i < n; i++)
-    kframe_free(PTE_ADDR(vm_unmap(kernel_pd, va + i * PGSIZE)));
+  kpage_unback(va, 0, n);
   kvpool_free(va, n);
 }
 
@@ -81,16 +100,19 @@ uint32_t kstack_alloc(void)
     kvpool_free(va, KSTACK_PAGES + 1);
     return 0;
   }
+  spin_lock(&kv_guard_lock);
   kv_guard[kv_index(va) / 8] |= (uint8_t)(1 << (kv_index(va) % 8));
+  spin_unlock(&kv_guard_lock);
   return va + (KSTACK_PAGES + 1) * PGSIZE;
 }
 
 void kstack_free(uint32_t top)
 {
   uint32_t va = top - (KSTACK_PAGES + 1) * PGSIZE;
+  spin_lock(&kv_guard_lock);
   kv_guard[kv_index(va) / 8] &= (uint8_t)~(1 << (kv_index(va) % 8));
-  for (uint32_t i = 1; i <= KSTACK_PAGES; i++)
-    kframe_free(PTE_ADDR(vm_unmap(kernel_pd, va + i * PGSIZE)));
+  spin_unlock(&kv_guard_lock);
+  kpage_unback(va, 1, KSTACK_PAGES);
   kvpool_free(va, KSTACK_PAGES + 1);
 }
 

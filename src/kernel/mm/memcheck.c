@@ -32,6 +32,7 @@
 #define MEMCHECK_STRIDE 1024   /* frames compared between preemption points */
 #define MEMCHECK_TRIES  8      /* runs given up because counts moved, before one that keeps the CPU */
 #define MEMCHECK_RETRY  (-2)
+#define MEMCHECK_SMP_TRIES 1000  /* runs that keep this CPU but saw another CPU change a count */
 
 #define MEMCHECK_MAPPED_COW 0x1   /* memcheck_cow_sharing: some entry maps the frame PTE_COW */
 
@@ -89,16 +90,12 @@ static int memcheck_report_sharing(const struct proc *p, const uint8_t *seen)
   return bad;
 }
 
-/* A frame some entry maps PTE_COW must be writable through no entry of any live space;
- * returns the number of writable entries that break this, -1 without memory to check. */
-static int memcheck_cow_sharing(void)
+/* A frame some entry maps PTE_COW must be writable through no entry of any live space; returns
+ * the number of writable entries that break this. seen is scratch, one byte per user frame. The
+ * caller holds proc (the spaces stay) and pageref (no copy-or-reuse decision is half done). */
+static int memcheck_cow_sharing(uint8_t *seen)
 {
-  uint8_t *seen = kmalloc(pool_user.frames);
   int bad = 0;
-  if (!seen) {
-    kprintf("[memcheck] out of kernel memory for the sharing table\n");
-    return -1;
-  }
   memset(seen, 0, pool_user.frames);
   for (struct proc *p = proc_list; p; p = p->next)
     if (p->pd && p->state != PROC_ZOMBIE)
@@ -106,7 +103,6 @@ static int memcheck_cow_sharing(void)
   for (struct proc *p = proc_list; p; p = p->next)
     if (p->pd && p->state != PROC_ZOMBIE)
       bad += memcheck_report_sharing(p, seen);
-  kfree(seen);
   return bad;
 }
 
@@ -114,6 +110,7 @@ static int memcheck_cow_sharing(void)
 struct memcheck_tables {
   uint16_t *users;
   int bad;
+  uint8_t *seen;                       /* memcheck_cow_sharing's scratch, one byte per user frame */
 };
 
 /* A table with a count: as many directories must point at it. */
@@ -189,20 +186,29 @@ static int memcheck_settle(void)
  * preemption point, so they are one picture. */
 static int memcheck_run(uint16_t *counts, struct memcheck_tables *t, int preempt)
 {
-  if (memcheck_settle() < 0)
-    return -1;
+  do {
+    if (memcheck_settle() < 0)
+      return -1;
+  } while (!vm_spaces_hold_still());   /* other CPUs: no space may start moving while we walk */
+  page_ref_lock();                     /* not inside another CPU's count-and-PTE change */
   uint32_t gen = page_ref_generation();
+  page_ref_unlock();
   memset(counts, 0, pool_user.frames * sizeof(uint16_t));
   memset(t->users, 0, pool_kernel.frames * sizeof(uint16_t));
   t->bad = 0;
   int bad = 0;
+  spin_lock(&proc_lock);
   for (struct proc *p = proc_list; p; p = p->next)
     if (p->pd && p->state != PROC_ZOMBIE)
       bad += memcheck_count_space(p, counts, t);
   pt_share_each(memcheck_table_count, t);
+  page_ref_lock();
+  bad += memcheck_cow_sharing(t->seen);
+  page_ref_unlock();
+  spin_unlock(&proc_lock);
+  if (preempt)
+    vm_spaces_release();               /* the last run keeps every space still until it is done */
   bad += t->bad;
-  int sharing = memcheck_cow_sharing();
-  bad += sharing < 0 ? 1 : sharing;
   for (uint32_t i = 0; i < pool_user.frames; i++) {
     if (preempt && i % MEMCHECK_STRIDE == 0) {
       if (sched_preempt_point() < 0)
@@ -224,25 +230,27 @@ static int memcheck_run(uint16_t *counts, struct memcheck_tables *t, int preempt
       bad++;
     }
   }
-  return bad;
+  int moved = page_ref_generation() != gen;   /* another CPU changed a count meanwhile */
+  if (!preempt)
+    vm_spaces_release();
+  return moved ? MEMCHECK_RETRY : bad;
 }
 
 int memcheck(void)
 {
+  int bad = -1, run = 0;
   uint16_t *counts = kmalloc(pool_user.frames * sizeof(uint16_t));
-  if (!counts) {
-    kprintf("[memcheck] out of kernel memory for the count table\n");
-    return -1;
+  struct memcheck_tables tables = { kmalloc(pool_kernel.frames * sizeof(uint16_t)), 0,
+                                    kmalloc(pool_user.frames) };
+  if (!counts || !tables.users || !tables.seen) {
+    kprintf("[memcheck] out of kernel memory for its tables\n");
+    goto out;
   }
-  struct memcheck_tables tables = { kmalloc(pool_kernel.frames * sizeof(uint16_t)), 0 };
-  if (!tables.users) {
-    kfree(counts);
-    kprintf("[memcheck] out of kernel memory for the table count table\n");
-    return -1;
-  }
-  int bad, run = 0;
-  while ((bad = memcheck_run(counts, &tables, run < MEMCHECK_TRIES)) == MEMCHECK_RETRY)
+  while ((bad = memcheck_run(counts, &tables, run < MEMCHECK_TRIES)) == MEMCHECK_RETRY &&
+         run < MEMCHECK_TRIES + MEMCHECK_SMP_TRIES)
     run++;
+out:
+  kfree(tables.seen);
   kfree(tables.users);
   kfree(counts);
   return bad;

@@ -1,10 +1,10 @@
 /*
  * pageref.c - the spinlocked reference-count array of user frames.
  *
- * Lock order: the pool lock and the scratch-page lock may be taken while
- * the count lock is held (the copy-on-write copy does), never the other
- * way round. A frame whose count reaches zero is freed after the count
- * lock is released.
+ * Lock order (all of it: include/arch/spinlock.h): the pool locks may be
+ * taken while the count lock is held (the copy-on-write copy does), never
+ * the other way round; the per-CPU scratch page needs no lock. A frame
+ * whose count reaches zero is freed after the count lock is released.
  */
 #include "mm/pageref.h"
 #include "mm/pool.h"

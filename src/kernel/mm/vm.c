@@ -4,7 +4,10 @@
  * Page directories and page tables come from the kernel pool, which is
  * direct-mapped, so any space can be walked through P2V. User frames are
  * not mapped in the kernel half; the kernel reaches them through the
- * scratch page.
+ * scratch page. Each CPU has its own scratch page (SCRATCH_VA + id pages,
+ * all in the one scratch page table every space shares): only that CPU
+ * maps or reads it, with interrupts masked from map to unmap, so two CPUs
+ * never map two frames at one scratch address and no lock is needed.
  */
 #include "mm/vm.h"
 #include "mm/pool.h"
@@ -12,6 +15,7 @@
 #include "mm/ptshare.h"
 #include "arch/spinlock.h"
 #include "arch/x86.h"
+#include "arch/percpu.h"
 #include "kernel/printk.h"
 #include "proc/sched.h"
 #include "lib/string.h"
@@ -19,15 +23,24 @@
 #define KERNEL_PDES_FIRST PDX(KERNEL_BASE)
 
 pde_t *kernel_pd;
-static pte_t *scratch_pte;
-static struct spinlock scratch_lock = SPINLOCK_INIT("scratch");
-static int vm_flux;        /* address spaces being built or torn down (they let others run) */
+static pte_t *scratch_table;
+static int vm_flux;        /* address spaces being built or torn down (they let others run); atomic */
+static struct spinlock vm_flux_lock = SPINLOCK_INIT("vmflux");   /* held by memcheck: no space starts moving */
+
+_Static_assert(PTX(SCRATCH_VA) + CPU_MAX <= PT_ENTRIES, "every CPU's scratch page lies in the scratch page table");
 
 void vm_init(pde_t *pd, pte_t *scratch_pt)
 {
   kernel_pd = pd;
-  scratch_pte = &scratch_pt[PTX(SCRATCH_VA)];
+  scratch_table = scratch_pt;
+  vm_scratch_init_cpu(this_cpu());
   vm_activate(pd);
+}
+
+void vm_scratch_init_cpu(struct cpu *c)
+{
+  c->scratch_va = SCRATCH_VA + (uint32_t)c->id * PGSIZE;
+  c->scratch_pte = &scratch_table[PTX(c->scratch_va)];
 }
 
 pte_t *vm_walk(pde_t *pd, uint32_t va, int create)
@@ -109,17 +122,21 @@ pde_t *vm_current(void)
 
 void *vm_scratch_map(uint32_t pa)
 {
-  spin_lock(&scratch_lock);
-  *scratch_pte = PTE_ADDR(pa) | PTE_P | PTE_W;
-  vm_invlpg(SCRATCH_VA);
-  return (void *)SCRATCH_VA;
+  push_off();                          /* no switch, so no other CPU, until vm_scratch_unmap */
+  struct cpu *c = this_cpu();
+  if (*c->scratch_pte & PTE_P)
+    panic("vm_scratch_map: cpu%d's scratch page is already mapped (nested use)", c->id);
+  *c->scratch_pte = PTE_ADDR(pa) | PTE_P | PTE_W;
+  vm_invlpg(c->scratch_va);
+  return (void *)c->scratch_va;
 }
 
 void vm_scratch_unmap(void)
 {
-  *scratch_pte = 0;
-  vm_invlpg(SCRATCH_VA);
-  spin_unlock(&scratch_lock);
+  struct cpu *c = this_cpu();
+  *c->scratch_pte = 0;
+  vm_invlpg(c->scratch_va);
+  pop_off();
 }
 
 void vm_zero_frame(uint32_t pa)
@@ -191,10 +208,28 @@ void vm_space_destroy(pde_t *pd)
 
 void vm_space_in_flux(int delta)
 {
-  vm_flux += delta;
+  if (delta > 0)
+    spin_lock(&vm_flux_lock);          /* not while a checker holds every space still */
+  __atomic_add_fetch(&vm_flux, delta, __ATOMIC_SEQ_CST);
+  if (delta > 0)
+    spin_unlock(&vm_flux_lock);
+}
+
+int vm_spaces_hold_still(void)
+{
+  spin_lock(&vm_flux_lock);
+  if (!vm_spaces_in_flux())
+    return 1;
+  spin_unlock(&vm_flux_lock);
+  return 0;
+}
+
+void vm_spaces_release(void)
+{
+  spin_unlock(&vm_flux_lock);
 }
 
 int vm_spaces_in_flux(void)
 {
-  return vm_flux;
+  return __atomic_load_n(&vm_flux, __ATOMIC_SEQ_CST);
 }

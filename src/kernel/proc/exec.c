@@ -13,6 +13,7 @@
 #include "fs/archive.h"
 #include "mm/pageref.h"
 #include "mm/vm.h"
+#include "mm/kheap.h"
 #include "lib/elf.h"
 #include "lib/string.h"
 #include "arch/trap.h"
@@ -60,20 +61,22 @@ static int exec_load_segment(pde_t *pd, const uint8_t *img, uint32_t size, const
   return 0;
 }
 
-/* Map the stack and write argc/argv into its top page; returns the initial esp or 0. */
+/* Map the stack and write argc/argv into its top page; returns the initial esp or 0. The page is
+ * built in a kernel page of this call's own (two CPUs may exec at once). */
 static uint32_t exec_setup_stack(pde_t *pd, char *const argv[], int argc)
 {
-  static uint8_t top[PGSIZE];
-  uint32_t uargv[EXEC_MAX_ARGS + 1];
+  uint32_t uargv[EXEC_MAX_ARGS + 1], esp = 0;
+  uint8_t *top = kpage_alloc(1);       /* zeroed */
+  if (!top)
+    return 0;
   for (uint32_t va = USER_STACK_BOTTOM; va < USER_TOP; va += PGSIZE)
     if (exec_map_zero(pd, va, PTE_W) < 0)
-      return 0;
-  memset(top, 0, sizeof top);
+      goto out;
   uint32_t sp = PGSIZE;                /* offset inside the top page */
   for (int i = argc - 1; i >= 0; i--) {
     uint32_t len = strlen(argv[i]) + 1;
     if (len + 64 + (uint32_t)(argc + 4) * 4 > sp)
-      return 0;
+      goto out;
     sp -= len;
     memcpy(top + sp, argv[i], len);
     uargv[i] = USER_TOP - PGSIZE + sp;
@@ -87,7 +90,10 @@ static uint32_t exec_setup_stack(pde_t *pd, char *const argv[], int argc)
   sp -= sizeof frame;
   memcpy(top + sp, frame, sizeof frame);
   vm_copy_to_frame(vm_vaddr2paddr(pd, USER_TOP - PGSIZE), top);
-  return USER_TOP - PGSIZE + sp;
+  esp = USER_TOP - PGSIZE + sp;
+out:
+  kpage_free(top, 1);
+  return esp;
 }
 
 int exec_load(struct proc *p, const char *path, char *const argv[], int argc)

@@ -135,10 +135,12 @@ static int fork_shares_writable(const struct proc *p)
 {
   if (!p->thread_group)
     return 0;
-  for (const struct proc *q = proc_list; q; q = q->next)
-    if (q != p && q->thread_group == p->thread_group && q->pd && q->state != PROC_ZOMBIE)
-      return 1;
-  return 0;
+  int shares = 0;
+  spin_lock(&proc_lock);
+  for (const struct proc *q = proc_list; q && !shares; q = q->next)
+    shares = q != p && q->thread_group == p->thread_group && q->pd && q->state != PROC_ZOMBIE;
+  spin_unlock(&proc_lock);
+  return shares;
 }
 
 int copy_process(int policy)
@@ -154,6 +156,7 @@ int copy_process(int policy)
   struct proc *child = proc_alloc(parent->name);
   if (!child)
     return -1;
+  vm_space_in_flux(1);                 /* frames are counted before the child maps them: memcheck waits */
   child->pd = vm_space_create();
   if (!child->pd)
     goto bad;
@@ -181,10 +184,13 @@ int copy_process(int policy)
   for (int fd = 0; fd < PROC_NOFILE; fd++)
     if (parent->files[fd])
       child->files[fd] = file_dup(parent->files[fd]);
-  child->state = PROC_RUNNABLE;
-  return child->pid;
+  int pid = child->pid;
+  vm_space_in_flux(-1);
+  proc_make_runnable(child);           /* another CPU may run it (and reap it) from here on */
+  return pid;
 
 bad:
   proc_free(child);
+  vm_space_in_flux(-1);
   return -1;
 }

@@ -35,6 +35,7 @@ int proc_sbrk(int inc)
   if (inc > 0) {
     if (new < old || new > USER_STACK_GUARD || pt_unshare_range(p->pd, PG_ROUND_UP(old), new) < 0)
       return -1;
+    vm_space_in_flux(1);                /* a frame is counted before it is mapped: memcheck waits */
     for (uint32_t va = PG_ROUND_UP(old); va < new; va += PGSIZE) {
       uint32_t pa = page_alloc_user();
       if (pa)
@@ -43,13 +44,16 @@ int proc_sbrk(int inc)
         if (pa)
           page_ref_dec(pa);
         sbrk_unmap(p, PG_ROUND_UP(old), va);
+        vm_space_in_flux(-1);
         return -1;
       }
       if (sched_preempt_point() < 0) {
         sbrk_unmap(p, PG_ROUND_UP(old), va + PGSIZE);
+        vm_space_in_flux(-1);
         return -1;
       }
     }
+    vm_space_in_flux(-1);
   } else if (inc < 0) {
     if (new > old || new < p->heap_start || pt_unshare_range(p->pd, PG_ROUND_UP(new), PG_ROUND_UP(old)) < 0)
       return -1;

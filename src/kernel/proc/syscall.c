@@ -48,7 +48,10 @@ static int sys_getppid(uint32_t a, uint32_t b, uint32_t c)
 {
   (void)a, (void)b, (void)c;
   struct proc *p = proc_current();
-  return p->parent ? p->parent->pid : 0;
+  spin_lock(&proc_lock);               /* the parent may be exiting on another CPU */
+  int ppid = p->parent ? p->parent->pid : 0;
+  spin_unlock(&proc_lock);
+  return ppid;
 }
 static int sys_sbrk(uint32_t inc, uint32_t b, uint32_t c) { (void)b, (void)c; return proc_sbrk((int)inc); }
 static int sys_kill(uint32_t pid, uint32_t b, uint32_t c) { (void)b, (void)c; return proc_kill((int)pid); }
@@ -154,9 +157,11 @@ static int sys_memstat(uint32_t ust, uint32_t b, uint32_t c)
   st.total_pages = pool_user.total;
   st.free_pages = pool_user.free;
   st.kernel_free_pages = pool_kernel.free;
-  st.cow_faults = cow_stats.faults;
-  st.cow_copies = cow_stats.copies;
-  st.cow_reuses = cow_stats.reuses;
+  struct cow_stats cs;
+  cow_stats_sum(&cs);
+  st.cow_faults = cs.faults;
+  st.cow_copies = cs.copies;
+  st.cow_reuses = cs.reuses;
   st.shared_pages = page_ref_shared();
   st.shared_tables = pt_share_shared();
   st.table_copies = pt_share_stats.copies;

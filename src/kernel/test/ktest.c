@@ -43,5 +43,6 @@ void ktest_run_all(void)
   ktest_mm();
   ktest_ptshare();
   ktest_smp();
+  ktest_smp_run();
   kprintf("[ktest] %d passed, %d failed\n", ktest_passed, ktest_failed);
 }

@@ -1,0 +1,23 @@
+/*
+ * tlb.h - TLB shootdown: telling the other CPUs that a kernel mapping changed.
+ *
+ * A CPU may keep a translation after its page-table entry changes, until
+ * it flushes it itself. Kernel pages (heap pages, kernel stacks, firmware
+ * mappings) are mapped in every address space and touched by every CPU,
+ * so unmapping one must reach every CPU before the frame or the virtual
+ * page is used again. User mappings never need it (README: "TLB shootdown").
+ */
+#ifndef MM_TLB_H
+#define MM_TLB_H
+#include <stdint.h>
+
+/* Flush [va, va + n pages) here and on every other running CPU; returns once each has
+ * flushed. Safe with or without locks held and with interrupts masked: while it waits it
+ * answers other CPUs' requests, as every spinning CPU does. */
+void tlb_shootdown(uint32_t va, uint32_t npages);
+/* Flush what a pending request asks of this CPU, if any (the IPI handler; spin loops). */
+void tlb_service(void);
+/* Shootdowns sent to other CPUs so far. */
+uint32_t tlb_shootdowns(void);
+
+#endif
