@@ -64,7 +64,7 @@ def cowdemo_facts():
     parent = first(r"^\[cowdemo\] parent pid (\d+): value (\d+) at va (0x[0-9a-f]+), phys (0x[0-9a-f]+)",
                    lines, "cowdemo parent line")
     va = parent.group(3)
-    copy = first(r"^\[cow\] pid=(\d+) name=cowdemo va=%s .* copy frame (0x[0-9a-f]+)->(0x[0-9a-f]+) ref (\d+)->(\d+)"
+    copy = first(r"^\[cow\] pid=(\d+) name=cowdemo va=%s .* copy frame (0x[0-9a-f]+)->(0x[0-9a-f]+) ref (\d+)->(\d+)(?: cpu=\d+)?$"
                  % va, lines, "cowdemo copy line")
     reuse = first(r"^\[cow\] pid=(\d+) name=cowdemo va=%s .* reuse frame (0x[0-9a-f]+)->.*" % va,
                   lines, "cowdemo reuse line")

@@ -26,11 +26,12 @@ report_time() {
 }
 
 # The Bochs session of make debug, headless (Bochs' rfb display, no client awaited), its
-# commands read from stdin so Bochs echoes them after each <bochs:N> prompt.
+# commands read from stdin so Bochs echoes them after each <bochs:N> prompt. One CPU, so the
+# two breakpoints are the same fault on the same CPU (make debug itself runs two).
 report_bochs() {
   rm -f run/hd.img.lock
   BOCHS_DISPLAY=rfb BOCHS_IMAGE=run/hd.img timeout 300 \
-    bochs -q -f run/bochsrc 'display_library: rfb, options="timeout=0"' \
+    bochs -q -f run/bochsrc 'display_library: rfb, options="timeout=0"' 'cpu: count=1' \
     < build/debug-cow-batch.rc > "$out/bochs.raw" 2>&1 ||
     { echo "report: Bochs session failed; see $out/bochs.raw" >&2; return 1; }
   # Bochs' own log lines start with a tick count and a level letter.

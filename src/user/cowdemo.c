@@ -124,7 +124,7 @@ static void demo_shared_tables(int pausing)
          m1.shared_pages);
   sbrk(-(pages * PGSIZE));
   cowtrace(old_trace);
-  demo_pause(pausing, "shared tables");
+  demo_pause(pausing, "sharedpt");
 }
 
 int main(int argc, char *argv[])

@@ -131,7 +131,7 @@ enum cow_result cow_handle_write(uint32_t va, uint32_t err, uint32_t eip)
     cow_trace(va, err, eip, "out-of-memory", old_pa, 0, refs, refs);
     return COW_OUT_OF_MEMORY;
   }
-  vm_copy_to_frame(new_pa, (const void *)page);
+  vm_copy_to_frame_masked(new_pa, (const void *)page);
   uint32_t left = page_ref_move_locked(old_pa, new_pa);
   enum cow_result r = cow_copy(pte, page, new_pa);
   page_ref_unlock();

@@ -120,9 +120,9 @@ pde_t *vm_current(void)
   return P2V(read_cr3());
 }
 
-void *vm_scratch_map(uint32_t pa)
+/* Map pa at this CPU's scratch page; interrupts are masked (the caller's push_off or spinlock). */
+static void *vm_scratch_map_masked(uint32_t pa)
 {
-  push_off();                          /* no switch, so no other CPU, until vm_scratch_unmap */
   struct cpu *c = this_cpu();
   if (*c->scratch_pte & PTE_P)
     panic("vm_scratch_map: cpu%d's scratch page is already mapped (nested use)", c->id);
@@ -131,11 +131,23 @@ void *vm_scratch_map(uint32_t pa)
   return (void *)c->scratch_va;
 }
 
-void vm_scratch_unmap(void)
+/* Undo vm_scratch_map_masked; interrupts stay as they are. */
+static void vm_scratch_unmap_masked(void)
 {
   struct cpu *c = this_cpu();
   *c->scratch_pte = 0;
   vm_invlpg(c->scratch_va);
+}
+
+void *vm_scratch_map(uint32_t pa)
+{
+  push_off();                          /* no switch, so no other CPU, until vm_scratch_unmap */
+  return vm_scratch_map_masked(pa);
+}
+
+void vm_scratch_unmap(void)
+{
+  vm_scratch_unmap_masked();
   pop_off();
 }
 
@@ -149,6 +161,12 @@ void vm_copy_to_frame(uint32_t dst_pa, const void *src)
 {
   memcpy(vm_scratch_map(dst_pa), src, PGSIZE);
   vm_scratch_unmap();
+}
+
+void vm_copy_to_frame_masked(uint32_t dst_pa, const void *src)
+{
+  memcpy(vm_scratch_map_masked(dst_pa), src, PGSIZE);
+  vm_scratch_unmap_masked();
 }
 
 void vm_write_frame(uint32_t dst_pa, uint32_t off, const void *src, uint32_t n)
