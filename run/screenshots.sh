@@ -10,6 +10,7 @@
 # the picture with the QEMU monitor's screendump and presses Enter through
 # the monitor's sendkey, so the run continues. Nothing waits a fixed time:
 # every wait is for a line in the log, bounded by SHOT_TIMEOUT seconds.
+# The machine has SHOT_SMP CPUs (default 2, as make run).
 set -euo pipefail
 
 image=$1
@@ -25,7 +26,7 @@ scenes=(boot:boot_memory_map fork:cowdemo_map_fork copy:cowdemo_copy exit:cowdem
 
 mkdir -p "$out" build
 rm -f "$log"
-QEMU_MONITOR="tcp:127.0.0.1:$port,server,nowait" "$here/qemu.sh" headless "$image" 128 "$log" &
+SMP=${SHOT_SMP:-2} QEMU_MONITOR="tcp:127.0.0.1:$port,server,nowait" "$here/qemu.sh" headless "$image" 128 "$log" &
 qemu=$!
 trap 'kill $qemu 2>/dev/null || true' EXIT
 
