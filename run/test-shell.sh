@@ -206,18 +206,25 @@ run_line unknown_program "nosuchprog a b" $'^sh: nosuchprog: no such program \\(
 run_line control_chars "ec${CTRL_A}ho ct${ESC_LEFT}l" $'^ctl$' \
     "Ctrl-A and an arrow key's escape sequence were stored in the line (echo ctl expected)"
 
+# check_ctrl_c_kills NAME WHY COMMAND...: start spin (a user-mode loop), run COMMAND to press
+# Ctrl-C, and check spin dies with the one-line reason and a prompt follows.
+check_ctrl_c_kills() {
+    local name=$1 fail_why=$2 mark ok=1 why="spin did not start"
+    shift 2
+    mark=$(log_size)
+    type_serial $'spin\n'
+    if wait_for "$mark" $'\\[spin\\] pid [0-9]+ loops'; then
+        sleep 0.5
+        "$@"
+        why=$fail_why
+        wait_for "$mark" $'name=spin [^\n]*killed: Ctrl-C on the console\n\\$ $' && ok=0
+    fi
+    check "$name" "$ok" "$mark" "$why"
+}
+
 # Ctrl-C on the serial console kills a program looping in user mode.
-mark=$(log_size)
-type_serial $'spin\n'
-ok=1
-why="spin did not start"
-if wait_for "$mark" $'\\[spin\\] pid [0-9]+ loops'; then
-    sleep 0.5
+check_ctrl_c_kills ctrl_c_kills_serial "Ctrl-C did not kill spin with a one-line reason and give a prompt" \
     type_serial "$CTRL_C"
-    why="Ctrl-C did not kill spin with a one-line reason and give a prompt"
-    wait_for "$mark" $'name=spin [^\n]*killed: Ctrl-C on the console\n\\$ $' && ok=0
-fi
-check ctrl_c_kills_serial "$ok" "$mark" "$why"
 run_line after_ctrl_c "echo after" $'^after$' "the line after Ctrl-C did not run as typed"
 
 # Ctrl-C at the prompt drops the line being typed.
@@ -258,17 +265,7 @@ check trace_follows_program "$ok" "$mark" "$why"
 run_line trace_off "trace 0" $'^cow trace 0' "trace 0 was not acknowledged"
 
 # Ctrl-C on the PS/2 keyboard (the VGA console's input) kills a looping program too.
-mark=$(log_size)
-type_serial $'spin\n'
-ok=1
-why="spin did not start"
-if wait_for "$mark" $'\\[spin\\] pid [0-9]+ loops'; then
-    sleep 0.5
-    monitor "sendkey ctrl-c"
-    why="Ctrl-C on the keyboard did not kill spin"
-    wait_for "$mark" $'name=spin [^\n]*killed: Ctrl-C on the console\n\\$ $' && ok=0
-fi
-check ctrl_c_kills_keyboard "$ok" "$mark" "$why"
+check_ctrl_c_kills ctrl_c_kills_keyboard "Ctrl-C on the keyboard did not kill spin" monitor "sendkey ctrl-c"
 mark=$(log_size)
 type_keyboard "echo typed on keys"
 ok=1
