@@ -19,28 +19,24 @@ str_fill_words:
     pop edi
     ret
 
-; void str_copy_words(void *d, const void *s, unsigned count): copy count dwords from s to d.
-str_copy_words:
+; One copy routine: cdecl (d, s, count), esi and edi preserved, DF cleared; %2 is the string
+; move that copies count units (movsd: dwords, movsb: bytes).
+%macro STR_COPY 2
+%1:
     push esi
     push edi
     mov edi, [esp + 12]
     mov esi, [esp + 16]
     mov ecx, [esp + 20]
     cld
-    rep movsd
+    rep %2
     pop edi
     pop esi
     ret
+%endmacro
+
+; void str_copy_words(void *d, const void *s, unsigned count): copy count dwords from s to d.
+STR_COPY str_copy_words, movsd
 
 ; void str_copy_bytes(void *d, const void *s, unsigned count): copy count bytes from s to d.
-str_copy_bytes:
-    push esi
-    push edi
-    mov edi, [esp + 12]
-    mov esi, [esp + 16]
-    mov ecx, [esp + 20]
-    cld
-    rep movsb
-    pop edi
-    pop esi
-    ret
+STR_COPY str_copy_bytes, movsb
