@@ -10,7 +10,10 @@
 #   3. for each N in BENCH_SMP (default "1 2 4"): build/bench-parN.img on N CPUs (SMP=N; under
 #      TCG run/qemu.sh adds thread=multi), no -icount, whose `forkbench par N` measures COW write
 #      faults per second of wall clock with 1 and with N processes writing their own pages of
-#      a freshly forked region (rows par_faults_1proc_smpN and par_faults_smpN).
+#      a freshly forked region (rows par_faults_1proc_smpN, par_faults_smpN and the run-by-run
+#      ratio par_speedup_smpN).
+# Between runs 1 and 2, run/bench-base.sh builds and measures the kernel before SMP under the
+# same -icount (build/bench-base.csv), for the table's cost-on-one-CPU comparison.
 # Writes build/bench.csv (one row per measurement, columns BENCH_CSV_COLUMNS, comment lines
 # saying what each column counts), build/bench.md (the instruction table and the goals, in
 # Markdown), prints both, and draws the figures (run/plot-bench.sh) from the instruction
@@ -21,7 +24,7 @@
 #                             BENCH_ICOUNT_RUNS (default 1; 2 repeats the instruction run
 #                             and prints the largest difference between the two),
 #                             BENCH_SMP (CPU counts of the parallel rows, default "1 2 4"; empty:
-#                             none), BENCH_PAR_MEM (MiB for those boots, default 128)
+#                             none), BENCH_PAR_MEM (MiB for those boots, default 512)
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -32,7 +35,7 @@ BENCH_TIMEOUT=${BENCH_TIMEOUT:-1800}
 BENCH_ICOUNT_RUNS=${BENCH_ICOUNT_RUNS:-1}
 BENCH_ICOUNT='-icount shift=0,sleep=off'
 BENCH_SMP=${BENCH_SMP-1 2 4}
-BENCH_PAR_MEM=${BENCH_PAR_MEM:-128}
+BENCH_PAR_MEM=${BENCH_PAR_MEM:-512}
 BENCH_CSV=build/bench.csv
 BENCH_MD=build/bench.md
 BENCH_FIGURES=report/figures
@@ -89,6 +92,7 @@ mkdir -p build
 [ -x run/qemu.sh ] || bench_fail "run/qemu.sh is missing or not executable"
 
 bench_boot icount "$BENCH_ICOUNT"
+run/bench-base.sh                  # the kernel before SMP, same -icount: build/bench-base.csv
 if [ "$BENCH_ICOUNT_RUNS" -ge 2 ]; then
   bench_boot icount2 "$BENCH_ICOUNT"
   # largest relative difference of the medians between the two instruction runs
@@ -106,8 +110,8 @@ for n in $BENCH_SMP; do
   [ -f "build/bench-par$n.img" ] || bench_fail "build/bench-par$n.img is missing (make bench builds it)"
   bench_boot "par$n" "" "$n" "build/bench-par$n.img" "$BENCH_PAR_MEM"
   par_accel=$BENCH_ACCEL
-  grep '^par_faults_' "build/bench-par$n.rows" >> build/bench-par.rows ||
-    bench_fail "run 'par$n': no par_faults_ rows" "build/bench-serial-par$n.log"
+  grep '^par_' "build/bench-par$n.rows" >> build/bench-par.rows ||
+    bench_fail "run 'par$n': no par_ rows" "build/bench-serial-par$n.log"
 done
 
 host_cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null | head -n 1)
@@ -116,7 +120,7 @@ cpu=${BENCH_GUEST_CPU:-${host_cpu:-unknown}}
   echo "# columns 4-6: guest instructions retired (QEMU TCG -icount shift=0,sleep=off: the TSC counts instructions); median of runs, min, max"
   echo "# column 7: free user frames taken by the operation (median); column 8: median TSC cycles of a second run without -icount (accelerator $cycles_accel), for the shape only"
   [ ! -s build/bench-par.rows ] ||
-    echo "# rows par_faults_*: columns 4-6 are COW write faults per second of wall clock (guest TSC against the timer, no -icount, accelerator $par_accel), column 7 the frames a run took; par_faults_smpN: N processes on N CPUs, par_faults_1proc_smpN: 1 process in that same boot"
+    echo "# rows par_faults_*: columns 4-6 are COW write faults per second of wall clock (guest TSC against the timer, no -icount, accelerator $par_accel), column 7 the frames a run took; par_faults_smpN: N processes on N CPUs, par_faults_1proc_smpN: 1 process in that same boot; par_speedup_smpN: each N-process run's rate over the 1-process run just before it, in thousandths"
   echo "# accelerator=tcg-icount cpu=$cpu host_cpu=${host_cpu:-unknown}"
   echo "$BENCH_CSV_COLUMNS"
   awk -F, -v OFS=, 'NR == FNR { c[$1 "," $2 "," $3] = $4; next }
@@ -125,7 +129,7 @@ cpu=${BENCH_GUEST_CPU:-${host_cpu:-unknown}}
   sed 's/$/,/' build/bench-par.rows
 } > "$BENCH_CSV"
 
-run/bench-table.sh "$BENCH_CSV" > "$BENCH_MD"
+run/bench-table.sh "$BENCH_CSV" build/bench-base.csv > "$BENCH_MD"
 cat "$BENCH_MD"
 rows=$(grep -vc '^#\|^metric,' "$BENCH_CSV" || true)
 echo "bench: $rows rows in $BENCH_CSV, table in $BENCH_MD"

@@ -38,6 +38,7 @@ struct proc;
 /* Copy-on-write fault counts, kept per CPU so the fault path shares no counter line. */
 struct cpu_cow_counts {
   uint32_t faults, copies, reuses;
+  volatile uint32_t copy_seq;  /* odd while a copy holds a frame it has not counted yet (cow_fault.c) */
 };
 
 /* A function another CPU asked this one to run in its IPI handler (smp_call). */

@@ -27,7 +27,8 @@
  *   ptshare   (mm/ptshare.c)   shared page-table counts and the PDE change that goes with each
  *                              share/copy/reuse decision
  *   pageref   (mm/pageref.c)   the design card's spinlocked reference-count array, and the PTE
- *                              change that goes with a count decision (COW copy or reuse, fork)
+ *                              change that goes with a count change (COW copy, fork, release);
+ *                              a COW reuse at count 1 needs none (cow/cow_fault.c says why)
  *   kheap     (mm/kmalloc.c)   kmalloc's size classes and their pages' free lists
  *   file      (fs/file.c)      open-file reference counts
  *   kvguard   (mm/kvpool.c)    the kernel stacks' guard-page bitmap

@@ -21,6 +21,13 @@ struct cow_stats {
 /* The counts of every CPU added up (each CPU counts its own faults: struct cpu). */
 void cow_stats_sum(struct cow_stats *out);
 
+/* A checker's view of the copies in flight: seq[i] is cpu i's copy sequence, odd while that CPU
+ * holds a frame for a copy whose count is not set yet. Equal even snapshots before and after a
+ * look mean no copy was half done during it. Fills CPU_MAX values. */
+void cow_copy_seqs(uint32_t *seq);
+/* Non-zero when before (from cow_copy_seqs) shows a copy in flight or differs from now. */
+int cow_copies_moved(const uint32_t *before);
+
 /* Resolve a write to va in the current space; err and eip only feed the trace line. */
 enum cow_result cow_handle_write(uint32_t va, uint32_t err, uint32_t eip);
 /* Set the current process's trace level (0 off, 1 one line per COW fault of its own); the

@@ -32,8 +32,11 @@ uint32_t page_ref_dec_locked(uint32_t pa);
 void page_ref_free(uint32_t pa);
 /* Drop one reference; frees the frame at zero. Returns the count left. */
 uint32_t page_ref_dec(uint32_t pa);
-/* The current count of the frame at pa. */
+/* The current count of the frame at pa (count lock held, or a value that cannot move). */
 uint32_t page_ref_get(uint32_t pa);
+/* The count of the frame at pa read once without the lock: a snapshot that may already be stale,
+ * except that 1 stays 1 when the caller's own private PTE is that reference (cow_fault.c). */
+uint32_t page_ref_peek(uint32_t pa);
 /* The reason a decrement of pa would be a kernel bug, or 0 when it is fine. */
 const char *page_ref_check_dec(uint32_t pa);
 /* The reason freeing pa to the pool would be a kernel bug, or 0 when it is fine. */

@@ -29,8 +29,11 @@
  * `forkbench par P [quick]` (run/bench.sh boots it on P CPUs, without -icount):
  * COW write faults per second of wall clock, the TSC calibrated against the
  * timer, while 1 and then P processes forked from this one each write their
- * own pages of the region at once; rows par_faults_1proc_smpP (P > 1) and
- * par_faults_smpP, frames checked (every written page is one copy).
+ * own pages of the region at once. One untimed warm-up of each, then
+ * PAR_RUNS_FULL runs that alternate the two; rows par_faults_1proc_smpP
+ * (P > 1), par_faults_smpP and par_speedup_smpP (P > 1: each run's P-process
+ * rate over the 1-process run just before it, in thousandths), frames
+ * checked (every written page is one copy).
  */
 #include <stdint.h>
 #include "user.h"
@@ -67,7 +70,8 @@
 #define BENCH_TABLE_BEGIN   "---- forkbench table ----"
 #define BENCH_TABLE_END     "---- end of forkbench table ----"
 #define BENCH_NO_POLICY     "-"
-#define PAR_METRIC_PREFIX   "par_faults_"   /* the parallel rows: par_faults_smpN, par_faults_1proc_smpN */
+#define PAR_ROW_PREFIX      "par_"          /* every parallel row */
+#define PAR_METRIC_PREFIX   "par_faults_"   /* the parallel rate rows: par_faults_smpN, par_faults_1proc_smpN */
 
 static const unsigned bench_sizes_kib[BENCH_SIZES_FULL] = { 256, 1024, 4096, 16384, 65536 };
 static const int bench_policies[BENCH_POLICIES] = { FORK_POLICY_OLD, FORK_POLICY_COW, FORK_POLICY_THREAD,
@@ -546,7 +550,7 @@ static int bench_check_csv(const char *line)
   }
   int nmetrics = (int)(sizeof bench_metric_names / sizeof bench_metric_names[0]);
   if (!bench_in(field[0], bench_metric_names, nmetrics) &&
-      strncmp_prefix(field[0], PAR_METRIC_PREFIX) != 0) {
+      strncmp_prefix(field[0], PAR_ROW_PREFIX) != 0) {
     bench_format_fail("unknown metric", line);
     return -1;
   }
@@ -734,14 +738,18 @@ static void bench_check_positive(const char *name)
 
 /* ---- parallel COW fault throughput (`forkbench par P [quick]`) -------------- */
 
-#define PAR_PAGES_FULL      2048       /* pages each process writes: 8 MiB */
+#define PAR_PAGES_FULL      8192       /* pages each process writes: 32 MiB */
 #define PAR_PAGES_QUICK     64
+#define PAR_RUNS_FULL       11         /* timed runs of each configuration */
+#define PAR_RUNS_MAX        PAR_RUNS_FULL
 #define PAR_PROCS_MAX       8
 #define PAR_CAL_TICKS       50         /* timer ticks the TSC is calibrated over */
 #define PAR_CONFIGS_MAX     2          /* one process, then P processes (P > 1) */
 #define PAR_NAME_LEN        32
+#define PAR_MILLI           1000       /* par_speedup rows are in thousandths */
 #define PAR_SMP_PREFIX      "smp"
 #define PAR_ONE_PREFIX      "1proc_smp"
+#define PAR_SPEEDUP_METRIC  "par_speedup_smp"
 
 /* The benchmark clock: the TSC, or the timer tick on a CPU without one. */
 static uint64_t par_now(void)
@@ -821,13 +829,15 @@ static uint64_t par_run(volatile uint32_t *region, uint32_t pages, int nproc, ui
 }
 
 /* `forkbench par P`: COW write faults per second with 1 and with P processes, each writing its
- * own pages of a region forked from this one; csv rows par_faults_1proc_smpP (P > 1) and
- * par_faults_smpP, frames checked (each process copies all its pages), never a timing. */
+ * own pages of a region forked from this one; csv rows par_faults_1proc_smpP (P > 1),
+ * par_faults_smpP and par_speedup_smpP (P > 1), frames checked (each process copies all its
+ * pages), never a timing. */
 static int bench_par(int nproc, int quick)
 {
-  static char names[PAR_CONFIGS_MAX][PAR_NAME_LEN];
-  uint64_t rates[PAR_CONFIGS_MAX][BENCH_RUNS_MAX];
-  int frames[PAR_CONFIGS_MAX][BENCH_RUNS_MAX], counts[PAR_CONFIGS_MAX], nconfigs = 0;
+  static char names[PAR_CONFIGS_MAX + 1][PAR_NAME_LEN];
+  uint64_t rates[PAR_CONFIGS_MAX][PAR_RUNS_MAX], speedups[PAR_RUNS_MAX];
+  int frames[PAR_CONFIGS_MAX][PAR_RUNS_MAX], counts[PAR_CONFIGS_MAX], nconfigs = 0, unused;
+  int runs = quick ? BENCH_RUNS_QUICK : PAR_RUNS_FULL;
   uint32_t pages = quick ? PAR_PAGES_QUICK : PAR_PAGES_FULL;
   uint32_t bytes = pages * (uint32_t)nproc * PGSIZE, brk = (uint32_t)sbrk(0);
   uint32_t pad = (PGSIZE - brk % PGSIZE) % PGSIZE;
@@ -849,15 +859,22 @@ static int bench_par(int nproc, int quick)
     strcpy(names[c] + strlen(names[c]), counts[c] == nproc ? PAR_SMP_PREFIX : PAR_ONE_PREFIX);
     strcpy(names[c] + strlen(names[c]), utest_itoa(nproc, num));
   }
-  printf("[forkbench] parallel COW faults: %s%d process(es) x %u pages, %d runs; clock %s, ",
-         nproc > 1 ? "1 and " : "", nproc, pages, bench_runs, bench_tsc ? "TSC" : "timer ticks");
+  strcpy(names[nconfigs], PAR_SPEEDUP_METRIC);
+  strcpy(names[nconfigs] + strlen(names[nconfigs]), utest_itoa(nproc, num));
+  printf("[forkbench] parallel COW faults: %s%d process(es) x %u pages, a warm-up and %d runs each; clock %s, ",
+         nproc > 1 ? "1 and " : "", nproc, pages, runs, bench_tsc ? "TSC" : "timer ticks");
   bench_print_u64(hz, 0);
   printf(" per second\n");
-  for (int r = 0; r < bench_runs; r++)
+  for (int c = 0; c < nconfigs; c++)          /* warm-up: the host backs the frames, code is translated */
+    par_run(region, pages, counts[c], hz, &unused);
+  for (int r = 0; r < runs; r++) {
     for (int c = 0; c < nconfigs; c++)
       rates[c][r] = par_run(region, pages, counts[c], hz, &frames[c][r]);
+    if (nconfigs > 1)
+      speedups[r] = rates[0][r] ? rates[1][r] * PAR_MILLI / rates[0][r] : 0;
+  }
   for (int c = 0; c < nconfigs; c++) {
-    struct bench_stat st = bench_stat_of(rates[c], frames[c], bench_runs);
+    struct bench_stat st = bench_stat_of(rates[c], frames[c], runs);
     int want = counts[c] * (int)pages;
     if (frames_ok && st.frames_min < want)
       frames_ok = 0, frames_seen = st.frames_min, frames_want = want;
@@ -866,9 +883,16 @@ static int bench_par(int nproc, int quick)
     bench_print_u64(st.median, 0);
     printf(" faults/s median\n");
   }
+  if (nconfigs > 1) {
+    struct bench_stat st = bench_stat_of(speedups, frames[1], runs);
+    bench_add_row(names[nconfigs], "COW", pages * PGSIZE / BENCH_KIB, st);
+    printf("[forkbench] %d processes over 1, run by run: median ", nproc);
+    bench_print_u64(st.median, 0);
+    printf(" thousandths\n");
+  }
   if (sbrk(-(int)(pad + bytes)) == (char *)-1)
     bench_die("sbrk could not free the parallel region");
-  bench_print_csv(nconfigs);
+  bench_print_csv(nconfigs + (nconfigs > 1));
   utest_check("bench_par_format", bench_format_error[0] == 0, "%s", bench_format_error);
   bench_check_positive("bench_par_positive");
   utest_check("bench_par_frames", frames_ok,

@@ -5,13 +5,29 @@
  * the reference count at 1 the frame is reused: made writable, PTE_COW
  * cleared, no copy. Otherwise a new user frame is mapped at the scratch
  * page, the 4 KiB are copied, the entry is pointed at the new frame
- * (writable, no PTE_COW), and the old frame loses one reference. The
- * decision, the copy and the entry update happen under the reference-count lock.
- * On several CPUs that makes the decision atomic with respect to every other
- * CPU touching the same frame's count: of two sharers of a count-2 frame
- * faulting at once, the first copies (2 -> 1) and the second, seeing 1,
- * reuses. The fault runs with interrupts masked (an interrupt gate), so it
- * never moves to another CPU between reading its PTE and writing it.
+ * (writable, no PTE_COW), and the old frame loses one reference.
+ *
+ * On several CPUs, which steps need the reference-count lock:
+ *   - Count 1 seen without the lock is final: the one reference is this
+ *     process's own PTE, and a new reference to a frame is only ever made
+ *     from an entry that maps it (fork of this process, which is here in
+ *     its fault, or the copy of a shared table, which this private entry
+ *     is not in). So the reuse takes no lock.
+ *   - Count 2 or more: the copy is made first, without the lock, from the
+ *     frame through this process's read-only entry. Nobody writes the frame
+ *     meanwhile: every sharer maps it read-only, and a sharer that finds
+ *     itself last only reuses after this process's copy has dropped out.
+ *     Then, under the lock, the count is read again and decides: still
+ *     shared, the entry moves to the copy and the old frame loses one
+ *     reference; down to 1 (the other sharers copied meanwhile), the frame
+ *     is reused and the copy goes back to the pool. The decision and the
+ *     entry update are atomic with respect to every CPU changing the count;
+ *     only the 4 KiB copy runs in parallel.
+ * Of two sharers of a count-2 frame writing at once, both copy in
+ * parallel; the first to take the lock moves (2 -> 1), the second, seeing
+ * 1, reuses and returns its copy. The fault runs with interrupts masked (an
+ * interrupt gate), so it never moves to another CPU between reading its
+ * PTE and writing it, and this CPU's scratch page stays its own.
  *
  * A write into a page table shared by FORK_POLICY_SHARED_PT (its PDE read-only
  * with PDE_SHARED_PT) first makes the table private: reused when this space is
@@ -36,6 +52,20 @@ void cow_stats_sum(struct cow_stats *out)
     out->copies += cpus[i].cow.copies;
     out->reuses += cpus[i].cow.reuses;
   }
+}
+
+void cow_copy_seqs(uint32_t *seq)
+{
+  for (int i = 0; i < CPU_MAX; i++)
+    seq[i] = cpus[i].cow.copy_seq;
+}
+
+int cow_copies_moved(const uint32_t *before)
+{
+  for (int i = 0; i < CPU_MAX; i++)
+    if ((before[i] & 1) || cpus[i].cow.copy_seq != before[i])
+      return 1;
+  return 0;
 }
 
 int cow_trace_set(int level)
@@ -113,30 +143,42 @@ enum cow_result cow_handle_write(uint32_t va, uint32_t err, uint32_t eip)
   if (!(*pte & PTE_COW))
     return COW_NOT_COW;
 
-  this_cpu()->cow.faults++;
+  struct cpu_cow_counts *cc = &this_cpu()->cow;
+  cc->faults++;
   uint32_t old_pa = PTE_ADDR(*pte);
-  page_ref_lock();
-  uint32_t refs = page_ref_get(old_pa);
-  if (refs == 1) {
+  if (page_ref_peek(old_pa) == 1) {       /* final without the lock: see the header */
     enum cow_result r = cow_reuse(pte, page);
-    page_ref_unlock();
     cow_trace(va, err, eip, "reuse", old_pa, old_pa, 1, 1);
     return r;
   }
 
-  /* The frame and the scratch page are taken under the count lock (pageref.c's lock order). */
+  /* Shared: copy outside the lock, then let the count decide under it. From the frame's
+   * allocation to its count (or its return) the copy sequence is odd: memcheck waits it out. */
+  cc->copy_seq++;
   uint32_t new_pa = pool_alloc(&pool_user, 1);
+  if (new_pa)
+    vm_copy_to_frame_masked(new_pa, (const void *)page);
+  page_ref_lock();
+  uint32_t refs = page_ref_get(old_pa);
+  if (refs == 1) {                        /* every other sharer copied meanwhile */
+    enum cow_result r = cow_reuse(pte, page);
+    page_ref_unlock();
+    if (new_pa)
+      pool_free(&pool_user, new_pa, 1);
+    cc->copy_seq++;
+    cow_trace(va, err, eip, "reuse", old_pa, old_pa, 1, 1);
+    return r;
+  }
   if (!new_pa) {
     page_ref_unlock();
+    cc->copy_seq++;
     cow_trace(va, err, eip, "out-of-memory", old_pa, 0, refs, refs);
     return COW_OUT_OF_MEMORY;
   }
-  vm_copy_to_frame_masked(new_pa, (const void *)page);
   uint32_t left = page_ref_move_locked(old_pa, new_pa);
   enum cow_result r = cow_copy(pte, page, new_pa);
   page_ref_unlock();
-  if (left == 0)
-    page_ref_free(old_pa);
+  cc->copy_seq++;
   cow_trace(va, err, eip, "copy", old_pa, new_pa, refs, left);
   return r;
 }

@@ -24,6 +24,8 @@
 #include "mm/kheap.h"
 #include "mm/vm.h"
 #include "mm/ptshare.h"
+#include "cow/cow.h"
+#include "arch/percpu.h"
 #include "proc/proc.h"
 #include "proc/sched.h"
 #include "kernel/printk.h"
@@ -35,6 +37,16 @@
 #define MEMCHECK_SMP_TRIES 1000  /* runs that keep this CPU but saw another CPU change a count */
 
 #define MEMCHECK_MAPPED_COW 0x1   /* memcheck_cow_sharing: some entry maps the frame PTE_COW */
+#define MEMCHECK_SHOWN  8      /* frame problems printed in full; the rest are counted */
+
+/* What is wrong with one user frame (memcheck_frames). */
+enum memcheck_frame_bug { MEMCHECK_COUNT_MISMATCH, MEMCHECK_FREE_BUT_COUNTED, MEMCHECK_LEAKED };
+
+/* One frame problem, kept until the check knows nothing moved while it looked. */
+struct memcheck_frame_report {
+  uint32_t pa, mappings, refs;
+  enum memcheck_frame_bug bug;
+};
 
 /* The flag invariants of one present user entry of p at va; returns the number broken
  * (each printed with the process, address and entry). */
@@ -54,7 +66,9 @@ static int memcheck_pte_flags(const struct proc *p, uint32_t va, pte_t pte)
   return bad;
 }
 
-/* Mark in seen (one byte per user frame) each frame a user entry of p maps PTE_COW. */
+/* Mark in seen (one byte per user frame) each shared frame (count 2 or more) a user entry of p
+ * maps PTE_COW. A frame at count 1 is left out: its one entry may turn writable at any moment
+ * (the copy-on-write reuse takes no lock) and no other entry maps it. */
 static void memcheck_mark_sharing(const struct proc *p, uint8_t *seen)
 {
   for (uint32_t i = 0; i < USER_PDES; i++) {
@@ -63,7 +77,8 @@ static void memcheck_mark_sharing(const struct proc *p, uint8_t *seen)
     const pte_t *pt = P2V(PTE_ADDR(p->pd[i]));
     for (uint32_t j = 0; j < PT_ENTRIES; j++) {
       uint32_t pa = PTE_ADDR(pt[j]);
-      if ((pt[j] & (PTE_P | PTE_COW)) == (PTE_P | PTE_COW) && pool_contains(&pool_user, pa))
+      if ((pt[j] & (PTE_P | PTE_COW)) == (PTE_P | PTE_COW) && pool_contains(&pool_user, pa) &&
+          page_ref_get(pa) > 1)
         seen[(pa - pool_user.base) / PGSIZE] |= MEMCHECK_MAPPED_COW;
     }
   }
@@ -90,7 +105,7 @@ static int memcheck_report_sharing(const struct proc *p, const uint8_t *seen)
   return bad;
 }
 
-/* A frame some entry maps PTE_COW must be writable through no entry of any live space; returns
+/* A shared frame some entry maps PTE_COW must be writable through no entry of any live space; returns
  * the number of writable entries that break this. seen is scratch, one byte per user frame. The
  * caller holds proc (the spaces stay) and pageref (no copy-or-reuse decision is half done). */
 static int memcheck_cow_sharing(uint8_t *seen)
@@ -180,12 +195,27 @@ static int memcheck_settle(void)
   return 0;
 }
 
+/* Print one frame problem found by memcheck_run. */
+static void memcheck_frame_print(const struct memcheck_frame_report *r)
+{
+  if (r->bug == MEMCHECK_COUNT_MISMATCH)
+    kprintf("[memcheck] frame 0x%08x: %u mappings but reference count %u\n", r->pa, r->mappings, r->refs);
+  else if (r->bug == MEMCHECK_FREE_BUT_COUNTED)
+    kprintf("[memcheck] frame 0x%08x: reference count %u but free in the pool bitmap\n", r->pa, r->refs);
+  else
+    kprintf("[memcheck] frame 0x%08x: allocated in the pool bitmap but unreferenced (leaked)\n", r->pa);
+}
+
 /* One check into counts and t. With preempt, it lets others run every MEMCHECK_STRIDE frames and
- * gives up with MEMCHECK_RETRY if a count changed meanwhile (nothing is reported from a moving
- * picture); -1 if the caller is killed. The spaces and the table counts are read without a
- * preemption point, so they are one picture. */
+ * gives up with MEMCHECK_RETRY if a count changed or a copy-on-write copy was in flight meanwhile
+ * (nothing is reported from a moving picture: frame problems are printed only once the run knows
+ * it saw a still one); -1 if the caller is killed. The spaces and the table counts are read
+ * without a preemption point, so they are one picture. */
 static int memcheck_run(uint16_t *counts, struct memcheck_tables *t, int preempt)
 {
+  struct memcheck_frame_report shown[MEMCHECK_SHOWN];
+  uint32_t copies[CPU_MAX];
+  int nbugs = 0;
   do {
     if (memcheck_settle() < 0)
       return -1;
@@ -193,6 +223,7 @@ static int memcheck_run(uint16_t *counts, struct memcheck_tables *t, int preempt
   page_ref_lock();                     /* not inside another CPU's count-and-PTE change */
   uint32_t gen = page_ref_generation();
   page_ref_unlock();
+  cow_copy_seqs(copies);               /* a copy's frame is in the pool before it is counted */
   memset(counts, 0, pool_user.frames * sizeof(uint16_t));
   memset(t->users, 0, pool_kernel.frames * sizeof(uint16_t));
   t->bad = 0;
@@ -213,27 +244,35 @@ static int memcheck_run(uint16_t *counts, struct memcheck_tables *t, int preempt
     if (preempt && i % MEMCHECK_STRIDE == 0) {
       if (sched_preempt_point() < 0)
         return -1;
-      if (page_ref_generation() != gen || vm_spaces_in_flux())
+      if (page_ref_generation() != gen || vm_spaces_in_flux() || cow_copies_moved(copies))
         return MEMCHECK_RETRY;
     }
-    uint32_t pa = pool_user.base + i * PGSIZE;
-    uint32_t refs = page_ref_get(pa);
-    int used = pool_frame_used(&pool_user, pa);
-    if (counts[i] != refs) {
-      kprintf("[memcheck] frame 0x%08x: %u mappings but reference count %u\n", pa, counts[i], refs);
-      bad++;
-    } else if (refs != 0 && !used) {
-      kprintf("[memcheck] frame 0x%08x: reference count %u but free in the pool bitmap\n", pa, refs);
-      bad++;
-    } else if (refs == 0 && used && mm_frame_is_ram(pa)) {
-      kprintf("[memcheck] frame 0x%08x: allocated in the pool bitmap but unreferenced (leaked)\n", pa);
-      bad++;
-    }
+    struct memcheck_frame_report r = { pool_user.base + i * PGSIZE, counts[i], 0, MEMCHECK_COUNT_MISMATCH };
+    r.refs = page_ref_get(r.pa);
+    int used = pool_frame_used(&pool_user, r.pa);
+    if (counts[i] != r.refs)
+      r.bug = MEMCHECK_COUNT_MISMATCH;
+    else if (r.refs != 0 && !used)
+      r.bug = MEMCHECK_FREE_BUT_COUNTED;
+    else if (r.refs == 0 && used && mm_frame_is_ram(r.pa))
+      r.bug = MEMCHECK_LEAKED;
+    else
+      continue;
+    if (nbugs < MEMCHECK_SHOWN)
+      shown[nbugs] = r;
+    nbugs++;
   }
-  int moved = page_ref_generation() != gen;   /* another CPU changed a count meanwhile */
+  /* another CPU changed a count, or held a copy's frame, meanwhile */
+  int moved = page_ref_generation() != gen || cow_copies_moved(copies);
   if (!preempt)
     vm_spaces_release();
-  return moved ? MEMCHECK_RETRY : bad;
+  if (moved)
+    return MEMCHECK_RETRY;
+  for (int k = 0; k < nbugs && k < MEMCHECK_SHOWN; k++)
+    memcheck_frame_print(&shown[k]);
+  if (nbugs > MEMCHECK_SHOWN)
+    kprintf("[memcheck] and %d more frames like these\n", nbugs - MEMCHECK_SHOWN);
+  return bad + nbugs;
 }
 
 int memcheck(void)

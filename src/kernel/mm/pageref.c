@@ -2,9 +2,10 @@
  * pageref.c - the spinlocked reference-count array of user frames.
  *
  * Lock order (all of it: include/arch/spinlock.h): the pool locks may be
- * taken while the count lock is held (the copy-on-write copy does), never
- * the other way round; the per-CPU scratch page needs no lock. A frame
- * whose count reaches zero is freed after the count lock is released.
+ * taken while the count lock is held (releasing a whole page table does),
+ * never the other way round; the per-CPU scratch page needs no lock.
+ * Elsewhere a frame whose count reaches zero is freed after the count lock
+ * is released. A count is read without the lock only by page_ref_peek.
  */
 #include "mm/pageref.h"
 #include "mm/pool.h"
@@ -177,6 +178,11 @@ uint32_t page_ref_share_table(uint32_t *src, uint32_t *dst, uint32_t from)
 uint32_t page_ref_get(uint32_t pa)
 {
   return page_refs[page_ref_index(pa)];
+}
+
+uint32_t page_ref_peek(uint32_t pa)
+{
+  return __atomic_load_n(&page_refs[page_ref_index(pa)], __ATOMIC_ACQUIRE);
 }
 
 void page_ref_copy_locked(uint32_t first, uint32_t n, uint8_t *out, uint32_t max)
