@@ -46,8 +46,8 @@
 #ifndef ARCH_SPINLOCK_H
 #define ARCH_SPINLOCK_H
 #include <stdint.h>
-
-struct cpu;
+#include "arch/percpu.h"
+#include "arch/x86.h"
 
 struct spinlock {
   volatile uint32_t locked;
@@ -60,10 +60,53 @@ struct spinlock {
 #define SPINLOCK_INIT(n) { 0, (n), 0, 0, 0 }
 #define SPIN_LIMIT 200000000u  /* rounds of waiting far beyond any critical section */
 
-/* Mask interrupts, then spin until the lock is ours; records this CPU and file:line. */
-void spin_lock_at(struct spinlock *l, const char *file, int line);
-/* Release a lock this CPU holds and undo its interrupt masking. */
-void spin_unlock(struct spinlock *l);
+/* The slow half of spin_lock_at (spinlock.c), after push_off: l is held, by this CPU c (panic,
+ * or in report mode fill the report, pop_off and return 0) or by another (spin until it is ours,
+ * return 1). */
+int spin_contended(struct spinlock *l, struct cpu *c, const char *file, int line);
+/* Panic: c releases l, which it does not hold. */
+void spin_bad_unlock(const struct spinlock *l, const struct cpu *c) __attribute__((noreturn));
+
+/* Atomically store v into *p and return the old value. */
+static inline uint32_t spin_xchg(volatile uint32_t *p, uint32_t v)
+{
+  __asm__ volatile("xchgl %0, %1" : "+m"(*p), "+r"(v) : : "memory");
+  return v;
+}
+
+/* Mask interrupts, then spin until the lock is ours; records this CPU and file:line. Inline: the
+ * uncontended path is push_off written out, one read of this_cpu and one xchg (every COW copy
+ * takes two locks, so their cost shows in each fault). */
+static inline void spin_lock_at(struct spinlock *l, const char *file, int line)
+{
+  uint32_t f = read_eflags();
+  cli();
+  struct cpu *c = this_cpu();
+  if (c->irq_depth++ == 0)
+    c->irq_were_enabled = (f & EFLAGS_IF) != 0;
+  /* only this CPU ever writes c into l->cpu, and only while it holds l */
+  if (__builtin_expect(l->cpu == c || spin_xchg(&l->locked, 1), 0) && !spin_contended(l, c, file, line))
+    return;
+  l->cpu = c;
+  l->file = file;
+  l->line = line;
+  c->locks_held++;
+}
+
+/* Release a lock this CPU holds and undo its interrupt masking: the holder record is cleared
+ * before the release store (a plain store releases on x86), then pop_off written out. */
+static inline void spin_unlock(struct spinlock *l)
+{
+  struct cpu *c = this_cpu();
+  if (__builtin_expect(l->cpu != c || !l->locked, 0))
+    spin_bad_unlock(l, c);
+  l->cpu = 0;
+  l->file = 0;
+  c->locks_held--;
+  __atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
+  if (--c->irq_depth == 0 && c->irq_were_enabled)
+    sti();
+}
 /* One attempt: 1 and the lock held (as spin_lock_at), or 0 and nothing changed. */
 int spin_trylock_at(struct spinlock *l, const char *file, int line);
 /* Non-zero when this CPU holds l. */

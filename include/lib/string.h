@@ -15,5 +15,8 @@ int strncmp(const char *a, const char *b, unsigned n);
 char *strcpy(char *d, const char *s);
 char *strncpy_z(char *d, const char *s, unsigned n);
 int atoi(const char *s);
+/* Copy count 32-bit words from s to d (both word aligned, not overlapping) with rep movsd:
+ * memcpy's word loop, for a caller that knows its sizes (a page copy). */
+void str_copy_words(void *d, const void *s, unsigned count);
 
 #endif

@@ -9,6 +9,7 @@
 #ifndef MM_PAGEREF_H
 #define MM_PAGEREF_H
 #include <stdint.h>
+#include "arch/spinlock.h"
 
 /* Place the count array (one uint16_t per user-pool frame) at counts. */
 void page_ref_init(uint16_t *counts);
@@ -22,6 +23,10 @@ void page_ref_inc_locked(uint32_t pa);
  * gets its first reference and old_pa loses one; returns old_pa's count left (at zero the caller
  * calls page_ref_free after unlocking). */
 uint32_t page_ref_move_locked(uint32_t old_pa, uint32_t new_pa);
+/* The copy-on-write decision on a copy made before the count lock was taken (lock held): while
+ * old_pa is still shared (count 2 or more) new_pa, fresh from the pool, gets its first reference
+ * and old_pa loses one; at count 1 nothing changes. Returns old_pa's count before. */
+uint32_t page_ref_move_if_shared_locked(uint32_t old_pa, uint32_t new_pa);
 /* Drop the reference of every present entry of the page table pt under one lock; frames that
  * reach zero go back to the pool. */
 void page_ref_release_table(const uint32_t *pt);
@@ -48,9 +53,12 @@ uint32_t page_ref_shared(void);
 /* Copy the counts of frames [first, first + n) (indexes into the user pool), each saturated at
  * max, into out; the caller holds the count lock and has checked the range. */
 void page_ref_copy_locked(uint32_t first, uint32_t n, uint8_t *out, uint32_t max);
-/* Lock and unlock the count array around a decision that reads and updates it. */
-void page_ref_lock(void);
-void page_ref_unlock(void);
+/* The count lock (pageref.c); use page_ref_lock and page_ref_unlock. */
+extern struct spinlock page_ref_spin;
+/* Lock and unlock the count array around a decision that reads and updates it (macros, so the
+ * lock records the caller's file and line). */
+#define page_ref_lock() spin_lock(&page_ref_spin)
+#define page_ref_unlock() spin_unlock(&page_ref_spin)
 /* Share the present entries of page table src from index from on into dst copy-on-write, under
  * the count lock: a writable entry loses PTE_W and gains PTE_COW in both, a read-only one is shared
  * as it is, every frame gains one reference. Stops at a writable entry whose frame is already

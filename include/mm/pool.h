@@ -31,6 +31,8 @@ void pool_init(struct pool *p, const char *name, uint32_t base, uint32_t frames,
 void pool_add_frame(struct pool *p, uint32_t pa);
 /* Allocate n contiguous frames (first fit); returns the physical address or 0 when empty. */
 uint32_t pool_alloc(struct pool *p, uint32_t n);
+/* Allocate one frame: pool_alloc(p, 1) without the run search; the physical address or 0. */
+uint32_t pool_alloc_frame(struct pool *p);
 /* Return n frames starting at pa; panics on a frame that is not allocated. */
 void pool_free(struct pool *p, uint32_t pa, uint32_t n);
 /* Non-zero when pa lies inside the pool's range. */

@@ -5,6 +5,7 @@
 #ifndef MM_VM_H
 #define MM_VM_H
 #include <stdint.h>
+#include "arch/x86.h"
 #include "boot/layout.h"
 
 typedef uint32_t pte_t;
@@ -48,8 +49,8 @@ uint32_t vm_vaddr2paddr(pde_t *pd, uint32_t va);
 static inline pde_t *vm_pde_current(uint32_t va) { return (pde_t *)(RECURSIVE_PD_BASE + PDX(va) * 4); }
 static inline pte_t *vm_pte_current(uint32_t va) { return (pte_t *)(RECURSIVE_PT_BASE + (va >> PGSHIFT) * 4); }
 
-/* Invalidate one TLB entry. */
-void vm_invlpg(uint32_t va);
+/* Invalidate one TLB entry (this CPU's). */
+static inline void vm_invlpg(uint32_t va) { invlpg(va); }
 /* Invalidate the whole (non-global) TLB by reloading CR3. */
 void vm_flush_tlb(void);
 /* Switch to the address space pd. */

@@ -10,7 +10,6 @@
 
 /* The string-instruction loops (string_rep.asm). */
 void str_fill_words(void *d, uint32_t word, unsigned count);
-void str_copy_words(void *d, const void *s, unsigned count);
 void str_copy_bytes(void *d, const void *s, unsigned count);
 
 #define STR_WORD       4u

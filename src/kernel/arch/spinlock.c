@@ -10,13 +10,6 @@
 
 static struct spin_report *spin_report_to;
 
-/* Atomically store v into *p and return the old value. */
-static inline uint32_t spin_xchg(volatile uint32_t *p, uint32_t v)
-{
-  __asm__ volatile("xchgl %0, %1" : "+m"(*p), "+r"(v) : : "memory");
-  return v;
-}
-
 void push_off(void)
 {
   uint32_t f = read_eflags();
@@ -42,35 +35,27 @@ int spin_holding(const struct spinlock *l)
   return l->locked && l->cpu == this_cpu();
 }
 
-/* Record this CPU as l's holder (l just taken). */
-static void spin_took(struct spinlock *l, const char *file, int line)
+/* The lock's fast path found this CPU already holding l (taken again at file:line): fill the
+ * report in report mode (and undo this call's masking), else panic with both call sites. */
+static void spin_again(struct spinlock *l, struct cpu *c, const char *file, int line)
 {
-  struct cpu *c = this_cpu();
-  l->cpu = c;
-  l->file = file;
-  l->line = line;
-  c->locks_held++;
-}
-
-void spin_lock_at(struct spinlock *l, const char *file, int line)
-{
-  push_off();
-  struct cpu *c = this_cpu();
-  if (spin_holding(l)) {
-    if (spin_report_to) {
-      struct spin_report *r = spin_report_to;
-      r->hits++;
-      r->lock = l->name;
-      r->held_file = l->file, r->held_line = l->line;
-      r->again_file = file, r->again_line = line;
-      pop_off();
-      return;
-    }
+  if (!spin_report_to)
     panic("spinlock %s: cpu%d takes it again at %s:%d; it took it at %s:%d", l->name, c->id, file, line,
           l->file, l->line);
-  }
+  struct spin_report *r = spin_report_to;
+  r->hits++;
+  r->lock = l->name;
+  r->held_file = l->file, r->held_line = l->line;
+  r->again_file = file, r->again_line = line;
+  pop_off();
+}
+
+/* The contended path: spin until l is ours, answering TLB shootdowns meanwhile; panics naming
+ * the lock, its holder and this waiter after SPIN_LIMIT rounds. */
+static void spin_wait(struct spinlock *l, struct cpu *c, const char *file, int line)
+{
   uint32_t spins = 0;
-  while (spin_xchg(&l->locked, 1)) {
+  do {
     tlb_service();
     cpu_relax();
     if (++spins == SPIN_LIMIT) {
@@ -78,31 +63,37 @@ void spin_lock_at(struct spinlock *l, const char *file, int line)
       panic("spinlock %s: cpu%d waited too long at %s:%d; held by cpu%d since %s:%d", l->name, c->id, file,
             line, h ? h->id : -1, l->file ? l->file : "?", l->line);
     }
+  } while (spin_xchg(&l->locked, 1));
+}
+
+int spin_contended(struct spinlock *l, struct cpu *c, const char *file, int line)
+{
+  if (l->cpu == c) {
+    spin_again(l, c, file, line);
+    return 0;
   }
-  spin_took(l, file, line);
+  spin_wait(l, c, file, line);
+  return 1;
 }
 
 int spin_trylock_at(struct spinlock *l, const char *file, int line)
 {
   push_off();
-  if (spin_holding(l) || spin_xchg(&l->locked, 1)) {
+  struct cpu *c = this_cpu();
+  if (l->cpu == c || spin_xchg(&l->locked, 1)) {
     pop_off();
     return 0;
   }
-  spin_took(l, file, line);
+  l->cpu = c;
+  l->file = file;
+  l->line = line;
+  c->locks_held++;
   return 1;
 }
 
-void spin_unlock(struct spinlock *l)
+void spin_bad_unlock(const struct spinlock *l, const struct cpu *c)
 {
-  struct cpu *c = this_cpu();
-  if (!spin_holding(l))
-    panic("spinlock %s: released by cpu%d, which does not hold it", l->name, c->id);
-  l->cpu = 0;
-  l->file = 0;
-  c->locks_held--;
-  spin_xchg(&l->locked, 0);
-  pop_off();
+  panic("spinlock %s: released by cpu%d, which does not hold it", l->name, c->id);
 }
 
 void spin_check_report(struct spin_report *r)

@@ -155,30 +155,32 @@ enum cow_result cow_handle_write(uint32_t va, uint32_t err, uint32_t eip)
   /* Shared: copy outside the lock, then let the count decide under it. From the frame's
    * allocation to its count (or its return) the copy sequence is odd: memcheck waits it out. */
   cc->copy_seq++;
-  uint32_t new_pa = pool_alloc(&pool_user, 1);
-  if (new_pa)
-    vm_copy_to_frame_masked(new_pa, (const void *)page);
+  uint32_t new_pa = pool_alloc_frame(&pool_user);
+  if (!new_pa) {
+    page_ref_lock();
+    uint32_t refs = page_ref_get(old_pa);
+    enum cow_result r = refs == 1 ? cow_reuse(pte, page) : COW_OUT_OF_MEMORY;
+    page_ref_unlock();
+    cc->copy_seq++;
+    cow_trace(va, err, eip, r == COW_REUSED ? "reuse" : "out-of-memory", old_pa, r == COW_REUSED ? old_pa : 0,
+              refs, refs);
+    return r;
+  }
+  vm_copy_to_frame_masked(new_pa, (const void *)page);
   page_ref_lock();
-  uint32_t refs = page_ref_get(old_pa);
+  uint32_t refs = page_ref_move_if_shared_locked(old_pa, new_pa);
   if (refs == 1) {                        /* every other sharer copied meanwhile */
     enum cow_result r = cow_reuse(pte, page);
     page_ref_unlock();
-    if (new_pa)
-      pool_free(&pool_user, new_pa, 1);
+    pool_free(&pool_user, new_pa, 1);
     cc->copy_seq++;
     cow_trace(va, err, eip, "reuse", old_pa, old_pa, 1, 1);
     return r;
   }
-  if (!new_pa) {
-    page_ref_unlock();
-    cc->copy_seq++;
-    cow_trace(va, err, eip, "out-of-memory", old_pa, 0, refs, refs);
-    return COW_OUT_OF_MEMORY;
-  }
-  uint32_t left = page_ref_move_locked(old_pa, new_pa);
   enum cow_result r = cow_copy(pte, page, new_pa);
   page_ref_unlock();
   cc->copy_seq++;
+  uint32_t left = refs - 1;
   cow_trace(va, err, eip, "copy", old_pa, new_pa, refs, left);
   return r;
 }

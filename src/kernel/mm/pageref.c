@@ -15,7 +15,7 @@
 static uint16_t *page_refs;
 static uint32_t page_refs_shared;
 static volatile uint32_t page_refs_generation;   /* bumped by every change to a count */
-static struct spinlock page_ref_spin = SPINLOCK_INIT("pageref");
+struct spinlock page_ref_spin = SPINLOCK_INIT("pageref");
 
 /* Index of the frame at pa in the count array; panics outside the user pool. */
 static uint32_t page_ref_index(uint32_t pa)
@@ -33,19 +33,9 @@ void page_ref_init(uint16_t *counts)
   page_refs_shared = 0;
 }
 
-void page_ref_lock(void)
-{
-  spin_lock(&page_ref_spin);
-}
-
-void page_ref_unlock(void)
-{
-  spin_unlock(&page_ref_spin);
-}
-
 uint32_t page_alloc_user(void)
 {
-  uint32_t pa = pool_alloc(&pool_user, 1);
+  uint32_t pa = pool_alloc_frame(&pool_user);
   if (!pa)
     return 0;
   page_ref_lock();
@@ -113,6 +103,14 @@ uint32_t page_ref_move_locked(uint32_t old_pa, uint32_t new_pa)
     panic("pageref: copy into frame 0x%x: not a fresh user frame", new_pa);
   page_refs[i] = 1;
   return page_ref_drop(old_pa);
+}
+
+uint32_t page_ref_move_if_shared_locked(uint32_t old_pa, uint32_t new_pa)
+{
+  uint32_t refs = page_refs[page_ref_index(old_pa)];
+  if (refs > 1)
+    page_ref_move_locked(old_pa, new_pa);
+  return refs;
 }
 
 uint32_t page_ref_dec_locked(uint32_t pa)

@@ -53,18 +53,23 @@ static uint32_t pool_alloc_one(struct pool *p)
   return 0;
 }
 
+uint32_t pool_alloc_frame(struct pool *p)
+{
+  spin_lock(&p->lock);
+  uint32_t pa = pool_alloc_one(p);
+  spin_unlock(&p->lock);
+  return pa;
+}
+
 uint32_t pool_alloc(struct pool *p, uint32_t n)
 {
   uint32_t found = 0, first_free = p->frames, run = 0;
   int ok = 0;
   if (n == 0)
     return 0;
+  if (n == 1)
+    return pool_alloc_frame(p);
   spin_lock(&p->lock);
-  if (n == 1) {
-    uint32_t pa = pool_alloc_one(p);
-    spin_unlock(&p->lock);
-    return pa;
-  }
   for (uint32_t i = p->hint; i < p->frames; i++) {
     if (run == 0 && i % BITS == 0 && p->bitmap[i / BITS] == 0xFFFFFFFFu) {
       i += BITS - 1;
@@ -118,7 +123,7 @@ int pool_frame_used(const struct pool *p, uint32_t pa)
 
 uint32_t kframe_alloc(void)
 {
-  uint32_t pa = pool_alloc(&pool_kernel, 1);
+  uint32_t pa = pool_alloc_frame(&pool_kernel);
   if (pa)
     memset(P2V(pa), 0, PGSIZE);
   return pa;

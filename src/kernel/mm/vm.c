@@ -100,11 +100,6 @@ uint32_t vm_vaddr2paddr(pde_t *pd, uint32_t va)
   return PTE_ADDR(*pte) | (va & (PGSIZE - 1));
 }
 
-void vm_invlpg(uint32_t va)
-{
-  invlpg(va);
-}
-
 void vm_flush_tlb(void)
 {
   write_cr3(read_cr3());
@@ -159,13 +154,13 @@ void vm_zero_frame(uint32_t pa)
 
 void vm_copy_to_frame(uint32_t dst_pa, const void *src)
 {
-  memcpy(vm_scratch_map(dst_pa), src, PGSIZE);
+  str_copy_words(vm_scratch_map(dst_pa), src, PGSIZE / sizeof(uint32_t));
   vm_scratch_unmap();
 }
 
 void vm_copy_to_frame_masked(uint32_t dst_pa, const void *src)
 {
-  memcpy(vm_scratch_map_masked(dst_pa), src, PGSIZE);
+  str_copy_words(vm_scratch_map_masked(dst_pa), src, PGSIZE / sizeof(uint32_t));
   vm_scratch_unmap_masked();
 }
 
