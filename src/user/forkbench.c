@@ -738,7 +738,7 @@ static void bench_check_positive(const char *name)
 
 /* ---- parallel COW fault throughput (`forkbench par P [quick]`) -------------- */
 
-#define PAR_PAGES_FULL      8192       /* pages each process writes: 32 MiB */
+#define PAR_PAGES_FULL      16384      /* pages each process writes: 64 MiB */
 #define PAR_PAGES_QUICK     64
 #define PAR_RUNS_FULL       11         /* timed runs of each configuration */
 #define PAR_RUNS_MAX        PAR_RUNS_FULL
