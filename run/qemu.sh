@@ -144,6 +144,12 @@ machine_args() {
     [[ -f $1 ]] || die "no disk image '$1' (build it first)"
     check_mem "$2"
     [[ $smp =~ ^[1-8]$ ]] || die "SMP must be a number of CPUs from 1 to 8, not '$smp'"
+    if [[ ${QEMU_CPU:-} =~ ^486 ]] && ((smp > 1)); then
+        # QEMU still creates local APICs for several CPUs, but a 486's CPUID reports none, so the
+        # kernel drives the 8259 PIC, whose interrupts then never reach the CPU: one CPU it is.
+        echo "qemu: -cpu $QEMU_CPU has no local APIC to start other CPUs with: booting 1 CPU, not $smp" >&2
+        smp=1
+    fi
     if [[ $ACCEL == tcg ]] && ((smp > 1)); then
         accel=tcg,thread=multi
     fi

@@ -29,6 +29,10 @@ void proc_first_run(void);
 void sched_tick(void);
 /* Ticks since boot. */
 uint32_t clock_ticks(void);
+/* At boot, once the timer is on: let interrupts in until the first tick; panic with a sentence
+ * if none comes within CLOCK_FIRST_TICK_MS (the interrupt controller does not deliver the timer),
+ * instead of a kernel that waits for ticks forever. */
+void clock_check_ticking(void);
 /* The timer interrupt: count a tick and wake sleepers whose time came. */
 void clock_tick(void);
 

@@ -95,6 +95,7 @@ void kernel_main(void)
           smp_lapic_ticks() ? "each CPU's local APIC timer" : "the PIT");
   if (!smp_lapic_ticks())
     pic_enable(IRQ_TIMER);
+  clock_check_ticking();
   tty_init();
   kernel_test_mode = strcmp(mode, "test") == 0;
   if (kernel_test_mode)

@@ -30,6 +30,9 @@
 #include "mm/vm.h"
 #include "kernel/printk.h"
 
+#define CLOCK_FIRST_TICK_MS 200            /* twenty ticks at HZ: far beyond the first */
+#define CLOCK_POLL_US       1000
+
 static int sched_last_pid;                 /* proc_lock */
 static volatile uint32_t clock_now;        /* written by cpu0's tick only, under tick_lock */
 static struct spinlock tick_lock = SPINLOCK_INIT("tick");
@@ -139,6 +142,20 @@ void sched_tick(void)
 uint32_t clock_ticks(void)
 {
   return clock_now;
+}
+
+void clock_check_ticking(void)
+{
+  uint32_t start = clock_now;
+  int ms = 0;
+  sti();
+  while (clock_now == start && ms++ < CLOCK_FIRST_TICK_MS && pit_delay_us(CLOCK_POLL_US) == 0)
+    ;
+  cli();
+  if (clock_now == start)
+    panic("timer: no tick within %d ms of enabling it: the interrupt controller does not deliver the timer "
+          "(QEMU gives -cpu 486 with -smp 2 or more a local APIC that CPUID does not report: boot it on one CPU)",
+          CLOCK_FIRST_TICK_MS);
 }
 
 void clock_tick(void)
