@@ -74,6 +74,15 @@ static inline uint32_t spin_xchg(volatile uint32_t *p, uint32_t v)
   return v;
 }
 
+/* Record c as the holder of l, just taken at file:line. */
+static inline void spin_took(struct spinlock *l, struct cpu *c, const char *file, int line)
+{
+  l->cpu = c;
+  l->file = file;
+  l->line = line;
+  c->locks_held++;
+}
+
 /* Mask interrupts, then spin until the lock is ours; records this CPU and file:line. Inline: the
  * uncontended path is push_off written out, one read of this_cpu and one xchg (every COW copy
  * takes two locks, so their cost shows in each fault). */
@@ -87,10 +96,7 @@ static inline void spin_lock_at(struct spinlock *l, const char *file, int line)
   /* only this CPU ever writes c into l->cpu, and only while it holds l */
   if (__builtin_expect(l->cpu == c || spin_xchg(&l->locked, 1), 0) && !spin_contended(l, c, file, line))
     return;
-  l->cpu = c;
-  l->file = file;
-  l->line = line;
-  c->locks_held++;
+  spin_took(l, c, file, line);
 }
 
 /* Release a lock this CPU holds and undo its interrupt masking: the holder record is cleared

@@ -84,10 +84,7 @@ int spin_trylock_at(struct spinlock *l, const char *file, int line)
     pop_off();
     return 0;
   }
-  l->cpu = c;
-  l->file = file;
-  l->line = line;
-  c->locks_held++;
+  spin_took(l, c, file, line);
   return 1;
 }
 
