@@ -66,6 +66,8 @@ struct spinlock {
 int spin_contended(struct spinlock *l, struct cpu *c, const char *file, int line);
 /* Panic: c releases l, which it does not hold. */
 void spin_bad_unlock(const struct spinlock *l, const struct cpu *c) __attribute__((noreturn));
+/* Panic: c releases a lock with interrupts on or its masking depth already 0 (pop_off's checks). */
+void spin_bad_masking(const struct cpu *c) __attribute__((noreturn));
 
 /* Atomically store v into *p and return the old value. */
 static inline uint32_t spin_xchg(volatile uint32_t *p, uint32_t v)
@@ -99,13 +101,16 @@ static inline void spin_lock_at(struct spinlock *l, const char *file, int line)
   spin_took(l, c, file, line);
 }
 
-/* Release a lock this CPU holds and undo its interrupt masking: the holder record is cleared
- * before the release store (a plain store releases on x86), then pop_off written out. */
+/* Release a lock this CPU holds and undo its interrupt masking: pop_off's checks, the holder
+ * record cleared before the release store (a plain store releases on x86), then pop_off's
+ * unmasking written out. */
 static inline void spin_unlock(struct spinlock *l)
 {
   struct cpu *c = this_cpu();
   if (__builtin_expect(l->cpu != c || !l->locked, 0))
     spin_bad_unlock(l, c);
+  if (__builtin_expect((read_eflags() & EFLAGS_IF) || c->irq_depth < 1, 0))
+    spin_bad_masking(c);
   l->cpu = 0;
   l->file = 0;
   c->locks_held--;

@@ -28,7 +28,9 @@ void cow_copy_seqs(uint32_t *seq);
 /* Non-zero when before (from cow_copy_seqs) shows a copy in flight or differs from now. */
 int cow_copies_moved(const uint32_t *before);
 
-/* Resolve a write to va in the current space; err and eip only feed the trace line. */
+/* Resolve a write to va in the current space; err and eip only feed the trace line. Call with
+ * interrupts masked (the page-fault gate does; others use push_off): the copy uses this CPU's
+ * scratch page and the decision must not move to another CPU. */
 enum cow_result cow_handle_write(uint32_t va, uint32_t err, uint32_t eip);
 /* Set the current process's trace level (0 off, 1 one line per COW fault of its own); the
  * processes it creates afterwards inherit it. Returns the old level. */

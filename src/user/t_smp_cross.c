@@ -13,6 +13,11 @@
  * wait: CROSS_EXITERS children blocked on one pipe are released at once and
  * exit together, each with its own status; wait() returns each pid exactly
  * once with its status, then -1.
+ * pipe records: CROSS_WRITERS children write CROSS_RECORDS records of
+ * CROSS_RECORD bytes each (a size that does not divide the pipe's buffer, so
+ * records wrap around its end) into one pipe at once; every record must
+ * arrive whole: one writer's tag and sequence number in every byte pair, and
+ * each writer's records in order.
  * orphans: children fork grandchildren and exit; once they are reaped, the
  * grandchildren are released together, report getppid() == 1 (init) and exit;
  * none of them is ever ours (as t_proc_orphan). Frames and memcheck at the end.
@@ -34,6 +39,10 @@
 #define CROSS_ECHO_BAD      7
 #define CROSS_EXITERS       8
 #define CROSS_EXIT_BASE     20           /* exiter i exits with base + i */
+#define CROSS_WRITERS       4
+#define CROSS_RECORD        100          /* bytes; 2048 % 100 != 0: records wrap the ring */
+#define CROSS_RECORDS_FULL  400          /* records per writer */
+#define CROSS_RECORDS_QUICK 100
 #define CROSS_ORPHAN_KIDS   4
 #define CROSS_ORPHAN_GRAND  2            /* grandchildren per child */
 #define CROSS_ORPHANS       (CROSS_ORPHAN_KIDS * CROSS_ORPHAN_GRAND)
@@ -238,6 +247,66 @@ static void cross_check_wait(void)
 /* ---- orphans ---- */
 
 /* A grandchild: wait for go, report getppid(), exit. */
+/* A record writer: wait for go (EOF), then n records of (tag, sequence) byte pairs. */
+static void cross_record_writer(int go, int out, unsigned char tag, int n) __attribute__((noreturn));
+static void cross_record_writer(int go, int out, unsigned char tag, int n)
+{
+  unsigned char rec[CROSS_RECORD], c;
+  if (read(go, &c, 1) != 0)
+    exit(CROSS_ECHO_BAD);
+  for (int s = 0; s < n; s++) {
+    for (int i = 0; i < CROSS_RECORD; i += 2)
+      rec[i] = tag, rec[i + 1] = (unsigned char)s;
+    if (write(out, rec, sizeof rec) != (int)sizeof rec)
+      exit(CROSS_ECHO_BAD);
+  }
+  exit(CROSS_ECHO_OK);
+}
+
+/* Several writers on several CPUs, one pipe that the reader drains as fast as it can (so there is
+ * room for another writer's record while one wraps the ring): every record arrives whole and in
+ * its writer's order. */
+static void cross_check_records(int n)
+{
+  int size = CROSS_WRITERS * n * CROSS_RECORD;
+  unsigned char *stream = sbrk(size);      /* heap, given back below: frames balance at the end */
+  int go[2], data[2], pids[CROSS_WRITERS], next[CROSS_WRITERS] = { 0 }, total = 0, r, bad = -1, ok = 0;
+  if (stream == (unsigned char *)-1 || pipe(go) < 0 || pipe(data) < 0) {
+    utest_fail("smp_cross_pipe_records", "sbrk or pipe failed");
+    return;
+  }
+  for (int w = 0; w < CROSS_WRITERS; w++) {
+    pids[w] = fork();
+    if (pids[w] == 0) {
+      close(go[1]), close(data[0]);
+      cross_record_writer(go[0], data[1], (unsigned char)('A' + w), n);
+    }
+  }
+  close(go[0]), close(data[1]);
+  close(go[1]);                              /* go: every writer's read sees EOF */
+  while (total < size && (r = read(data[0], stream + total, size - total)) > 0)
+    total += r;
+  close(data[0]);
+  for (int at = 0; at + CROSS_RECORD <= total && bad < 0; at += CROSS_RECORD) {
+    const unsigned char *rec = stream + at;
+    int w = rec[0] - 'A';
+    for (int i = 0; i < CROSS_RECORD && bad < 0; i += 2)
+      if (w < 0 || w >= CROSS_WRITERS || rec[i] != rec[0] || rec[i + 1] != (unsigned char)next[w])
+        bad = at + i;
+    if (bad < 0)
+      next[w]++;
+  }
+  for (int w = 0; w < CROSS_WRITERS; w++) {
+    int status = -1;
+    ok += pids[w] > 0 && waitpid(pids[w], &status) == pids[w] && status == CROSS_ECHO_OK;
+  }
+  utest_check("smp_cross_pipe_records", bad < 0 && total == size && ok == CROSS_WRITERS,
+              "%d of %d bytes read in records of %d; first torn or out-of-order byte at %d ('%c' %d); %d of %d "
+              "writers exited %d", total, size, CROSS_RECORD, bad, bad < 0 ? '-' : stream[bad & ~1],
+              bad < 0 ? -1 : stream[bad | 1], ok, CROSS_WRITERS, CROSS_ECHO_OK);
+  sbrk(-size);
+}
+
 static void cross_grandchild(int go, int res) __attribute__((noreturn));
 static void cross_grandchild(int go, int res)
 {
@@ -301,7 +370,8 @@ static void cross_check_orphans(void)
 int main(int argc, char *argv[])
 {
   struct memstat base;
-  int rounds = utest_quick(argc, argv) ? CROSS_ROUNDS_QUICK : CROSS_ROUNDS_FULL;
+  int quick = utest_quick(argc, argv);
+  int rounds = quick ? CROSS_ROUNDS_QUICK : CROSS_ROUNDS_FULL;
 
   utest_touch_stack();
   cross_counters[0] = 0;                   /* the counters' page is ours before base */
@@ -309,6 +379,7 @@ int main(int argc, char *argv[])
   cross_check_kill();
   cross_check_pingpong(rounds);
   cross_check_wait();
+  cross_check_records(quick ? CROSS_RECORDS_QUICK : CROSS_RECORDS_FULL);
   cross_check_orphans();
   utest_check_end("smp_cross", &base);
   return utest_status();

@@ -88,6 +88,13 @@ int spin_trylock_at(struct spinlock *l, const char *file, int line)
   return 1;
 }
 
+void spin_bad_masking(const struct cpu *c)
+{
+  if (read_eflags() & EFLAGS_IF)
+    panic("spin_unlock: cpu%d has interrupts enabled inside a masked section", c->id);
+  panic("spin_unlock: cpu%d unbalanced (depth %d)", c->id, c->irq_depth);
+}
+
 void spin_bad_unlock(const struct spinlock *l, const struct cpu *c)
 {
   panic("spinlock %s: released by cpu%d, which does not hold it", l->name, c->id);

@@ -25,9 +25,10 @@
  *     only the 4 KiB copy runs in parallel.
  * Of two sharers of a count-2 frame writing at once, both copy in
  * parallel; the first to take the lock moves (2 -> 1), the second, seeing
- * 1, reuses and returns its copy. The fault runs with interrupts masked (an
- * interrupt gate), so it never moves to another CPU between reading its
- * PTE and writing it, and this CPU's scratch page stays its own.
+ * 1, reuses and returns its copy. cow_handle_write runs with interrupts
+ * masked (the page-fault gate; a THREAD fork masks them around its call), so
+ * it never moves to another CPU between reading its PTE and writing it, and
+ * this CPU's scratch page stays its own.
  *
  * A write into a page table shared by FORK_POLICY_SHARED_PT (its PDE read-only
  * with PDE_SHARED_PT) first makes the table private: reused when this space is
@@ -88,6 +89,12 @@ static void cow_trace(uint32_t va, uint32_t err, uint32_t eip, const char *actio
   kprintf("[cow] pid=%d name=%s va=0x%08x err=0x%x(%s) eip=0x%08x %s frame 0x%08x->0x%08x ref %u->%u cpu=%d\n",
           p->pid, p->name, va, err, trap_pf_decode(err, dec, sizeof dec), eip, action,
           old_pa, new_pa, refs_before, refs_after, this_cpu()->id);
+}
+
+/* The trace line's word for a page-level decision. */
+static const char *cow_action_name(enum cow_result r)
+{
+  return r == COW_COPIED ? "copy" : r == COW_REUSED ? "reuse" : "out-of-memory";
 }
 
 /* Only reference left: make the entry writable in place. */
@@ -156,31 +163,17 @@ enum cow_result cow_handle_write(uint32_t va, uint32_t err, uint32_t eip)
    * allocation to its count (or its return) the copy sequence is odd: memcheck waits it out. */
   cc->copy_seq++;
   uint32_t new_pa = pool_alloc_frame(&pool_user);
-  if (!new_pa) {
-    page_ref_lock();
-    uint32_t refs = page_ref_get(old_pa);
-    enum cow_result r = refs == 1 ? cow_reuse(pte, page) : COW_OUT_OF_MEMORY;
-    page_ref_unlock();
-    cc->copy_seq++;
-    cow_trace(va, err, eip, r == COW_REUSED ? "reuse" : "out-of-memory", old_pa, r == COW_REUSED ? old_pa : 0,
-              refs, refs);
-    return r;
-  }
-  vm_copy_to_frame_masked(new_pa, (const void *)page);
+  if (new_pa)
+    vm_copy_to_frame_masked(new_pa, (const void *)page);
   page_ref_lock();
-  uint32_t refs = page_ref_move_if_shared_locked(old_pa, new_pa);
-  if (refs == 1) {                        /* every other sharer copied meanwhile */
-    enum cow_result r = cow_reuse(pte, page);
-    page_ref_unlock();
-    pool_free(&pool_user, new_pa, 1);
-    cc->copy_seq++;
-    cow_trace(va, err, eip, "reuse", old_pa, old_pa, 1, 1);
-    return r;
-  }
-  enum cow_result r = cow_copy(pte, page, new_pa);
+  uint32_t refs = new_pa ? page_ref_move_if_shared_locked(old_pa, new_pa) : page_ref_get(old_pa);
+  enum cow_result r = refs == 1 ? cow_reuse(pte, page)          /* every other sharer copied meanwhile */
+                      : new_pa ? cow_copy(pte, page, new_pa) : COW_OUT_OF_MEMORY;
   page_ref_unlock();
+  if (r == COW_REUSED && new_pa)
+    pool_free(&pool_user, new_pa, 1);
   cc->copy_seq++;
-  uint32_t left = refs - 1;
-  cow_trace(va, err, eip, "copy", old_pa, new_pa, refs, left);
+  cow_trace(va, err, eip, cow_action_name(r), old_pa, r == COW_COPIED ? new_pa : r == COW_REUSED ? old_pa : 0, refs,
+            r == COW_COPIED ? refs - 1 : refs);
   return r;
 }

@@ -119,13 +119,20 @@ int pipe_write(struct pipe *p, uint32_t uva, int n)
       spin_unlock(&p->lock);
       return put > 0 ? put : -1;
     }
-    uint32_t run = pipe_run(p->nwrite, PIPE_SIZE - (p->nwrite - p->nread), n - put);
-    if (copy_from_user(p->buf + p->nwrite % PIPE_SIZE, uva + (uint32_t)put, run) < 0) {
-      spin_unlock(&p->lock);
-      return put > 0 ? put : -1;
+    /* all of a write of at most PIPE_SIZE bytes (it may wrap the ring: two runs), else what fits */
+    uint32_t chunk = n <= PIPE_SIZE ? need : PIPE_SIZE - (p->nwrite - p->nread);
+    if (chunk > (uint32_t)(n - put))
+      chunk = (uint32_t)(n - put);
+    while (chunk > 0) {
+      uint32_t run = pipe_run(p->nwrite, chunk, (int)chunk);
+      if (copy_from_user(p->buf + p->nwrite % PIPE_SIZE, uva + (uint32_t)put, run) < 0) {
+        spin_unlock(&p->lock);
+        return put > 0 ? put : -1;
+      }
+      p->nwrite += run;
+      put += (int)run;
+      chunk -= run;
     }
-    p->nwrite += run;
-    put += (int)run;
     proc_wakeup(p);
     spin_unlock(&p->lock);
     if (n > PIPE_SIZE && put < n && sched_preempt_point() < 0)

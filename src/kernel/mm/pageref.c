@@ -5,7 +5,9 @@
  * taken while the count lock is held (releasing a whole page table does),
  * never the other way round; the per-CPU scratch page needs no lock.
  * Elsewhere a frame whose count reaches zero is freed after the count lock
- * is released. A count is read without the lock only by page_ref_peek.
+ * is released. Counts read without the lock: page_ref_peek (the COW reuse,
+ * where 1 cannot move), fork_decide (the parent's own frames, which only a
+ * THREAD sibling can lower) and memcheck (which retries when counts move).
  */
 #include "mm/pageref.h"
 #include "mm/pool.h"
@@ -96,20 +98,32 @@ static inline uint32_t page_ref_drop(uint32_t pa)
   return left;
 }
 
-uint32_t page_ref_move_locked(uint32_t old_pa, uint32_t new_pa)
+/* Give new_pa, fresh from the pool, its first reference (count lock held); panics on a frame
+ * outside the user pool or one already counted. */
+static inline void page_ref_take_fresh(uint32_t new_pa)
 {
   uint32_t i = (new_pa - pool_user.base) / PGSIZE;
   if (i >= pool_user.frames || page_refs[i] != 0)
     panic("pageref: copy into frame 0x%x: not a fresh user frame", new_pa);
   page_refs[i] = 1;
+}
+
+uint32_t page_ref_move_locked(uint32_t old_pa, uint32_t new_pa)
+{
+  page_ref_take_fresh(new_pa);
   return page_ref_drop(old_pa);
 }
 
 uint32_t page_ref_move_if_shared_locked(uint32_t old_pa, uint32_t new_pa)
 {
-  uint32_t refs = page_refs[page_ref_index(old_pa)];
-  if (refs > 1)
-    page_ref_move_locked(old_pa, new_pa);
+  uint32_t i = page_ref_index(old_pa), refs = page_refs[i];
+  if (refs > 1) {                      /* the drop below cannot reach zero */
+    page_ref_take_fresh(new_pa);
+    page_refs[i] = (uint16_t)(refs - 1);
+    if (refs == 2)
+      page_refs_shared--;
+    page_refs_generation++;
+  }
   return refs;
 }
 

@@ -58,7 +58,10 @@ static void fork_share(pte_t *ppte, pte_t *cpte, enum fork_share how)
 static int fork_page_slow(uint32_t va, pte_t *ppte, pte_t *cpte, enum fork_share how)
 {
   if (how == FORK_SHARE_WRITABLE) {
-    if (cow_handle_write(va, PF_PRESENT | PF_WRITE, 0) == COW_OUT_OF_MEMORY)
+    push_off();                            /* cow_handle_write's contract, as in a fault */
+    enum cow_result r = cow_handle_write(va, PF_PRESENT | PF_WRITE, 0);
+    pop_off();
+    if (r == COW_OUT_OF_MEMORY)
       return -1;
     page_ref_inc(PTE_ADDR(*ppte));
     *cpte = *ppte;

@@ -147,11 +147,13 @@ uint32_t clock_ticks(void)
 void clock_check_ticking(void)
 {
   uint32_t start = clock_now;
-  int ms = 0;
+  int ms = 0, pit_ok = 1;
   sti();
-  while (clock_now == start && ms++ < CLOCK_FIRST_TICK_MS && pit_delay_us(CLOCK_POLL_US) == 0)
+  while (clock_now == start && ms++ < CLOCK_FIRST_TICK_MS && (pit_ok = pit_delay_us(CLOCK_POLL_US) == 0))
     ;
   cli();
+  if (clock_now == start && !pit_ok)
+    panic("timer: no tick yet, and PIT channel 2 (the clock this check waits by) does not count");
   if (clock_now == start)
     panic("timer: no tick within %d ms of enabling it: the interrupt controller does not deliver the timer "
           "(QEMU gives -cpu 486 with -smp 2 or more a local APIC that CPUID does not report: boot it on one CPU)",

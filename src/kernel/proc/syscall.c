@@ -29,6 +29,7 @@
 #define EXEC_ARG_MAX   128
 #define EXEC_MAX_ARGV  32
 #define PROGLIST_LINE  (ARCHIVE_NAME_LEN + 1)
+#define MEMSTAT_TRIES  1000   /* looks at the counters while copy-on-write copies keep moving */
 
 typedef int (*syscall_fn)(uint32_t a, uint32_t b, uint32_t c);
 
@@ -154,11 +155,16 @@ static int sys_memstat(uint32_t ust, uint32_t b, uint32_t c)
   struct memstat st;
   if (uaccess_check(ust, sizeof st, UACCESS_WRITE) < 0)
     return -1;
-  st.total_pages = pool_user.total;
-  st.free_pages = pool_user.free;
-  st.kernel_free_pages = pool_kernel.free;
   struct cow_stats cs;
-  cow_stats_sum(&cs);
+  uint32_t copies[CPU_MAX];
+  int tries = 0;
+  do {                 /* a copy in flight has its frame but is not counted yet: look again */
+    cow_copy_seqs(copies);
+    st.free_pages = pool_user.free;
+    cow_stats_sum(&cs);
+  } while (cow_copies_moved(copies) && ++tries < MEMSTAT_TRIES);
+  st.total_pages = pool_user.total;
+  st.kernel_free_pages = pool_kernel.free;
   st.cow_faults = cs.faults;
   st.cow_copies = cs.copies;
   st.cow_reuses = cs.reuses;
