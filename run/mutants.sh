@@ -73,16 +73,19 @@ mutant_patch() {
     fi
 }
 
-# mutant_ending TESTLOG SERIALLOG: how the run ended, in a few words, from the verdict
-# line of run/test-qemu.sh (and the panic and trap lines of the serial log).
+# mutant_ending TESTLOG BUILDDIR: how the run ended, in a few words, from the verdict line
+# of run/test-qemu.sh for the first run that failed (else the first run), and the panic and
+# trap lines of that run's serial log (BUILDDIR/serial-RUN.log).
 mutant_ending() {
-    local verdict panic task
-    verdict=$(grep -m1 -E '^-- [a-z0-9_]+: (PASS|FAIL)' "$1" || true)
+    local verdict panic task run serial
+    verdict=$(grep -m1 -E '^-- [a-z0-9_]+: FAIL' "$1" || grep -m1 -E '^-- [a-z0-9_]+: PASS' "$1" || true)
+    run=$(sed -n 's/^-- \([a-z0-9_]*\): .*/\1/p' <<<"$verdict")
+    serial=$2/serial-$run.log
     case $verdict in
         *": PASS "*) echo "kernel reported PASS" ;;
         *"panic: "*)
-            panic=$(grep -a -m1 -o '\[panic\] .*' "$2" | tr -d '\r' | cut -c 9-90 || true)
-            task=$(grep -a -m1 -o '\[trap\] task: [^ ]*' "$2" | cut -c 14- || true)
+            panic=$(grep -a -m1 -o '\[panic\] .*' "$serial" | tr -d '\r' | cut -c 9-90 || true)
+            task=$(grep -a -m1 -o '\[trap\] task: [^ ]*' "$serial" | cut -c 14- || true)
             echo "panic${task:+ in $task}: ${panic:-no panic line}" ;;
         *"while the emulator was idle"*) echo "hang: stopped after $STALL_S s without a new check" ;;
         *"of emulator CPU time"*) echo "loop: stopped after $STALL_S s of CPU without a new check" ;;
@@ -136,7 +139,7 @@ mutant_run() {
         [[ $name != "$CONTROL" ]] || BAD=1
         [[ -n $closing ]] || { verdict="FAIL (no closing line)"; BAD=1; }
     fi
-    mutant_row "$name" "$verdict" "$first" "$(mutant_ending "$dir/test.log" "$dir/build/serial-qemu_${MEMS%% *}m.log")" \
+    mutant_row "$name" "$verdict" "$first" "$(mutant_ending "$dir/test.log" "$dir/build")" \
         "$closing" "$seconds"
 }
 
