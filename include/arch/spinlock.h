@@ -16,8 +16,9 @@
  * (a lock may be taken while holding only locks listed ABOVE it):
  *
  *   tty       (dev/tty.c)      the input line buffer, its indices, echo and the foreground pid
- *   pipe      (fs/pipe.c)      one per pipe: its ring indices, reader/writer counts; the copy of
- *                              one run to or from user memory happens under it
+ *   pipe      (fs/pipe.c)      one per pipe: its ring indices, reader/writer counts; the copy to
+ *                              or from user memory happens under it (all of a write of up to
+ *                              PIPE_SIZE bytes in one hold, so records never tear)
  *   tick      (proc/sched.c)   the sleep() condition on the clock (never two of these three at once)
  *   vmflux    (mm/vm.c)        held by memcheck: no address space starts being built or torn down
  *   proc      (proc/proc.c)    the process list, pids, every state, parent links, wait channels,
