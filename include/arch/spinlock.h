@@ -26,7 +26,7 @@
  *                              context switch (taken by the process, released by the scheduler
  *                              loop, or the other way round)
  *   ptshare   (mm/ptshare.c)   shared page-table counts and the PDE change that goes with each
- *                              share/copy/reuse decision
+ *                              share/copy/reuse decision (memcheck holds it while it walks)
  *   pageref   (mm/pageref.c)   the design card's spinlocked reference-count array, and the PTE
  *                              change that goes with a count change (COW copy, fork, release);
  *                              a COW reuse at count 1 needs none (cow/cow_fault.c says why)

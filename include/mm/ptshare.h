@@ -45,7 +45,11 @@ int pt_share_release(pde_t *pd, uint32_t pdx);
 uint32_t pt_share_count(uint32_t pt);
 /* Number of page tables shared now (count 2 or more). */
 uint32_t pt_share_shared(void);
-/* Calls fn(pt, count) for every table whose count is not 0 (memcheck). */
+/* Hold every table count and the PDE change that goes with it still (memcheck, while it walks
+ * the spaces: the ptshare lock, taken after proc and before pageref). */
+void pt_share_lock(void);
+void pt_share_unlock(void);
+/* Calls fn(pt, count) for every table whose count is not 0 (memcheck, with pt_share_lock held). */
 void pt_share_each(void (*fn)(uint32_t pt, uint32_t count, void *arg), void *arg);
 
 #endif

@@ -229,6 +229,7 @@ static int memcheck_run(uint16_t *counts, struct memcheck_tables *t, int preempt
   t->bad = 0;
   int bad = 0;
   spin_lock(&proc_lock);
+  pt_share_lock();                     /* no table made private on another CPU half-way */
   for (struct proc *p = proc_list; p; p = p->next)
     if (p->pd && p->state != PROC_ZOMBIE)
       bad += memcheck_count_space(p, counts, t);
@@ -236,6 +237,7 @@ static int memcheck_run(uint16_t *counts, struct memcheck_tables *t, int preempt
   page_ref_lock();
   bad += memcheck_cow_sharing(t->seen);
   page_ref_unlock();
+  pt_share_unlock();
   spin_unlock(&proc_lock);
   if (preempt)
     vm_spaces_release();               /* the last run keeps every space still until it is done */

@@ -142,6 +142,16 @@ uint32_t pt_share_shared(void)
   return pt_shared_now;
 }
 
+void pt_share_lock(void)
+{
+  spin_lock(&pt_lock);
+}
+
+void pt_share_unlock(void)
+{
+  spin_unlock(&pt_lock);
+}
+
 void pt_share_each(void (*fn)(uint32_t pt, uint32_t count, void *arg), void *arg)
 {
   for (uint32_t i = 0; i < PT_SHARE_FRAMES; i++)
