@@ -19,10 +19,6 @@ uint32_t page_alloc_user(void);
 void page_ref_inc(uint32_t pa);
 /* page_ref_inc for a caller that already holds the count lock (page_ref_lock). */
 void page_ref_inc_locked(uint32_t pa);
-/* A copy replaces a shared frame (count lock held): new_pa, fresh from pool_alloc(&pool_user, 1),
- * gets its first reference and old_pa loses one; returns old_pa's count left (at zero the caller
- * calls page_ref_free after unlocking). */
-uint32_t page_ref_move_locked(uint32_t old_pa, uint32_t new_pa);
 /* The copy-on-write decision on a copy made before the count lock was taken (lock held): while
  * old_pa is still shared (count 2 or more) new_pa, fresh from the pool, gets its first reference
  * and old_pa loses one; at count 1 nothing changes. Returns old_pa's count before. */

@@ -84,13 +84,10 @@ const char *page_ref_check_free(uint32_t pa)
   return 0;
 }
 
-/* One reference less on pa (count lock held); returns the count left. Panics on a frame
- * outside the user pool or one whose count is already zero. */
-static inline uint32_t page_ref_drop(uint32_t pa)
+/* One reference less on the frame at index i, whose count is not zero (count lock held);
+ * returns the count left. */
+static inline uint32_t page_ref_drop_at(uint32_t i)
 {
-  uint32_t i = (pa - pool_user.base) / PGSIZE;
-  if (i >= pool_user.frames || page_refs[i] == 0)
-    panic("pageref: decrement of frame 0x%x: %s", pa, page_ref_check_dec(pa));
   uint32_t left = --page_refs[i];
   if (left == 1)
     page_refs_shared--;
@@ -98,31 +95,25 @@ static inline uint32_t page_ref_drop(uint32_t pa)
   return left;
 }
 
-/* Give new_pa, fresh from the pool, its first reference (count lock held); panics on a frame
- * outside the user pool or one already counted. */
-static inline void page_ref_take_fresh(uint32_t new_pa)
+/* One reference less on pa (count lock held); returns the count left. Panics on a frame
+ * outside the user pool or one whose count is already zero. */
+static inline uint32_t page_ref_drop(uint32_t pa)
 {
-  uint32_t i = (new_pa - pool_user.base) / PGSIZE;
-  if (i >= pool_user.frames || page_refs[i] != 0)
-    panic("pageref: copy into frame 0x%x: not a fresh user frame", new_pa);
-  page_refs[i] = 1;
-}
-
-uint32_t page_ref_move_locked(uint32_t old_pa, uint32_t new_pa)
-{
-  page_ref_take_fresh(new_pa);
-  return page_ref_drop(old_pa);
+  uint32_t i = (pa - pool_user.base) / PGSIZE;
+  if (i >= pool_user.frames || page_refs[i] == 0)
+    panic("pageref: decrement of frame 0x%x: %s", pa, page_ref_check_dec(pa));
+  return page_ref_drop_at(i);
 }
 
 uint32_t page_ref_move_if_shared_locked(uint32_t old_pa, uint32_t new_pa)
 {
   uint32_t i = page_ref_index(old_pa), refs = page_refs[i];
   if (refs > 1) {                      /* the drop below cannot reach zero */
-    page_ref_take_fresh(new_pa);
-    page_refs[i] = (uint16_t)(refs - 1);
-    if (refs == 2)
-      page_refs_shared--;
-    page_refs_generation++;
+    uint32_t n = (new_pa - pool_user.base) / PGSIZE;
+    if (n >= pool_user.frames || page_refs[n] != 0)
+      panic("pageref: copy into frame 0x%x: not a fresh user frame", new_pa);
+    page_refs[n] = 1;
+    page_ref_drop_at(i);
   }
   return refs;
 }
