@@ -9,7 +9,7 @@
  */
 #ifndef ARCH_SMP_H
 #define ARCH_SMP_H
-#include "arch/firmware.h"
+#include "firmware/firmware.h"
 #include "arch/percpu.h"
 
 #define SMP_INIT_DEASSERT_US 200     /* between INIT assert and de-assert */

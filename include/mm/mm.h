@@ -1,5 +1,5 @@
 /*
- * mm.h - the memory manager: set-up from the E820 map, accounting and memcheck.
+ * mm.h - the memory manager: set-up from the E820 map, accounting.
  */
 #ifndef MM_MM_H
 #define MM_MM_H
@@ -35,8 +35,5 @@ void mm_print_layout(void);
 
 /* Non-zero when the frame at pa is RAM according to E820. */
 int mm_frame_is_ram(uint32_t pa);
-
-/* Compare every user mapping with the reference counts and the pool bitmap; prints each mismatch, returns their number. */
-int memcheck(void);
 
 #endif

@@ -37,7 +37,7 @@
  */
 #include <stdint.h>
 #include "user.h"
-#include "utest.h"
+#include "test/utest.h"
 
 #define BENCH_RUNS_FULL     7
 #define BENCH_RUNS_QUICK    3

@@ -10,7 +10,7 @@
  */
 #include "arch/cpu_check.h"
 #include "arch/x86.h"
-#include "kernel/printk.h"
+#include "arch/printk.h"
 #include "lib/string.h"
 
 #define EFLAGS_AC      (1u << 18)

@@ -11,7 +11,7 @@
  */
 #include "arch/cpu.h"
 #include "arch/percpu.h"
-#include "arch/trap.h"
+#include "arch/trapframe.h"
 #include "lib/string.h"
 
 #define EFLAGS_RESERVED 0x2

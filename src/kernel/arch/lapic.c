@@ -6,11 +6,11 @@
 #include "arch/cpu_check.h"
 #include "arch/cpu.h"
 #include "arch/x86.h"
-#include "arch/trap.h"
+#include "arch/trapframe.h"
 #include "arch/percpu.h"
 #include "mm/kmap.h"
 #include "mm/vm.h"
-#include "kernel/printk.h"
+#include "arch/printk.h"
 
 #define REG_ID          0x020
 #define REG_VERSION     0x030

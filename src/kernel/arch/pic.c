@@ -3,7 +3,7 @@
  * and the 8253/8254 PIT as the 100 Hz scheduler clock.
  */
 #include "arch/cpu.h"
-#include "arch/trap.h"
+#include "arch/trapframe.h"
 #include "arch/x86.h"
 #include "user.h"
 

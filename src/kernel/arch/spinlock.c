@@ -5,8 +5,8 @@
 #include "arch/spinlock.h"
 #include "arch/percpu.h"
 #include "arch/x86.h"
-#include "mm/tlb.h"
-#include "kernel/printk.h"
+#include "arch/tlb.h"
+#include "arch/printk.h"
 
 static struct spin_report *spin_report_to;
 

@@ -40,10 +40,10 @@
 #include "mm/pageref.h"
 #include "mm/ptshare.h"
 #include "mm/pool.h"
-#include "proc/proc.h"
-#include "arch/trap.h"
+#include "sched/proc.h"
+#include "arch/trapframe.h"
 #include "arch/percpu.h"
-#include "kernel/printk.h"
+#include "arch/printk.h"
 
 void cow_stats_sum(struct cow_stats *out)
 {

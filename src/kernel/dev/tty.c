@@ -13,14 +13,14 @@
  * user buffer, so a bad buffer loses no input.
  */
 #include "dev/tty.h"
-#include "dev/serial.h"
+#include "arch/serial.h"
 #include "arch/cpu.h"
-#include "arch/trap.h"
+#include "arch/trapframe.h"
 #include "arch/x86.h"
 #include "arch/spinlock.h"
-#include "proc/proc.h"
-#include "proc/uaccess.h"
-#include "kernel/printk.h"
+#include "sched/proc.h"
+#include "sched/uaccess.h"
+#include "arch/printk.h"
 
 #define TTY_BUF        256
 #define KBD_DATA       0x60

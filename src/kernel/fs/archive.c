@@ -4,7 +4,7 @@
 #include "fs/archive.h"
 #include "dev/ata.h"
 #include "mm/kheap.h"
-#include "kernel/printk.h"
+#include "arch/printk.h"
 #include "lib/string.h"
 #include "boot/layout.h"
 

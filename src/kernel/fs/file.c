@@ -5,9 +5,9 @@
 #include "fs/pipe.h"
 #include "dev/tty.h"
 #include "mm/kheap.h"
-#include "proc/uaccess.h"
-#include "proc/sched.h"
-#include "kernel/printk.h"
+#include "sched/uaccess.h"
+#include "sched/sched.h"
+#include "arch/printk.h"
 #include "arch/spinlock.h"
 
 #define CONSOLE_CHUNK  128

@@ -13,9 +13,9 @@
 #include "fs/pipe.h"
 #include "fs/file.h"
 #include "mm/kheap.h"
-#include "proc/proc.h"
-#include "proc/uaccess.h"
-#include "proc/sched.h"
+#include "sched/proc.h"
+#include "sched/uaccess.h"
+#include "sched/sched.h"
 #include "arch/x86.h"
 #include "arch/spinlock.h"
 

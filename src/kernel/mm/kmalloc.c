@@ -9,7 +9,7 @@
 #include "mm/kheap.h"
 #include "arch/spinlock.h"
 #include "boot/layout.h"
-#include "kernel/printk.h"
+#include "arch/printk.h"
 #include "lib/string.h"
 
 #define KMALLOC_MIN_SHIFT 4

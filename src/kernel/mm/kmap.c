@@ -5,7 +5,7 @@
 #include "mm/kheap.h"
 #include "mm/mm.h"
 #include "mm/vm.h"
-#include "mm/tlb.h"
+#include "arch/tlb.h"
 
 /* Number of pages that [pa, pa + len) touches. */
 static uint32_t kmap_pages(uint32_t pa, uint32_t len)

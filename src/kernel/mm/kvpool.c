@@ -7,10 +7,10 @@
 #include "mm/kheap.h"
 #include "mm/pool.h"
 #include "mm/vm.h"
-#include "mm/tlb.h"
+#include "arch/tlb.h"
 #include "arch/spinlock.h"
 #include "lib/string.h"
-#include "kernel/printk.h"
+#include "arch/printk.h"
 
 #define KV_PAGES (KVPOOL_SIZE / PGSIZE)
 

@@ -13,7 +13,7 @@
 #include "mm/pageref.h"
 #include "mm/kheap.h"
 #include "mm/vm.h"
-#include "kernel/printk.h"
+#include "arch/printk.h"
 #include "lib/string.h"
 
 #define MIB               (1024u * 1024u)

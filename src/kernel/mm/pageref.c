@@ -12,7 +12,7 @@
 #include "mm/pageref.h"
 #include "mm/pool.h"
 #include "mm/vm.h"
-#include "kernel/printk.h"
+#include "arch/printk.h"
 
 static uint16_t *page_refs;
 static uint32_t page_refs_shared;

@@ -3,7 +3,7 @@
  */
 #include "mm/pool.h"
 #include "mm/vm.h"
-#include "kernel/printk.h"
+#include "arch/printk.h"
 #include "lib/string.h"
 
 #define BITS 32

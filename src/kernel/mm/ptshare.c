@@ -10,7 +10,7 @@
 #include "mm/pageref.h"
 #include "mm/pool.h"
 #include "arch/spinlock.h"
-#include "kernel/printk.h"
+#include "arch/printk.h"
 
 #define PT_SHARE_PHYS_LIMIT  (32u << 20)
 #define PT_SHARE_FRAMES      (PT_SHARE_PHYS_LIMIT / PGSIZE)

@@ -16,8 +16,8 @@
 #include "arch/spinlock.h"
 #include "arch/x86.h"
 #include "arch/percpu.h"
-#include "kernel/printk.h"
-#include "proc/sched.h"
+#include "arch/printk.h"
+#include "sched/sched.h"
 #include "lib/string.h"
 
 #define KERNEL_PDES_FIRST PDX(KERNEL_BASE)

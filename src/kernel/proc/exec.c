@@ -8,15 +8,15 @@
  * one only when everything succeeded. Loading and tearing down the old
  * space let other processes run; a killed exec frees the new space.
  */
-#include "proc/proc.h"
-#include "proc/sched.h"
+#include "sched/proc.h"
+#include "sched/sched.h"
 #include "fs/archive.h"
 #include "mm/pageref.h"
 #include "mm/vm.h"
 #include "mm/kheap.h"
 #include "lib/elf.h"
 #include "lib/string.h"
-#include "arch/trap.h"
+#include "arch/trapframe.h"
 #include "arch/x86.h"
 
 #define EXEC_MAX_ARGS  32

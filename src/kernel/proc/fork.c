@@ -19,14 +19,14 @@
  * sibling is copied for the child under every policy: marking it COW would
  * let the sibling's writes show through.
  */
-#include "proc/proc.h"
-#include "proc/sched.h"
+#include "sched/proc.h"
+#include "sched/sched.h"
 #include "cow/cow.h"
 #include "fs/file.h"
 #include "mm/pageref.h"
 #include "mm/ptshare.h"
 #include "mm/vm.h"
-#include "arch/trap.h"
+#include "arch/trapframe.h"
 #include "user.h"
 
 enum fork_share { FORK_COPY, FORK_SHARE_COW, FORK_SHARE_WRITABLE };

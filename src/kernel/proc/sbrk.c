@@ -9,8 +9,8 @@
  * break is mapped at such a point, and a killed or failed growth unmaps what
  * it added and leaves the break where it was.
  */
-#include "proc/proc.h"
-#include "proc/sched.h"
+#include "sched/proc.h"
+#include "sched/sched.h"
 #include "mm/pageref.h"
 #include "mm/vm.h"
 #include "mm/ptshare.h"

@@ -1,0 +1,94 @@
+/*
+ * proc.h - processes: records, the process list, life and death.
+ */
+#ifndef PROC_PROC_H
+#define PROC_PROC_H
+#include <stdint.h>
+#include "mm/vm.h"
+#include "arch/trapframe.h"
+#include "arch/spinlock.h"
+
+#define PROC_MAX        64       /* processes alive or zombie at once */
+#define PROC_NAME_LEN   16
+#define PROC_NOFILE     16
+#define PROC_KILLED     (-1)     /* exit status of a process the kernel killed */
+#define PROC_KILLER_CONSOLE (-1) /* killed_by of a process killed by Ctrl-C on the console */
+
+enum proc_state { PROC_EMBRYO, PROC_RUNNABLE, PROC_RUNNING, PROC_SLEEPING, PROC_ZOMBIE };
+
+struct file;
+
+struct proc {
+  int pid;
+  enum proc_state state;         /* this and the fields below up to exit_status: proc_lock */
+  int cpu;                       /* the CPU it runs on (or last ran on) */
+  char name[PROC_NAME_LEN];
+  struct proc *parent;
+  pde_t *pd;                     /* page directory (kernel virtual address) */
+  uint32_t kstack_top;           /* top of the kernel stack (guard page below it) */
+  uint32_t context_esp;          /* saved kernel esp while switched out */
+  struct trap_frame *tf;         /* user registers at the top of the kernel stack */
+  const void *wait_chan;         /* what a sleeping process waits for */
+  int killed_by;                 /* pid that called kill() on it (or PROC_KILLER_CONSOLE); dies at its next kernel exit */
+  int cow_trace;                 /* copy-on-write trace level; a new process inherits its creator's */
+  int exit_status;
+  uint32_t wake_tick;            /* sleep(): wake at this tick */
+  uint32_t heap_start;           /* first byte of the heap (page aligned) */
+  uint32_t brk;                  /* current break */
+  uint32_t data_start;           /* first writable ELF page (start of data) */
+  int thread_group;              /* THREAD forks: pid of the group sharing pages writable, 0 none */
+  struct file *files[PROC_NOFILE];
+  struct proc *next;             /* the all-processes list */
+};
+
+extern struct proc *proc_list;
+extern struct spinlock proc_lock;   /* the process table: list, pids, states, links (proc.c) */
+
+/* The process running on this CPU (0 in its scheduler loop and before the first one starts). */
+struct proc *proc_current(void);
+/* Number of processes that exist (zombies included). */
+int proc_count(void);
+/* A new record in EMBRYO state with a pid, a kernel stack, a trap frame and the creator's trace level;
+ * 0 when out of memory or at PROC_MAX. */
+struct proc *proc_alloc(const char *name);
+/* Free a record that never ran or was reaped (kernel stack, address space if any, record). */
+void proc_free(struct proc *p);
+/* Find a live process by pid. */
+struct proc *proc_find(int pid);
+/* The same with proc_lock held by the caller; the record stays valid until it lets go. */
+struct proc *proc_find_locked(int pid);
+/* Start init (pid 1) running the named program; panics when it cannot. */
+void proc_start_init(const char *program);
+/* Called when init exits: report the run's result to the host. */
+void proc_init_exited(int status) __attribute__((noreturn));
+/* End the current process with status: close files, free the address space, wake the parent. */
+void proc_exit(int status) __attribute__((noreturn));
+/* Wait for a child (pid -1: any); store its status at the user pointer (0: none); -1 if no such child. */
+int proc_wait(int pid, uint32_t status_uva);
+/* Mark pid killed; -1 when there is no such process. */
+int proc_kill(int pid);
+/* Ctrl-C: mark pid and every live process descended from it killed by the console; -1 when
+ * there is no such process. Safe in an interrupt handler. */
+int proc_interrupt(int pid);
+/* Kill the current process for a fault: prints the [fault] line, never returns. */
+void proc_fault_kill(uint32_t va, uint32_t err, uint32_t eip, const char *why) __attribute__((noreturn));
+/* Sleep on chan until proc_wakeup(chan). The caller holds lk, the lock of the condition it
+ * checked (or proc_lock itself); it is released while asleep and held again on return. */
+void proc_sleep(const void *chan, struct spinlock *lk);
+/* An EMBRYO record becomes RUNNABLE (an idle CPU is woken to run it). */
+void proc_make_runnable(struct proc *p);
+/* Make every process sleeping on chan runnable. */
+void proc_wakeup(const void *chan);
+
+/* Die now if kill() was called on the current process (on the way back to user mode). */
+void proc_check_killed(const struct trap_frame *tf);
+/* Process-wide policy for fork (include/user.h's FORK_POLICY_*); returns the child's pid or -1. */
+int copy_process(int policy);
+/* The policy plain fork() uses (FORK_POLICY_COW unless the boot configuration says otherwise). */
+extern int fork_default_policy;
+/* Move the break by inc bytes; returns the old break or -1 (nothing changed). */
+int proc_sbrk(int inc);
+/* Load program path with kernel-space arguments into p (current or new); -1 leaves p as it was. */
+int exec_load(struct proc *p, const char *path, char *const kargv[], int argc);
+
+#endif

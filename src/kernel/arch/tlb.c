@@ -1,0 +1,75 @@
+/*
+ * tlb.c - TLB shootdown by inter-processor interrupt.
+ *
+ * One request is in flight at a time (tlb_lock): the initiator writes the
+ * range, marks every other running CPU pending, sends each a T_IPI_TLB and
+ * flushes its own TLB; then it waits until every mark is cleared. A target
+ * flushes in its IPI handler, or earlier if it is spinning on a lock with
+ * interrupts masked (spin_lock_at calls tlb_service), so no CPU can wait for
+ * an acknowledgement from a CPU that is itself waiting for this one.
+ */
+#include "arch/tlb.h"
+#include "mm/vm.h"
+#include "arch/percpu.h"
+#include "arch/spinlock.h"
+#include "arch/lapic.h"
+#include "arch/smp.h"
+#include "arch/trapframe.h"
+#include "arch/x86.h"
+
+#define TLB_FULL_FLUSH_PAGES 32   /* a longer range reloads CR3 instead of page by page */
+
+static struct spinlock tlb_lock = SPINLOCK_INIT("tlb");
+static volatile uint32_t tlb_va, tlb_npages;
+static volatile uint32_t tlb_sent;
+
+/* Flush [va, va + n pages) from this CPU's TLB. */
+static void tlb_flush_local(uint32_t va, uint32_t n)
+{
+  if (n > TLB_FULL_FLUSH_PAGES) {
+    write_cr3(read_cr3());
+    return;
+  }
+  for (uint32_t i = 0; i < n; i++)
+    invlpg(va + i * PGSIZE);
+}
+
+void tlb_service(void)
+{
+  struct cpu *c = this_cpu();
+  if (!__atomic_load_n(&c->tlb_pending, __ATOMIC_ACQUIRE))
+    return;
+  tlb_flush_local(tlb_va, tlb_npages);
+  __atomic_store_n(&c->tlb_pending, 0, __ATOMIC_RELEASE);
+}
+
+void tlb_shootdown(uint32_t va, uint32_t npages)
+{
+  tlb_flush_local(va, npages);
+  if (smp_cpus_up() < 2)
+    return;
+  while (!spin_trylock(&tlb_lock)) {
+    tlb_service();
+    cpu_relax();
+  }
+  struct cpu *me = this_cpu();
+  tlb_va = va;
+  tlb_npages = npages;
+  for (int i = 0; i < CPU_MAX; i++) {
+    struct cpu *c = &cpus[i];
+    if (c == me || !c->started)
+      continue;
+    __atomic_store_n(&c->tlb_pending, 1, __ATOMIC_RELEASE);
+    lapic_send_ipi(c->apic_id, T_IPI_TLB);
+    tlb_sent++;
+  }
+  for (int i = 0; i < CPU_MAX; i++)
+    while (__atomic_load_n(&cpus[i].tlb_pending, __ATOMIC_ACQUIRE))
+      cpu_relax();
+  spin_unlock(&tlb_lock);
+}
+
+uint32_t tlb_shootdowns(void)
+{
+  return tlb_sent;
+}

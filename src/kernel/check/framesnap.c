@@ -1,0 +1,90 @@
+/*
+ * framesnap.c - copy the user pool's reference counts to a program.
+ *
+ * A teaching aid like vtop: the kernel hands over numbers and the program
+ * draws the map. The counts are copied FRAMESNAP_CHUNK frames at a time,
+ * each chunk under one hold of the count lock (interrupts masked for one
+ * chunk of counts, or for a process view one walk of that process's page
+ * tables); between chunks the lock is free, so the snapshot is consistent
+ * within a chunk but NOT atomic across chunks. Writing the buffer can
+ * itself break copy-on-write on the caller's pages, so a program that wants
+ * a quiet picture writes its buffer once before asking.
+ */
+#include "check/framesnap.h"
+#include "mm/pageref.h"
+#include "mm/pool.h"
+#include "mm/vm.h"
+#include "sched/proc.h"
+#include "sched/uaccess.h"
+#include "sched/sched.h"
+#include "lib/string.h"
+#include "user.h"
+
+/* Mark in out[] (already zeroed) the frames of [first, first + n) that p maps, with their counts;
+ * the caller holds the count lock. */
+static void framesnap_proc_chunk(const struct proc *p, uint32_t first, uint32_t n, uint8_t *out)
+{
+  for (uint32_t i = 0; i < USER_PDES; i++) {
+    if (!(p->pd[i] & PTE_P))
+      continue;
+    const pte_t *pt = P2V(PTE_ADDR(p->pd[i]));
+    for (uint32_t j = 0; j < PT_ENTRIES; j++) {
+      uint32_t pa = PTE_ADDR(pt[j]);
+      if (!(pt[j] & PTE_P) || !pool_contains(&pool_user, pa))
+        continue;
+      uint32_t idx = (pa - pool_user.base) / PGSIZE;
+      if (idx >= first && idx - first < n)
+        page_ref_copy_locked(idx, 1, &out[idx - first], FRAMESNAP_MAX);
+    }
+  }
+}
+
+/* The live process whose frames FRAMESNAP_PROC reads, or 0. */
+static const struct proc *framesnap_target(int pid)
+{
+  const struct proc *p = proc_find(pid);
+  return p && p->pd ? p : 0;
+}
+
+int framesnap_copy(uint32_t ureq)
+{
+  struct framesnap req;
+  uint8_t chunk[FRAMESNAP_CHUNK];
+  if (copy_from_user(&req, ureq, sizeof req) < 0 || uaccess_check(ureq, sizeof req, UACCESS_WRITE) < 0)
+    return -1;
+  if (req.mode != FRAMESNAP_POOL && req.mode != FRAMESNAP_PROC)
+    return -1;
+  if (req.start > pool_user.frames || req.count > pool_user.frames - req.start)
+    return -1;
+  if (req.mode == FRAMESNAP_PROC && !framesnap_target(req.pid))
+    return -1;
+  if (req.count && uaccess_check((uint32_t)req.buf, req.count, UACCESS_WRITE) < 0)
+    return -1;
+  req.pool_base = pool_user.base;
+  req.pool_frames = pool_user.frames;
+  if (copy_to_user(ureq, &req, sizeof req) < 0)
+    return -1;
+  for (uint32_t done = 0; done < req.count; done += FRAMESNAP_CHUNK) {
+    uint32_t n = req.count - done < FRAMESNAP_CHUNK ? req.count - done : FRAMESNAP_CHUNK;
+    if (req.mode == FRAMESNAP_POOL) {
+      page_ref_lock();
+      page_ref_copy_locked(req.start + done, n, chunk, FRAMESNAP_MAX);
+      page_ref_unlock();
+    } else {
+      while (!vm_spaces_hold_still())      /* the target's tables must not be freed under the walk */
+        sched_yield();
+      spin_lock(&proc_lock);               /* nor its record (it may exit on another CPU) */
+      const struct proc *p = proc_find_locked(req.pid);   /* it may have exited since the last chunk */
+      memset(chunk, 0, n);
+      page_ref_lock();
+      if (p && p->pd)
+        framesnap_proc_chunk(p, req.start + done, n, chunk);
+      page_ref_unlock();
+      spin_unlock(&proc_lock);
+      vm_spaces_release();
+    }
+    if (copy_to_user((uint32_t)req.buf + done, chunk, n) < 0)
+      return -1;
+  }
+  return (int)req.count;
+}

@@ -1,0 +1,105 @@
+/*
+ * main.c - kernel_main: bring the machine up in order, then start init.
+ */
+#include "boot/bootinfo.h"
+#include "boot/layout.h"
+#include "arch/cpu.h"
+#include "arch/cpu_check.h"
+#include "arch/smp.h"
+#include "trap/trap.h"
+#include "arch/x86.h"
+#include "arch/serial.h"
+#include "arch/vga.h"
+#include "dev/tty.h"
+#include "fs/archive.h"
+#include "mm/mm.h"
+#include "mm/vm.h"
+#include "sched/proc.h"
+#include "sched/sched.h"
+#include "test/ktest.h"
+#include "arch/power.h"
+#include "arch/printk.h"
+#include "lib/string.h"
+#include "user.h"
+
+#define BOOT_MODE_LEN 8
+
+static int kernel_test_mode;
+
+/* The first line of init.conf (run, check or test) into mode. */
+static void kernel_boot_mode(char *mode)
+{
+  uint32_t size, i;
+  const uint8_t *conf = archive_find("init.conf", &size);
+  for (i = 0; conf && i < size && i + 1 < BOOT_MODE_LEN && conf[i] != '\n'; i++)
+    mode[i] = (char)conf[i];
+  mode[i] = 0;
+}
+
+/* Boot options after the first line of init.conf: `fork=sharedpt` makes plain fork() share
+ * page tables (FORK_POLICY_SHARED_PT). */
+static void kernel_boot_options(void)
+{
+  static const char opt[] = "\nfork=sharedpt";
+  uint32_t size, n = sizeof opt - 1;
+  const uint8_t *conf = archive_find("init.conf", &size);
+  for (uint32_t i = 0; conf && i + n <= size; i++)
+    if (memcmp(conf + i, opt, n) == 0 && (i + n == size || conf[i + n] == '\n')) {
+      fork_default_policy = FORK_POLICY_SHARED_PT;
+      kprintf("[kernel] fork() shares page tables (init.conf: fork=sharedpt)\n");
+    }
+}
+
+void proc_init_exited(int status)
+{
+  cli();
+  if (kernel_test_mode)
+    kt_smp_all_cpus_ran();
+  int kt = ktest_failures();
+  kprintf("[kernel] init exited with status %d; %d self-test failures\n", status, kt);
+  if (status == 0 && kt == 0) {
+    kprintf("[kernel] result: PASS\n");
+    power_off(POWER_PASS);
+  }
+  kprintf("[kernel] result: FAIL (init status %d, self-test failures %d)\n", status, kt);
+  power_off(POWER_FAIL);
+}
+
+void kernel_main(void)
+{
+  const struct bootinfo *bi = P2V(BOOTINFO_PHYS);
+  char mode[BOOT_MODE_LEN];
+
+  gdt_init();          /* first: %gs selects this CPU's struct cpu, which every spinlock uses */
+  serial_init();
+  vga_init();
+  kprintf("[kernel] cowos: a teaching kernel for IA-32 with copy-on-write fork\n");
+  if (bi->magic != BOOTINFO_MAGIC)
+    panic("bootinfo magic 0x%x: not started by our loader", bi->magic);
+  cpu_check();
+  idt_init();
+  pic_init();
+  pit_init();
+  /* WP: supervisor writes honour read-only pages (copy-on-write depends on it).
+   * EM: the kernel keeps no per-process x87 state, so x87 use traps (#NM) and
+   * kills the program instead of leaking registers between processes. */
+  write_cr0((read_cr0() | CR0_WP | CR0_EM) & ~(uint32_t)(CR0_MP | CR0_TS));
+  mm_init(bi);
+  tss_set_double_fault_cr3(read_cr3());
+  mm_print_layout();
+  archive_init(bi->fs_lba, bi->fs_sectors);
+  smp_init();
+  kernel_boot_mode(mode);
+  kernel_boot_options();
+  kprintf("[kernel] boot mode '%s'; CR0.WP %s; timer %d Hz (%s)\n", mode, read_cr0() & CR0_WP ? "on" : "off", 100,
+          smp_lapic_ticks() ? "each CPU's local APIC timer" : "the PIT");
+  if (!smp_lapic_ticks())
+    pic_enable(IRQ_TIMER);
+  clock_check_ticking();
+  tty_init();
+  kernel_test_mode = strcmp(mode, "test") == 0;
+  if (kernel_test_mode)
+    ktest_run_all();
+  proc_start_init("init");
+  sched_run();
+}

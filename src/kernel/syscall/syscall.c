@@ -1,0 +1,233 @@
+/*
+ * syscall.c - the system-call table and the calls' argument checking.
+ *
+ * Every pointer a program passes is checked against its page tables
+ * (uaccess.c) before the kernel touches it; a bad one gets -1 and nothing
+ * else happens.
+ */
+#include "syscall/syscall.h"
+#include "sched/proc.h"
+#include "sched/sched.h"
+#include "sched/uaccess.h"
+#include "cow/cow.h"
+#include "fs/file.h"
+#include "fs/pipe.h"
+#include "fs/archive.h"
+#include "dev/tty.h"
+#include "mm/mm.h"
+#include "check/memcheck.h"
+#include "mm/pool.h"
+#include "mm/pageref.h"
+#include "check/framesnap.h"
+#include "mm/ptshare.h"
+#include "mm/kheap.h"
+#include "arch/trapframe.h"
+#include "arch/x86.h"
+#include "lib/string.h"
+#include "user.h"
+
+#define EXEC_PATH_MAX  64
+#define EXEC_ARG_MAX   128
+#define EXEC_MAX_ARGV  32
+#define PROGLIST_LINE  (ARCHIVE_NAME_LEN + 1)
+#define MEMSTAT_TRIES  1000   /* looks at the counters while copy-on-write copies keep moving */
+
+typedef int (*syscall_fn)(uint32_t a, uint32_t b, uint32_t c);
+
+/* The open file behind fd in the current process, or 0. */
+static struct file *sys_file(uint32_t fd)
+{
+  return fd < PROC_NOFILE ? proc_current()->files[fd] : 0;
+}
+
+static int sys_fork(uint32_t a, uint32_t b, uint32_t c) { (void)a, (void)b, (void)c; return copy_process(fork_default_policy); }
+static int sys_xfork(uint32_t policy, uint32_t b, uint32_t c) { (void)b, (void)c; return copy_process((int)policy); }
+static int sys_exit(uint32_t status, uint32_t b, uint32_t c) { (void)b, (void)c; proc_exit((int)status); }
+static int sys_wait(uint32_t st, uint32_t b, uint32_t c) { (void)b, (void)c; return proc_wait(-1, st); }
+static int sys_waitpid(uint32_t pid, uint32_t st, uint32_t c) { (void)c; return (int)pid <= 0 ? -1 : proc_wait((int)pid, st); }
+static int sys_getpid(uint32_t a, uint32_t b, uint32_t c) { (void)a, (void)b, (void)c; return proc_current()->pid; }
+static int sys_getppid(uint32_t a, uint32_t b, uint32_t c)
+{
+  (void)a, (void)b, (void)c;
+  struct proc *p = proc_current();
+  spin_lock(&proc_lock);               /* the parent may be exiting on another CPU */
+  int ppid = p->parent ? p->parent->pid : 0;
+  spin_unlock(&proc_lock);
+  return ppid;
+}
+static int sys_sbrk(uint32_t inc, uint32_t b, uint32_t c) { (void)b, (void)c; return proc_sbrk((int)inc); }
+static int sys_kill(uint32_t pid, uint32_t b, uint32_t c) { (void)b, (void)c; return proc_kill((int)pid); }
+static int sys_sleep(uint32_t n, uint32_t b, uint32_t c) { (void)b, (void)c; return (int)n < 0 ? -1 : clock_sleep(n); }
+static int sys_yield(uint32_t a, uint32_t b, uint32_t c) { (void)a, (void)b, (void)c; sched_yield(); return 0; }
+static int sys_uptime(uint32_t a, uint32_t b, uint32_t c) { (void)a, (void)b, (void)c; return (int)clock_ticks(); }
+static int sys_memcheck(uint32_t a, uint32_t b, uint32_t c) { (void)a, (void)b, (void)c; return memcheck(); }
+static int sys_cowtrace(uint32_t level, uint32_t b, uint32_t c) { (void)b, (void)c; return cow_trace_set((int)level); }
+static int sys_setfg(uint32_t pid, uint32_t b, uint32_t c) { (void)b, (void)c; return tty_set_foreground((int)pid); }
+
+static int sys_vtop(uint32_t va, uint32_t b, uint32_t c)
+{
+  (void)b, (void)c;
+  return va >= USER_TOP ? 0 : (int)vm_vaddr2paddr(proc_current()->pd, va);
+}
+
+/* exec's path and arguments in the kernel: one per call, since an exec lets others run. */
+struct exec_args {
+  char path[EXEC_PATH_MAX];
+  char args[EXEC_MAX_ARGV][EXEC_ARG_MAX];
+  char *argv[EXEC_MAX_ARGV + 1];
+};
+
+static int sys_exec(uint32_t upath, uint32_t uargv, uint32_t c)
+{
+  (void)c;
+  struct exec_args *ea = kmalloc(sizeof *ea);
+  int argc = 0, r = -1;
+  if (!ea)
+    return -1;
+  if (!uargv || copy_str_from_user(ea->path, upath, sizeof ea->path) < 0)
+    goto out;
+  for (;; argc++) {
+    uint32_t ustr;
+    if (argc == EXEC_MAX_ARGV || copy_from_user(&ustr, uargv + (uint32_t)argc * 4, 4) < 0)
+      goto out;
+    if (!ustr)
+      break;
+    if (copy_str_from_user(ea->args[argc], ustr, EXEC_ARG_MAX) < 0)
+      goto out;
+    ea->argv[argc] = ea->args[argc];
+  }
+  ea->argv[argc] = 0;
+  r = exec_load(proc_current(), ea->path, ea->argv, argc);
+out:
+  kfree(ea);
+  return r;
+}
+
+static int sys_pipe(uint32_t ufds, uint32_t b, uint32_t c)
+{
+  (void)b, (void)c;
+  struct proc *p = proc_current();
+  int fds[2] = { -1, -1 };
+  struct file *rd, *wr;
+  if (uaccess_check(ufds, sizeof fds, UACCESS_WRITE) < 0)
+    return -1;
+  for (int fd = 0, n = 0; fd < PROC_NOFILE && n < 2; fd++)
+    if (!p->files[fd])
+      fds[n++] = fd;
+  if (fds[1] < 0 || pipe_create(&rd, &wr) < 0)
+    return -1;
+  p->files[fds[0]] = rd;
+  p->files[fds[1]] = wr;
+  if (copy_to_user(ufds, fds, sizeof fds) < 0) {
+    p->files[fds[0]] = p->files[fds[1]] = 0;
+    file_close(rd);
+    file_close(wr);
+    return -1;
+  }
+  return 0;
+}
+
+static int sys_read(uint32_t fd, uint32_t buf, uint32_t n)
+{
+  struct file *f = sys_file(fd);
+  return f ? file_read(f, buf, (int)n) : -1;
+}
+
+static int sys_write(uint32_t fd, uint32_t buf, uint32_t n)
+{
+  struct file *f = sys_file(fd);
+  return f ? file_write(f, buf, (int)n) : -1;
+}
+
+static int sys_close(uint32_t fd, uint32_t b, uint32_t c)
+{
+  (void)b, (void)c;
+  struct file *f = sys_file(fd);
+  if (!f)
+    return -1;
+  proc_current()->files[fd] = 0;
+  file_close(f);
+  return 0;
+}
+
+static int sys_memstat(uint32_t ust, uint32_t b, uint32_t c)
+{
+  (void)b, (void)c;
+  struct memstat st;
+  if (uaccess_check(ust, sizeof st, UACCESS_WRITE) < 0)
+    return -1;
+  struct cow_stats cs;
+  uint32_t copies[CPU_MAX];
+  int tries = 0;
+  do {                 /* a copy in flight has its frame but is not counted yet: look again */
+    cow_copy_seqs(copies);
+    st.free_pages = pool_user.free;
+    cow_stats_sum(&cs);
+  } while (cow_copies_moved(copies) && ++tries < MEMSTAT_TRIES);
+  st.total_pages = pool_user.total;
+  st.kernel_free_pages = pool_kernel.free;
+  st.cow_faults = cs.faults;
+  st.cow_copies = cs.copies;
+  st.cow_reuses = cs.reuses;
+  st.shared_pages = page_ref_shared();
+  st.shared_tables = pt_share_shared();
+  st.table_copies = pt_share_stats.copies;
+  st.table_reuses = pt_share_stats.reuses;
+  return copy_to_user(ust, &st, sizeof st);
+}
+
+static int sys_bootconf(uint32_t buf, uint32_t n, uint32_t c)
+{
+  (void)c;
+  uint32_t size;
+  const uint8_t *conf = archive_find("init.conf", &size);
+  if (!conf || (int)n < 0 || size > n)
+    return -1;
+  return copy_to_user(buf, conf, size) < 0 ? -1 : (int)size;
+}
+
+static int sys_proglist(uint32_t buf, uint32_t n, uint32_t c)
+{
+  (void)c;
+  char line[PROGLIST_LINE + 1];
+  uint32_t off = 0;
+  const struct archive_entry *e;
+  if ((int)n < 0 || uaccess_check(buf, n, UACCESS_WRITE) < 0)
+    return -1;
+  for (uint32_t i = 0; (e = archive_entry_at(i)) != 0; i++) {
+    if (strcmp(e->name, "init.conf") == 0)
+      continue;
+    strncpy_z(line, e->name, ARCHIVE_NAME_LEN + 1);
+    uint32_t len = strlen(line);
+    line[len++] = '\n';
+    if (off + len > n || copy_to_user(buf + off, line, len) < 0)
+      return -1;
+    off += len;
+  }
+  return (int)off;
+}
+
+static int sys_framesnap(uint32_t ureq, uint32_t b, uint32_t c) { (void)b, (void)c; return framesnap_copy(ureq); }
+
+static const syscall_fn syscall_table[SYS_COUNT] = {
+  [SYS_fork] = sys_fork,         [SYS_xfork] = sys_xfork,       [SYS_exit] = sys_exit,
+  [SYS_wait] = sys_wait,         [SYS_waitpid] = sys_waitpid,   [SYS_getpid] = sys_getpid,
+  [SYS_getppid] = sys_getppid,   [SYS_sbrk] = sys_sbrk,         [SYS_exec] = sys_exec,
+  [SYS_pipe] = sys_pipe,         [SYS_read] = sys_read,         [SYS_write] = sys_write,
+  [SYS_close] = sys_close,       [SYS_kill] = sys_kill,         [SYS_sleep] = sys_sleep,
+  [SYS_yield] = sys_yield,       [SYS_uptime] = sys_uptime,     [SYS_memstat] = sys_memstat,
+  [SYS_memcheck] = sys_memcheck, [SYS_cowtrace] = sys_cowtrace, [SYS_vtop] = sys_vtop,
+  [SYS_bootconf] = sys_bootconf, [SYS_proglist] = sys_proglist, [SYS_setfg] = sys_setfg,
+  [SYS_framesnap] = sys_framesnap,
+};
+
+void syscall_dispatch(struct trap_frame *tf)
+{
+  uint32_t n = tf->eax;
+  sti();
+  if (n < SYS_COUNT && syscall_table[n])
+    tf->eax = (uint32_t)syscall_table[n](tf->ebx, tf->ecx, tf->edx);
+  else
+    tf->eax = (uint32_t)-1;
+  cli();
+}

@@ -1,0 +1,71 @@
+/*
+ * page_fault.c - c_page_fault_handler, called by asm_page_fault_handler.
+ *
+ * Decides what a page fault is:
+ *   - a write to a present PTE_COW page (from user or kernel mode): the
+ *     copy-on-write path (cow_fault.c);
+ *   - a kernel self-test's deliberate fault: recorded, execution resumes;
+ *   - a fault inside uaccess_copy that could not be resolved: the copy
+ *     returns -1 to its system call;
+ *   - any other fault from user mode: the process is killed with a
+ *     one-line reason;
+ *   - anything else in kernel mode: a kernel bug, dumped and panicked.
+ */
+#include "trap/trap.h"
+#include "cow/cow.h"
+#include "mm/vm.h"
+#include "mm/kheap.h"
+#include "sched/proc.h"
+#include "sched/uaccess.h"
+#include "arch/printk.h"
+
+/* Why a user-mode fault that is not copy-on-write is fatal, in a few words. */
+static const char *page_fault_reason(uint32_t err, uint32_t cr2)
+{
+  if (cr2 >= USER_TOP)
+    return "access to kernel memory";
+  if (cr2 < PGSIZE)
+    return "null pointer dereference";
+  if (cr2 >= USER_STACK_GUARD && cr2 < USER_STACK_BOTTOM)
+    return "stack overflow into the guard page";
+  if (!(err & PF_PRESENT))
+    return "access to unmapped memory";
+  if (err & PF_WRITE)
+    return "write to read-only memory";
+  return "protection violation";
+}
+
+/* Non-zero when eip lies in the fault-tolerant user-copy routine. */
+static int page_fault_in_uaccess(uint32_t eip)
+{
+  return eip >= (uint32_t)uaccess_copy_start && eip < (uint32_t)uaccess_copy_end;
+}
+
+void c_page_fault_handler(uint32_t error_code, uint32_t cr2, struct trap_frame *tf)
+{
+  enum cow_result r = COW_NOT_COW;
+  if ((error_code & (PF_PRESENT | PF_WRITE)) == (PF_PRESENT | PF_WRITE))
+    r = cow_handle_write(cr2, error_code, tf->eip);
+  if (r == COW_COPIED || r == COW_REUSED) {
+    if (trap_from_user(tf))
+      proc_check_killed(tf);
+    return;
+  }
+
+  if (trap_expect_consume(tf, cr2))
+    return;
+
+  if (trap_from_user(tf))
+    proc_fault_kill(cr2, error_code, tf->eip,
+                    r == COW_OUT_OF_MEMORY ? "out of memory for a copy-on-write copy"
+                                           : page_fault_reason(error_code, cr2));
+
+  if (page_fault_in_uaccess(tf->eip) && cr2 < USER_TOP) {
+    tf->eip = (uint32_t)uaccess_fault_resume;
+    return;
+  }
+  trap_dump(tf, cr2);
+  if (kstack_is_guard(cr2))
+    panic("kernel stack overflow (guard page 0x%08x hit)", cr2);
+  panic("page fault in kernel mode at eip 0x%08x, address 0x%08x", tf->eip, cr2);
+}

@@ -1,0 +1,190 @@
+/*
+ * kt_smp_run.c - self-tests of the kernel running on several CPUs at once:
+ * each CPU's scratch page is its own, a TLB shootdown reaches a CPU that has
+ * the old translation cached, the lock checker catches a recursive acquire,
+ * and (at the end of the run) every CPU ran processes.
+ *
+ * The second CPU's half of a test runs in its T_IPI_CALL handler
+ * (smp_call_start), with interrupts masked, while cpu0 runs its own half.
+ */
+#include "test/ktest.h"
+#include "arch/percpu.h"
+#include "arch/smp.h"
+#include "arch/spinlock.h"
+#include "arch/x86.h"
+#include "mm/kheap.h"
+#include "mm/pool.h"
+#include "arch/tlb.h"
+#include "mm/vm.h"
+#include "arch/printk.h"
+#include "lib/string.h"
+#include "lib/fmt.h"
+
+#define KT_SCRATCH_ROUNDS  2000
+#define KT_SCRATCH_SPIN    50        /* pause between writing through the scratch page and reading back */
+#define KT_PATTERN_CPU     0x5C000000u
+#define KT_OLD_WORD        0xAAAAAAAAu
+#define KT_NEW_WORD        0xBBBBBBBBu
+#define KT_OTHER_CPU       1
+
+/* What one CPU saw in the scratch test. */
+struct kt_scratch {
+  uint32_t frame;              /* its own frame (kernel pool: also seen through the direct map) */
+  volatile int go;
+  int bad_round;               /* first round that read something else, -1 none */
+  uint32_t seen, want;
+};
+
+static volatile int kt_scratch_ready;
+
+/* KT_SCRATCH_ROUNDS times: map the CPU's frame at its scratch page, write a pattern naming the CPU
+ * and the round, drop the cached translation, read it back from the page-table entry. */
+static void kt_scratch_rounds(void *arg)
+{
+  struct kt_scratch *s = arg;
+  int id = this_cpu()->id;
+  __atomic_add_fetch(&kt_scratch_ready, 1, __ATOMIC_SEQ_CST);
+  while (__atomic_load_n(&kt_scratch_ready, __ATOMIC_SEQ_CST) < 2)
+    cpu_relax();
+  s->bad_round = -1;
+  for (int r = 0; r < KT_SCRATCH_ROUNDS && s->bad_round < 0; r++) {
+    uint32_t want = KT_PATTERN_CPU | (uint32_t)id << 16 | (uint32_t)r;
+    volatile uint32_t *w = vm_scratch_map(s->frame);
+    w[0] = want;
+    for (int i = 0; i < KT_SCRATCH_SPIN; i++)
+      cpu_relax();
+    invlpg((uint32_t)w);       /* the next read walks the page table: another CPU's entry would show */
+    uint32_t seen = w[0];
+    vm_scratch_unmap();
+    uint32_t direct = *(volatile uint32_t *)P2V(s->frame);
+    if (seen != want || direct != want) {
+      s->bad_round = r;
+      s->seen = seen != want ? seen : direct;
+      s->want = want;
+    }
+  }
+}
+
+/* Two CPUs copying through their scratch pages at once never see each other's frames. */
+static void kt_smp_scratch(void)
+{
+  struct kt_scratch mine = { kframe_alloc(), 0, -1, 0, 0 }, other = { kframe_alloc(), 0, -1, 0, 0 };
+  kt_scratch_ready = 0;
+  int started = mine.frame && other.frame && smp_call_start(KT_OTHER_CPU, kt_scratch_rounds, &other) == 0;
+  if (started) {
+    kt_scratch_rounds(&mine);
+    smp_call_wait(KT_OTHER_CPU);
+  }
+  ktest_check("kt_smp_scratch", started && mine.bad_round < 0 && other.bad_round < 0 &&
+                                    cpus[0].scratch_va != cpus[KT_OTHER_CPU].scratch_va,
+              "started %d; cpu0 round %d saw 0x%08x (want 0x%08x); cpu1 round %d saw 0x%08x (want 0x%08x)", started,
+              mine.bad_round, mine.seen, mine.want, other.bad_round, other.seen, other.want);
+  if (mine.frame)
+    kframe_free(mine.frame);
+  if (other.frame)
+    kframe_free(other.frame);
+}
+
+/* The shootdown test's shared state. */
+struct kt_shoot {
+  uint32_t va;
+  volatile int stage;          /* 1: the other CPU has read (cached) va; 2: cpu0 changed the mapping */
+  uint32_t first, second;
+};
+
+/* The other CPU: read va (its TLB now holds the translation), wait for the change, read again. */
+static void kt_shoot_reader(void *arg)
+{
+  struct kt_shoot *s = arg;
+  s->first = *(volatile uint32_t *)s->va;
+  __atomic_store_n(&s->stage, 1, __ATOMIC_SEQ_CST);
+  while (__atomic_load_n(&s->stage, __ATOMIC_SEQ_CST) != 2) {
+    tlb_service();
+    cpu_relax();
+  }
+  s->second = *(volatile uint32_t *)s->va;
+}
+
+/* Change a kernel mapping while another CPU has it cached: after tlb_shootdown it sees the new frame. */
+static void kt_smp_shootdown(void)
+{
+  uint32_t old_pa = kframe_alloc(), new_pa = kframe_alloc(), va = kvpool_alloc(1);
+  struct kt_shoot s = { va, 0, 0, 0 };
+  int ok = old_pa && new_pa && va;
+  if (ok) {
+    *(uint32_t *)P2V(old_pa) = KT_OLD_WORD;
+    *(uint32_t *)P2V(new_pa) = KT_NEW_WORD;
+    vm_map(kernel_pd, va, old_pa, PTE_W);
+    ok = smp_call_start(KT_OTHER_CPU, kt_shoot_reader, &s) == 0;
+  }
+  if (ok) {
+    while (__atomic_load_n(&s.stage, __ATOMIC_SEQ_CST) != 1)
+      cpu_relax();
+    vm_unmap(kernel_pd, va);
+    vm_map(kernel_pd, va, new_pa, PTE_W);
+    tlb_shootdown(va, 1);
+    __atomic_store_n(&s.stage, 2, __ATOMIC_SEQ_CST);
+    smp_call_wait(KT_OTHER_CPU);
+  }
+  ktest_check("kt_smp_shootdown", ok && s.first == KT_OLD_WORD && s.second == KT_NEW_WORD,
+              "cpu1 read 0x%08x before and 0x%08x after the mapping changed (want 0x%08x, 0x%08x)", s.first,
+              s.second, KT_OLD_WORD, KT_NEW_WORD);
+  if (va) {
+    vm_unmap(kernel_pd, va);
+    tlb_shootdown(va, 1);
+    kvpool_free(va, 1);
+  }
+  if (old_pa)
+    kframe_free(old_pa);
+  if (new_pa)
+    kframe_free(new_pa);
+}
+
+/* Taking a lock this CPU holds is caught, with both call sites (report mode, not a panic). */
+static void kt_spin_recursive(void)
+{
+  struct spinlock l = SPINLOCK_INIT("spin-test");
+  struct spin_report r;
+  memset(&r, 0, sizeof r);
+  int held_before = this_cpu()->locks_held;
+  spin_check_report(&r);
+  spin_lock(&l);
+  int first_line = l.line;
+  spin_lock(&l);
+  spin_check_report(0);
+  int held_twice = this_cpu()->locks_held - held_before;
+  spin_unlock(&l);
+  ktest_check("kt_spin_recursive", r.hits == 1 && r.lock && strcmp(r.lock, "spin-test") == 0 &&
+                                       r.held_line == first_line && r.again_line > first_line &&
+                                       r.held_file && r.again_file && held_twice == 1 && !l.locked &&
+                                       this_cpu()->locks_held == held_before,
+              "%d reports, lock %s, held at line %d (want %d), again at line %d, held %d times, left %s",
+              r.hits, r.lock ? r.lock : "none", r.held_line, first_line, r.again_line, held_twice,
+              l.locked ? "locked" : "free");
+}
+
+void ktest_smp_run(void)
+{
+  kt_spin_recursive();
+  if (smp_cpus_up() < 2) {
+    kprintf("[ktest] kt_smp_scratch, kt_smp_shootdown: skipped (one CPU running)\n");
+    return;
+  }
+  kt_smp_scratch();
+  kt_smp_shootdown();
+}
+
+void kt_smp_all_cpus_ran(void)
+{
+  char line[160];
+  int n = 0, idle = -1;
+  for (int i = 0; i < CPU_MAX; i++) {
+    if (!cpus[i].started)
+      continue;
+    n += fmt_snprintf(line + n, sizeof line - (uint32_t)n, " cpu%d:%u", i, cpus[i].procs_run);
+    if (!cpus[i].procs_run && idle < 0)
+      idle = i;
+  }
+  kprintf("[ktest] processes switched in per CPU:%s\n", line);
+  ktest_check("kt_smp_all_cpus_ran", idle < 0, "cpu%d never ran a process", idle);
+}

@@ -1,0 +1,48 @@
+/*
+ * ktest.c - the self-test runner (test mode only).
+ */
+#include "test/ktest.h"
+#include "arch/printk.h"
+#include "lib/fmt.h"
+
+#define KTEST_DETAIL 160
+
+static int ktest_failed;
+static int ktest_passed;
+
+int ktest_check(const char *name, int cond, const char *fmt, ...)
+{
+  if (cond) {
+    ktest_passed++;
+    kprintf("%s: ok\n", name);
+    return 1;
+  }
+  char detail[KTEST_DETAIL];
+  va_list ap;
+  va_start(ap, fmt);
+  fmt_vsnprintf(detail, sizeof detail, fmt, ap);
+  va_end(ap);
+  ktest_failed++;
+  kprintf("%s: FAIL: %s\n", name, detail);
+  return 0;
+}
+
+int ktest_failures(void)
+{
+  return ktest_failed;
+}
+
+void ktest_run_all(void)
+{
+  kprintf("[ktest] kernel self-tests\n");
+  ktest_lib();
+  ktest_dev();
+  ktest_tty();
+  ktest_cpu();
+  ktest_cpu_check();
+  ktest_mm();
+  ktest_ptshare();
+  ktest_smp();
+  ktest_smp_run();
+  kprintf("[ktest] %d passed, %d failed\n", ktest_passed, ktest_failed);
+}
