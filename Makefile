@@ -142,7 +142,7 @@ $(B)/kernel.ld: src/kernel/kernel.ld.S include/boot/layout.h | $(TOOLS)
 	$(CC) -E -P -x c -Iinclude $< -o $@
 $(B)/kernel.elf: $(KERNEL_OBJ) $(B)/kernel.ld
 	$(LD) -T $(B)/kernel.ld $(KERNEL_OBJ) $(LIBGCC) -o $@
-	@run/check-i486.sh -a cpuid@cpu_cpuid,rdmsr@lapic_init_boot,wrmsr@lapic_init_boot $@ || { rm -f $@; exit 1; }
+	@run/check-i486.sh -a cpuid@cpu_cpuid,rdmsr@lapic_base_pa,wrmsr@lapic_base_pa $@ || { rm -f $@; exit 1; }
 $(B)/kernel.sym: $(B)/kernel.elf
 	nm -n $< | awk '$$2 ~ /^[tTdDbBrR]$$/ { print $$1, $$3 }' > $@
 $(B)/kernel.asm: $(B)/kernel.elf

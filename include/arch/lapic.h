@@ -15,8 +15,12 @@
 
 /* Non-zero when CPUID reports an on-chip local APIC (never on an i486). */
 int lapic_cpu_has_apic(void);
-/* Map the APIC at pa (0: take it from IA32_APIC_BASE) and enable the boot CPU's; -1 when it cannot be mapped. */
-int lapic_init_boot(uint32_t pa);
+/* The physical address of the local APIC's registers: pa from the firmware, or (pa 0) from
+ * IA32_APIC_BASE, which this also sets enabled; LAPIC_DEFAULT_PA without MSRs. */
+uint32_t lapic_base_pa(uint32_t pa);
+/* Enable the boot CPU's APIC, its registers at pa mapped uncached at regs (the caller maps:
+ * the memory manager sits above this layer). */
+void lapic_init_boot(volatile uint32_t *regs, uint32_t pa);
 /* Enable this AP's APIC (the registers are already mapped): spurious vector, LINT0 masked. */
 void lapic_init_ap(void);
 /* Non-zero once lapic_init_boot has mapped the registers. */

@@ -1,15 +1,10 @@
 /*
- * smp.h - finding and starting the other CPUs.
- *
- * smp_init reads the firmware's processor list, enables the boot CPU's
- * local APIC and starts every other listed CPU through INIT-SIPI-SIPI.
- * A started CPU (an AP) runs on its own stack, GDT and TSS, enables its
- * local APIC and timer, records what it saw in its struct cpu, and enters
- * its scheduler loop: every CPU runs processes.
+ * smp.h - starting one other CPU through INIT-SIPI-SIPI, and the IPIs between CPUs. Which CPUs
+ * there are and the order they start in: src/kernel/start/cpus.c.
  */
 #ifndef ARCH_SMP_H
 #define ARCH_SMP_H
-#include "firmware/firmware.h"
+#include <stdint.h>
 #include "arch/percpu.h"
 
 #define SMP_INIT_DEASSERT_US 200     /* between INIT assert and de-assert */
@@ -17,12 +12,15 @@
 #define SMP_SIPI_WAIT_US     200     /* after each STARTUP: 200 us (SDM) */
 #define SMP_ANSWER_MS        1000    /* a CPU that has not started by then is left out */
 
-/* Discover and start the CPUs (boot CPU, after mm_init, with interrupts masked). */
-void smp_init(void);
+/* Start c (its id, apic_id, stack_top and df_stack_top set, the trampoline in place) on the page
+ * directory cr3 (physical); after its own set-up it runs cont(c), which must set c->started and
+ * never return. 0 when it started, -1 when it was left out (reported, held in INIT). */
+int smp_start_ap(struct cpu *c, uint32_t cr3, void (*cont)(struct cpu *c));
+/* The boot CPU's local APIC is in use; its timer ticks every CPU at counts_10ms (0: not
+ * measured, the PIT ticks cpu0). */
+void smp_apic_start(uint32_t counts_10ms);
 /* CPUs running (the boot CPU included). */
 int smp_cpus_up(void);
-/* What the firmware said (source 0 when nothing usable was found). */
-const struct fw_config *smp_firmware(void);
 /* Non-zero when this CPU has a local APIC and the kernel uses it. */
 int smp_apic_used(void);
 /* Non-zero when every CPU's tick is its local APIC timer (else the PIT ticks cpu0). */

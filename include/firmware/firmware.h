@@ -42,6 +42,9 @@ struct fw_config {
   int bad_tables;               /* tables rejected for a bad signature, length or checksum */
 };
 
+/* What the firmware said at boot (source 0 when nothing usable was found; start/cpus.c). */
+extern struct fw_config fw_config;
+
 /* Fill cfg from the ACPI RSDP -> RSDT -> MADT chain; 0 on success, -1 when absent or invalid. */
 int acpi_read_madt(struct fw_config *cfg);
 /* Fill cfg from the MP floating pointer and its configuration table; 0 on success, -1 otherwise. */

@@ -8,8 +8,7 @@
 #include "arch/x86.h"
 #include "arch/trapframe.h"
 #include "arch/percpu.h"
-#include "mm/kmap.h"
-#include "mm/vm.h"
+#include "arch/mmu.h"
 #include "arch/printk.h"
 
 #define REG_ID          0x020
@@ -93,7 +92,7 @@ static void lapic_setup(uint32_t lint0)
   wr(REG_EOI, 0);
 }
 
-int lapic_init_boot(uint32_t pa)
+uint32_t lapic_base_pa(uint32_t pa)
 {
   int has_msr = (cpu_info.features_edx & CPUID_EDX_MSR) != 0;
   if (has_msr) {
@@ -103,15 +102,15 @@ int lapic_init_boot(uint32_t pa)
     if (!(base & APIC_BASE_ENABLE))
       wrmsr(MSR_APIC_BASE, base | APIC_BASE_ENABLE);
   }
-  if (!pa)
-    pa = LAPIC_DEFAULT_PA;
-  lapic = kmap_phys(pa, PGSIZE, PTE_W | PTE_PCD | PTE_PWT);
-  if (!lapic)
-    return -1;
+  return pa ? pa : LAPIC_DEFAULT_PA;
+}
+
+void lapic_init_boot(volatile uint32_t *regs, uint32_t pa)
+{
+  lapic = regs;
   lapic_setup(LVT_EXTINT);
   kprintf("[smp] local APIC at 0x%08x: ID %u, version 0x%x, SVR 0x%x (enabled, spurious vector 0x%x)\n", pa,
           lapic_id(), rd(REG_VERSION), rd(REG_SVR), T_LAPIC_SPURIOUS);
-  return 0;
 }
 
 void lapic_init_ap(void)

@@ -9,7 +9,7 @@
  * an acknowledgement from a CPU that is itself waiting for this one.
  */
 #include "arch/tlb.h"
-#include "mm/vm.h"
+#include "arch/mmu.h"
 #include "arch/percpu.h"
 #include "arch/spinlock.h"
 #include "arch/lapic.h"

@@ -16,6 +16,8 @@ uint8_t fw_checksum(const void *p, uint32_t n)
   return sum;
 }
 
+struct fw_config fw_config;
+
 uint32_t fw_search(struct fw_config *cfg, uint32_t pa, uint32_t len, const char *sig, uint32_t siglen,
                    uint32_t sumlen)
 {

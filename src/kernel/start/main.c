@@ -6,6 +6,7 @@
 #include "arch/cpu.h"
 #include "arch/cpu_check.h"
 #include "arch/smp.h"
+#include "start/cpus.h"
 #include "trap/trap.h"
 #include "arch/x86.h"
 #include "arch/serial.h"
@@ -88,7 +89,7 @@ void kernel_main(void)
   tss_set_double_fault_cr3(read_cr3());
   mm_print_layout();
   archive_init(bi->fs_lba, bi->fs_sectors);
-  smp_init();
+  cpus_start();
   kernel_boot_mode(mode);
   kernel_boot_options();
   kprintf("[kernel] boot mode '%s'; CR0.WP %s; timer %d Hz (%s)\n", mode, read_cr0() & CR0_WP ? "on" : "off", 100,

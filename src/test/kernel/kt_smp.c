@@ -10,6 +10,7 @@
 #include "test/ktest.h"
 #include "arch/lapic.h"
 #include "arch/smp.h"
+#include "firmware/firmware.h"
 #include "arch/x86.h"
 #include "fs/archive.h"
 #include "mm/kheap.h"
@@ -122,7 +123,7 @@ void ktest_smp(void)
 {
   kt_smp_kmap();
   kt_smp_checksum();
-  const struct fw_config *fw = smp_firmware();
+  const struct fw_config *fw = &fw_config;
   int want = kt_conf_cpus(), up = smp_cpus_up();
   if (!lapic_cpu_has_apic()) {
     /* The machine may have more CPUs (see the boot configuration), but without an APIC none can start. */
