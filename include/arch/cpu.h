@@ -9,6 +9,8 @@
 void gdt_init(void);
 /* Set the kernel stack the CPU switches to on a trap from ring 3. */
 void tss_set_kernel_stack(uint32_t esp0);
+/* Start every CPU's double-fault task at fn (the trap layer's handler; idt_init). */
+void tss_set_double_fault_entry(void (*fn)(void));
 /* Give the double-fault task the kernel's page directory (after mm_init). */
 void tss_set_double_fault_cr3(uint32_t cr3);
 /* The interrupted task's saved eip and esp when a double fault switched tasks. */

@@ -1,8 +1,8 @@
 /*
  * power.h - stopping the machine and telling the host how the run ended.
  */
-#ifndef KERNEL_POWER_H
-#define KERNEL_POWER_H
+#ifndef ARCH_POWER_H
+#define ARCH_POWER_H
 
 /* Values written to QEMU's isa-debug-exit port; QEMU exits with (v << 1) | 1. */
 #define POWER_PASS   0x10   /* exit code 33 */

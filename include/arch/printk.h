@@ -1,8 +1,8 @@
 /*
  * printk.h - kernel console output (VGA and serial together) and panic.
  */
-#ifndef KERNEL_PRINTK_H
-#define KERNEL_PRINTK_H
+#ifndef ARCH_PRINTK_H
+#define ARCH_PRINTK_H
 #include <stdarg.h>
 
 /* Print formatted text on both consoles; returns the number of characters. */

@@ -1,8 +1,8 @@
 /*
  * serial.h - COM1, a 16550 UART at 115200 8N1, written by polling.
  */
-#ifndef DEV_SERIAL_H
-#define DEV_SERIAL_H
+#ifndef ARCH_SERIAL_H
+#define ARCH_SERIAL_H
 #include <stdint.h>
 
 /* Program COM1 for 115200 baud, 8 data bits, no parity, 1 stop bit, receive IRQ on. */

@@ -7,8 +7,8 @@
  * so unmapping one must reach every CPU before the frame or the virtual
  * page is used again. User mappings never need it (README: "TLB shootdown").
  */
-#ifndef MM_TLB_H
-#define MM_TLB_H
+#ifndef ARCH_TLB_H
+#define ARCH_TLB_H
 #include <stdint.h>
 
 /* Flush [va, va + n pages) here and on every other running CPU; returns once each has

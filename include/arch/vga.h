@@ -1,8 +1,8 @@
 /*
  * vga.h - the 80x25 colour text screen.
  */
-#ifndef DEV_VGA_H
-#define DEV_VGA_H
+#ifndef ARCH_VGA_H
+#define ARCH_VGA_H
 #include <stdint.h>
 
 #define VGA_COLS 80

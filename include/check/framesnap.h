@@ -1,8 +1,8 @@
 /*
  * framesnap.h - the reference-count snapshot behind the framesnap system call.
  */
-#ifndef MM_FRAMESNAP_H
-#define MM_FRAMESNAP_H
+#ifndef CHECK_FRAMESNAP_H
+#define CHECK_FRAMESNAP_H
 #include <stdint.h>
 
 #define FRAMESNAP_CHUNK 512   /* frames copied per hold of the count lock */

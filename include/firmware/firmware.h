@@ -6,8 +6,8 @@
  * A table whose signature or checksum is wrong is reported on the boot
  * screen and ignored, never trusted.
  */
-#ifndef ARCH_FIRMWARE_H
-#define ARCH_FIRMWARE_H
+#ifndef FIRMWARE_FIRMWARE_H
+#define FIRMWARE_FIRMWARE_H
 #include <stdint.h>
 #include "arch/percpu.h"
 

@@ -51,13 +51,17 @@ void vm_write_frame(uint32_t dst_pa, uint32_t off, const void *src, uint32_t n);
 
 /* A new address space: a page directory with the kernel half and its recursive slot; 0 when out of memory. */
 pde_t *vm_space_create(void);
-/* Drop every user mapping of pd (each frame loses one reference), free its page tables and pd;
- * a table shared with other spaces only loses pd as a user (ptshare.h). Lets other processes run
- * every few hundred entries (the rest of the space still counted) and always completes, killed or
- * not; no lock may be held. */
-void vm_space_destroy(pde_t *pd);
+/* Tearing down a space, in three steps so that its owner can pause between tables
+ * (proc_space_destroy): begin (pd counts as in flux, and is left if this CPU runs on it); then
+ * for each user slot i, release table i: every frame it maps loses one reference and the
+ * table is freed, or, shared with other spaces, only loses pd as a user (ptshare.h); returns
+ * non-zero when slot i held a table. End frees pd itself. What is left in pd stays counted
+ * until released; no lock may be held. */
+void vm_space_teardown_begin(pde_t *pd);
+int vm_space_teardown_table(pde_t *pd, uint32_t i);
+void vm_space_teardown_end(pde_t *pd);
 /* A space no process holds starts being built or torn down (delta 1) or is done (-1); such a
- * space holds references memcheck cannot see, so it waits. vm_space_destroy counts itself. */
+ * space holds references memcheck cannot see, so it waits. a teardown counts itself. */
 void vm_space_in_flux(int delta);
 /* Number of address spaces being built or torn down now. */
 int vm_spaces_in_flux(void);

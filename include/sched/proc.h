@@ -1,8 +1,8 @@
 /*
  * proc.h - processes: records, the process list, life and death.
  */
-#ifndef PROC_PROC_H
-#define PROC_PROC_H
+#ifndef SCHED_PROC_H
+#define SCHED_PROC_H
 #include <stdint.h>
 #include "mm/vm.h"
 #include "arch/trapframe.h"
@@ -51,27 +51,15 @@ int proc_count(void);
 /* A new record in EMBRYO state with a pid, a kernel stack, a trap frame and the creator's trace level;
  * 0 when out of memory or at PROC_MAX. */
 struct proc *proc_alloc(const char *name);
-/* Free a record that never ran or was reaped (kernel stack, address space if any, record). */
-void proc_free(struct proc *p);
 /* Find a live process by pid. */
 struct proc *proc_find(int pid);
 /* The same with proc_lock held by the caller; the record stays valid until it lets go. */
 struct proc *proc_find_locked(int pid);
-/* Start init (pid 1) running the named program; panics when it cannot. */
-void proc_start_init(const char *program);
-/* Called when init exits: report the run's result to the host. */
-void proc_init_exited(int status) __attribute__((noreturn));
-/* End the current process with status: close files, free the address space, wake the parent. */
-void proc_exit(int status) __attribute__((noreturn));
-/* Wait for a child (pid -1: any); store its status at the user pointer (0: none); -1 if no such child. */
-int proc_wait(int pid, uint32_t status_uva);
 /* Mark pid killed; -1 when there is no such process. */
 int proc_kill(int pid);
 /* Ctrl-C: mark pid and every live process descended from it killed by the console; -1 when
  * there is no such process. Safe in an interrupt handler. */
 int proc_interrupt(int pid);
-/* Kill the current process for a fault: prints the [fault] line, never returns. */
-void proc_fault_kill(uint32_t va, uint32_t err, uint32_t eip, const char *why) __attribute__((noreturn));
 /* Sleep on chan until proc_wakeup(chan). The caller holds lk, the lock of the condition it
  * checked (or proc_lock itself); it is released while asleep and held again on return. */
 void proc_sleep(const void *chan, struct spinlock *lk);
@@ -79,16 +67,9 @@ void proc_sleep(const void *chan, struct spinlock *lk);
 void proc_make_runnable(struct proc *p);
 /* Make every process sleeping on chan runnable. */
 void proc_wakeup(const void *chan);
-
-/* Die now if kill() was called on the current process (on the way back to user mode). */
-void proc_check_killed(const struct trap_frame *tf);
-/* Process-wide policy for fork (include/user.h's FORK_POLICY_*); returns the child's pid or -1. */
-int copy_process(int policy);
-/* The policy plain fork() uses (FORK_POLICY_COW unless the boot configuration says otherwise). */
-extern int fork_default_policy;
-/* Move the break by inc bytes; returns the old break or -1 (nothing changed). */
-int proc_sbrk(int inc);
-/* Load program path with kernel-space arguments into p (current or new); -1 leaves p as it was. */
-int exec_load(struct proc *p, const char *path, char *const kargv[], int argc);
+/* The same with proc_lock held. */
+void proc_wakeup_locked(const void *chan);
+/* Take p off the list (proc_lock held). */
+void proc_unlink_locked(struct proc *p);
 
 #endif

@@ -1,8 +1,8 @@
 /*
  * sched.h - round-robin scheduling, context switches and the clock.
  */
-#ifndef PROC_SCHED_H
-#define PROC_SCHED_H
+#ifndef SCHED_SCHED_H
+#define SCHED_SCHED_H
 #include <stdint.h>
 
 /* This CPU's scheduler loop (on its own stack); never returns. */

@@ -7,8 +7,8 @@
  * is broken exactly as for a user write; if that fault cannot be resolved
  * (out of memory) the copy stops and the call gets -1.
  */
-#ifndef PROC_UACCESS_H
-#define PROC_UACCESS_H
+#ifndef SCHED_UACCESS_H
+#define SCHED_UACCESS_H
 #include <stdint.h>
 
 #define UACCESS_READ  0

@@ -5,8 +5,8 @@
  * ABI: int 0x80, number in eax, arguments in ebx, ecx, edx, esi, edi,
  * result in eax.
  */
-#ifndef PROC_SYSCALL_H
-#define PROC_SYSCALL_H
+#ifndef SYSCALL_SYSCALL_H
+#define SYSCALL_SYSCALL_H
 
 #define SYS_fork      1
 #define SYS_xfork     2

@@ -1,8 +1,8 @@
 /*
  * ktest.h - the kernel self-tests run in test mode before init starts.
  */
-#ifndef KERNEL_KTEST_H
-#define KERNEL_KTEST_H
+#ifndef TEST_KTEST_H
+#define TEST_KTEST_H
 
 /* Run every self-test; each prints `kt_name: ok` or `kt_name: FAIL: ...`. */
 void ktest_run_all(void);

@@ -9,8 +9,8 @@
  * accounting around a test, page-aligned heap, whole reads and writes on
  * pipes, numbers as text, and children that report back through a pipe.
  */
-#ifndef UTEST_H
-#define UTEST_H
+#ifndef TEST_UTEST_H
+#define TEST_UTEST_H
 
 struct memstat;
 

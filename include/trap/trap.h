@@ -10,6 +10,8 @@
 
 /* Called by the common stub for every vector except the page fault. */
 void trap_dispatch(struct trap_frame *tf);
+/* The double-fault task's code (vector 8 is a task gate; each CPU's TSS starts here). */
+void trap_double_fault_task(void);
 /* Print the full register dump for an exception. */
 void trap_dump(const struct trap_frame *tf, uint32_t cr2);
 /* The page-fault C handler, called from asm_page_fault_handler. */

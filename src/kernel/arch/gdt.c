@@ -31,7 +31,7 @@ struct gdt_ptr {
 struct cpu cpus[CPU_MAX];
 static uint8_t df_stack[DF_STACK_SIZE] __attribute__((aligned(16)));   /* the boot CPU's */
 
-void trap_double_fault_task(void);
+static void (*df_entry)(void);   /* where the double-fault task starts (tss_set_double_fault_entry) */
 
 /* Fill one descriptor of gdt. */
 static void gdt_set(struct gdt_entry *gdt, int i, uint32_t base, uint32_t limit, uint8_t access, uint8_t gran)
@@ -60,7 +60,7 @@ void gdt_init_cpu(struct cpu *c)
   c->tss.iomap = sizeof c->tss;
   gdt_set(gdt, SEG_TSS >> 3, (uint32_t)&c->tss, sizeof c->tss - 1, ACC_TSS, GRAN_BYTE);
   memset(&c->tss_df, 0, sizeof c->tss_df);
-  c->tss_df.eip = (uint32_t)trap_double_fault_task;
+  c->tss_df.eip = (uint32_t)df_entry;
   c->tss_df.esp = c->tss_df.esp0 = c->df_stack_top;
   c->tss_df.cs = SEG_KCODE;
   c->tss_df.ss = c->tss_df.ss0 = c->tss_df.ds = c->tss_df.es = c->tss_df.fs = SEG_KDATA;
@@ -89,6 +89,13 @@ void gdt_init(void)
 void tss_set_kernel_stack(uint32_t esp0)
 {
   this_cpu()->tss.esp0 = esp0;
+}
+
+void tss_set_double_fault_entry(void (*fn)(void))
+{
+  df_entry = fn;
+  for (int i = 0; i < CPU_MAX; i++)
+    cpus[i].tss_df.eip = (uint32_t)fn;
 }
 
 void tss_set_double_fault_cr3(uint32_t cr3)

@@ -17,7 +17,6 @@
 #include "arch/x86.h"
 #include "arch/percpu.h"
 #include "arch/printk.h"
-#include "sched/sched.h"
 #include "lib/string.h"
 
 #define KERNEL_PDES_FIRST PDX(KERNEL_BASE)
@@ -198,21 +197,27 @@ void vm_unmap_range(pde_t *pd, uint32_t start, uint32_t end)
   }
 }
 
-void vm_space_destroy(pde_t *pd)
+void vm_space_teardown_begin(pde_t *pd)
 {
   vm_space_in_flux(1);
   if (vm_current() == pd)
     vm_activate(kernel_pd);
-  for (uint32_t i = 0; i < USER_PDES; i++) {
-    if (!(pd[i] & PTE_P))
-      continue;
-    if (pt_share_release(pd, i)) {
-      page_ref_release_table(P2V(PTE_ADDR(pd[i])));
-      kframe_free(PTE_ADDR(pd[i]));
-    }
-    pd[i] = 0;                        /* what is left in pd is still counted */
-    sched_preempt_point();            /* one table (at most 1024 entries) between points */
+}
+
+int vm_space_teardown_table(pde_t *pd, uint32_t i)
+{
+  if (!(pd[i] & PTE_P))
+    return 0;
+  if (pt_share_release(pd, i)) {
+    page_ref_release_table(P2V(PTE_ADDR(pd[i])));
+    kframe_free(PTE_ADDR(pd[i]));
   }
+  pd[i] = 0;                          /* what is left in pd is still counted */
+  return 1;
+}
+
+void vm_space_teardown_end(pde_t *pd)
+{
   if (vm_current() == pd)             /* the scheduler may have switched back to it */
     vm_activate(kernel_pd);
   kframe_free(V2P(pd));

@@ -9,6 +9,7 @@
  * space let other processes run; a killed exec frees the new space.
  */
 #include "sched/proc.h"
+#include "proc/proc.h"
 #include "sched/sched.h"
 #include "fs/archive.h"
 #include "mm/pageref.h"
@@ -145,12 +146,12 @@ int exec_load(struct proc *p, const char *path, char *const argv[], int argc)
   vm_space_in_flux(-1);
   if (old) {
     vm_activate(pd);
-    vm_space_destroy(old);
+    proc_space_destroy(old);
   }
   return 0;
 
 bad:
-  vm_space_destroy(pd);
+  proc_space_destroy(pd);
   vm_space_in_flux(-1);
   return -1;
 }

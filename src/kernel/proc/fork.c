@@ -20,6 +20,7 @@
  * let the sibling's writes show through.
  */
 #include "sched/proc.h"
+#include "proc/proc.h"
 #include "sched/sched.h"
 #include "cow/cow.h"
 #include "fs/file.h"

@@ -10,6 +10,7 @@
  * it added and leaves the break where it was.
  */
 #include "sched/proc.h"
+#include "proc/proc.h"
 #include "sched/sched.h"
 #include "mm/pageref.h"
 #include "mm/vm.h"

@@ -1,6 +1,7 @@
 /*
- * proc.c - the program manager's process records: creation, exit, wait,
- * kill, sleep and wakeup.
+ * proc.c - the process records: creation, lookup, kill marks, sleep and
+ * wakeup. Ending a process (exit, wait, the first process) is the program
+ * manager's: src/kernel/proc/exit.c.
  *
  * Records come from kmalloc and sit on one list; PROC_MAX bounds how many
  * exist at once. A process's kernel stack and record outlive it as a
@@ -15,7 +16,6 @@
 #include "sched/proc.h"
 #include "sched/sched.h"
 #include "sched/uaccess.h"
-#include "fs/file.h"
 #include "mm/kheap.h"
 #include "arch/cpu.h"
 #include "arch/x86.h"
@@ -29,7 +29,6 @@
 
 struct spinlock proc_lock = SPINLOCK_INIT("proc");
 struct proc *proc_list;
-static struct proc *proc_init;
 static int proc_next_pid = INIT_PID;
 
 struct proc *proc_current(void)
@@ -105,33 +104,13 @@ struct proc *proc_alloc(const char *name)
 }
 
 /* Take p off the list (proc_lock held). */
-static void proc_unlink_locked(struct proc *p)
+void proc_unlink_locked(struct proc *p)
 {
   struct proc **pp = &proc_list;
   while (*pp && *pp != p)
     pp = &(*pp)->next;
   if (*pp)
     *pp = p->next;
-}
-
-/* Free what an unlinked record still owns: files, address space, kernel stack, the record. */
-static void proc_release(struct proc *p)
-{
-  for (int fd = 0; fd < PROC_NOFILE; fd++)
-    if (p->files[fd])
-      file_close(p->files[fd]);
-  if (p->pd)
-    vm_space_destroy(p->pd);
-  kstack_free(p->kstack_top);
-  kfree(p);
-}
-
-void proc_free(struct proc *p)
-{
-  spin_lock(&proc_lock);
-  proc_unlink_locked(p);
-  spin_unlock(&proc_lock);
-  proc_release(p);
 }
 
 void proc_sleep(const void *chan, struct spinlock *lk)
@@ -163,7 +142,7 @@ static void proc_kick_idle_cpu(void)
 }
 
 /* Make every process sleeping on chan runnable (proc_lock held). */
-static void proc_wakeup_locked(const void *chan)
+void proc_wakeup_locked(const void *chan)
 {
   int woke = 0;
   for (struct proc *p = proc_list; p; p = p->next)
@@ -237,106 +216,4 @@ int proc_interrupt(int pid)
       proc_mark_killed(p, PROC_KILLER_CONSOLE);
   spin_unlock(&proc_lock);
   return 0;
-}
-
-void proc_check_killed(const struct trap_frame *tf)
-{
-  struct proc *p = proc_current();
-  if (!p || !p->killed_by)
-    return;
-  if (p->killed_by == PROC_KILLER_CONSOLE)
-    kprintf("[fault] pid=%d name=%s eip=0x%08x killed: Ctrl-C on the console\n", p->pid, p->name, tf->eip);
-  else
-    kprintf("[fault] pid=%d name=%s eip=0x%08x killed: kill() from pid %d\n", p->pid, p->name, tf->eip,
-            p->killed_by);
-  proc_exit(PROC_KILLED);
-}
-
-void proc_fault_kill(uint32_t va, uint32_t err, uint32_t eip, const char *why)
-{
-  struct proc *p = proc_current();
-  char dec[40];
-  kprintf("[fault] pid=%d name=%s va=0x%08x eip=0x%08x err=0x%x(%s) killed: %s\n", p->pid, p->name, va, eip,
-          err, trap_pf_decode(err, dec, sizeof dec), why);
-  proc_exit(PROC_KILLED);
-}
-
-/* Give p's children to init; wake init if one of them is already a zombie (proc_lock held). */
-static void proc_reparent_children(struct proc *p)
-{
-  for (struct proc *c = proc_list; c; c = c->next) {
-    if (c->parent != p)
-      continue;
-    c->parent = proc_init;
-    if (c->state == PROC_ZOMBIE)
-      proc_wakeup_locked(proc_init);
-  }
-}
-
-void proc_exit(int status)
-{
-  struct proc *p = proc_current();
-  if (p == proc_init)
-    proc_init_exited(status);
-  sti();                               /* from a fault too: the teardown lets others run */
-  for (int fd = 0; fd < PROC_NOFILE; fd++) {
-    if (p->files[fd])
-      file_close(p->files[fd]);
-    p->files[fd] = 0;
-  }
-  vm_space_destroy(p->pd);
-  p->pd = 0;
-  spin_lock(&proc_lock);               /* held until this CPU's scheduler is off our stack */
-  proc_reparent_children(p);
-  p->exit_status = status;
-  p->state = PROC_ZOMBIE;
-  proc_wakeup_locked(p->parent);
-  sched_switch_out();
-  panic("proc_exit: zombie pid %d ran again", p->pid);
-}
-
-int proc_wait(int pid, uint32_t status_uva)
-{
-  struct proc *cur = proc_current();
-  if (status_uva && uaccess_check(status_uva, sizeof(int), UACCESS_WRITE) < 0)
-    return -1;
-  spin_lock(&proc_lock);
-  for (;;) {
-    int have = 0;
-    for (struct proc *c = proc_list; c; c = c->next) {
-      if (c->parent != cur || (pid != -1 && c->pid != pid))
-        continue;
-      have = 1;
-      if (c->state != PROC_ZOMBIE)
-        continue;
-      int cpid = c->pid, status = c->exit_status;
-      proc_unlink_locked(c);
-      spin_unlock(&proc_lock);
-      proc_release(c);
-      if (status_uva && copy_to_user(status_uva, &status, sizeof(int)) < 0)
-        return -1;
-      return cpid;
-    }
-    if (!have || cur->killed_by) {
-      spin_unlock(&proc_lock);
-      return -1;
-    }
-    proc_sleep(cur, &proc_lock);
-  }
-}
-
-void proc_start_init(const char *program)
-{
-  static char *const argv[] = { 0 };
-  struct proc *p = proc_alloc("init");
-  if (!p)
-    panic("init: cannot allocate a process");
-  proc_init = p;
-  p->parent = 0;
-  p->files[0] = file_console_in();
-  p->files[1] = file_console_out();
-  p->files[2] = file_dup(p->files[1]);
-  if (exec_load(p, program, argv, 0) < 0)
-    panic("init: cannot load program '%s'", program);
-  proc_make_runnable(p);
 }

@@ -16,6 +16,7 @@
 #include "mm/mm.h"
 #include "mm/vm.h"
 #include "sched/proc.h"
+#include "proc/proc.h"
 #include "sched/sched.h"
 #include "test/ktest.h"
 #include "arch/power.h"
@@ -51,7 +52,8 @@ static void kernel_boot_options(void)
     }
 }
 
-void proc_init_exited(int status)
+/* init exited: the run is over; report its result to the host (test mode: with the self-tests'). */
+static void kernel_init_exited(int status)
 {
   cli();
   if (kernel_test_mode)
@@ -101,6 +103,6 @@ void kernel_main(void)
   kernel_test_mode = strcmp(mode, "test") == 0;
   if (kernel_test_mode)
     ktest_run_all();
-  proc_start_init("init");
+  proc_start_init("init", kernel_init_exited);
   sched_run();
 }

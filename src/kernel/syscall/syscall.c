@@ -7,6 +7,7 @@
  */
 #include "syscall/syscall.h"
 #include "sched/proc.h"
+#include "proc/proc.h"
 #include "sched/sched.h"
 #include "sched/uaccess.h"
 #include "cow/cow.h"

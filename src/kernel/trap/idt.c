@@ -67,6 +67,7 @@ void idt_init(void)
   idt[T_DOUBLE_FAULT].off_lo = idt[T_DOUBLE_FAULT].off_hi = 0;   /* a task gate: the TSS gives eip */
   idt[T_DOUBLE_FAULT].sel = SEG_DF_TSS;
   idt[T_DOUBLE_FAULT].flags = GATE_TASK;
+  tss_set_double_fault_entry(trap_double_fault_task);
   idt_load();
 }
 

@@ -2,9 +2,11 @@
 ;
 ; Every vector gets a stub that makes the stack look the same (an error code
 ; slot and the vector number) and jumps to isr_common, which saves the
-; registers as a struct trap_frame (include/arch/trap.h) and calls
+; registers as a struct trap_frame (include/arch/trapframe.h) and calls
 ; trap_dispatch. The page fault has its own hand-written entry,
 ; asm_page_fault_handler, which hands CR2 to c_page_fault_handler.
+
+%include "arch/trapframe.inc"
 
 bits 32
 section .text
@@ -97,15 +99,7 @@ isr_common:
     push esp                        ; struct trap_frame *
     call trap_dispatch
     add esp, 4
-global trap_return
-trap_return:
-    pop gs
-    pop fs
-    pop es
-    pop ds
-    popad
-    add esp, 8                      ; vector and error code
-    iret
+    RESTORE_FRAME
 
 ; Page fault (vector 14). The CPU has pushed the error code. Build the same
 ; frame as every other trap, read CR2, call
@@ -121,11 +115,4 @@ asm_page_fault_handler:
     push dword [ebx + TF_ERROR]     ; error code
     call c_page_fault_handler
     add esp, 12
-    pop gs
-    pop fs
-    pop es
-    pop ds
-    popad
-    add esp, 4                      ; the vector slot
-    add esp, 4                      ; pop the error code
-    iret
+    RESTORE_FRAME                   ; drops the vector slot and the error code

@@ -16,8 +16,10 @@
 #include "mm/vm.h"
 #include "mm/kheap.h"
 #include "sched/proc.h"
+#include "proc/proc.h"
 #include "sched/uaccess.h"
 #include "arch/printk.h"
+#include "arch/trapframe.h"
 
 /* Why a user-mode fault that is not copy-on-write is fatal, in a few words. */
 static const char *page_fault_reason(uint32_t err, uint32_t cr2)
@@ -41,6 +43,16 @@ static int page_fault_in_uaccess(uint32_t eip)
   return eip >= (uint32_t)uaccess_copy_start && eip < (uint32_t)uaccess_copy_end;
 }
 
+/* Kill the current process for a fault: the [fault] line with the reason, then exit. */
+static void page_fault_kill(uint32_t va, uint32_t err, uint32_t eip, const char *why)
+{
+  struct proc *p = proc_current();
+  char dec[40];
+  kprintf("[fault] pid=%d name=%s va=0x%08x eip=0x%08x err=0x%x(%s) killed: %s\n", p->pid, p->name, va, eip,
+          err, trap_pf_decode(err, dec, sizeof dec), why);
+  proc_exit(PROC_KILLED);
+}
+
 void c_page_fault_handler(uint32_t error_code, uint32_t cr2, struct trap_frame *tf)
 {
   enum cow_result r = COW_NOT_COW;
@@ -56,7 +68,7 @@ void c_page_fault_handler(uint32_t error_code, uint32_t cr2, struct trap_frame *
     return;
 
   if (trap_from_user(tf))
-    proc_fault_kill(cr2, error_code, tf->eip,
+    page_fault_kill(cr2, error_code, tf->eip,
                     r == COW_OUT_OF_MEMORY ? "out of memory for a copy-on-write copy"
                                            : page_fault_reason(error_code, cr2));
 

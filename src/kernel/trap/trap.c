@@ -8,6 +8,7 @@
 #include "arch/smp.h"
 #include "arch/tlb.h"
 #include "sched/proc.h"
+#include "proc/proc.h"
 #include "sched/sched.h"
 #include "syscall/syscall.h"
 #include "dev/tty.h"

@@ -10,6 +10,7 @@
 #include "mm/ptshare.h"
 #include "mm/kheap.h"
 #include "mm/vm.h"
+#include "proc/proc.h"
 
 #define KT_PT_VA       0x40000000u
 #define KT_PT_PAGES    4            /* the last one is mapped read-only */
@@ -96,19 +97,19 @@ void ktest_ptshare(void)
   ktest_check("kt_ptshare_reuse", reused == PT_REUSED && PTE_ADDR(a[x]) == V2P(pt) && (a[x] & PTE_W) &&
               !(a[x] & PDE_SHARED_PT) && pt_share_count(V2P(pt)) == 0,
               "result %d, PDE a 0x%x, count %u", reused, a[x], pt_share_count(V2P(pt)));
-  vm_space_destroy(b);
-  vm_space_destroy(a);
+  proc_space_destroy(b);
+  proc_space_destroy(a);
 
   /* Destroy the parent side first, then the child: the table outlives its maker. */
   int built = kt_pt_spaces(&a, &b);
   if (built) {
     pt_share_space(a, b);
     pt = P2V(PTE_ADDR(a[x]));
-    vm_space_destroy(a);
+    proc_space_destroy(a);
   }
   uint32_t left = built ? pt_share_count(V2P(pt)) : 0, mapped = built ? vm_vaddr2paddr(b, KT_PT_VA) : 0;
   if (built)
-    vm_space_destroy(b);
+    proc_space_destroy(b);
   ktest_check("kt_ptshare_release", built && left == 1 && mapped != 0 && pool_kernel.free == kfree0 &&
               pool_user.free == ufree0,
               "count after the first exit %u (want 1), still mapped 0x%x, kernel free %u (was %u), user free %u (was %u)",

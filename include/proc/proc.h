@@ -1,0 +1,35 @@
+/*
+ * proc.h - the program manager: fork (copy_process), exec, sbrk, exit and wait, and the first
+ * process. The records they work on are sched/proc.h's.
+ */
+#ifndef PROC_PROC_H
+#define PROC_PROC_H
+#include <stdint.h>
+#include "sched/proc.h"
+#include "mm/vm.h"
+
+/* Process-wide policy for fork (include/user.h's FORK_POLICY_*); returns the child's pid or -1. */
+int copy_process(int policy);
+/* The policy plain fork() uses (FORK_POLICY_COW unless the boot configuration says otherwise). */
+extern int fork_default_policy;
+/* Move the break by inc bytes; returns the old break or -1 (nothing changed). */
+int proc_sbrk(int inc);
+/* Load program path with kernel-space arguments into p (current or new); -1 leaves p as it was. */
+int exec_load(struct proc *p, const char *path, char *const kargv[], int argc);
+
+/* Start init (pid 1) running the named program; panics when it cannot. When init exits,
+ * on_exit(status) runs (it reports the run's result to the host and never returns). */
+void proc_start_init(const char *program, void (*on_exit)(int status));
+/* End the current process with status: close files, free the address space, wake the parent. */
+void proc_exit(int status) __attribute__((noreturn));
+/* Wait for a child (pid -1: any); store its status at the user pointer (0: none); -1 if no such child. */
+int proc_wait(int pid, uint32_t status_uva);
+/* Free a record that never ran or was reaped (files, address space if any, kernel stack, record). */
+void proc_free(struct proc *p);
+/* Die now if kill() was called on the current process (on the way back to user mode). */
+void proc_check_killed(const struct trap_frame *tf);
+/* Tear down the user space pd and free its directory, pausing for the scheduler between page
+ * tables (exit, exec, a fork that failed half-way). */
+void proc_space_destroy(pde_t *pd);
+
+#endif
