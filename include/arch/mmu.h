@@ -31,6 +31,15 @@ typedef uint32_t pde_t;
 #define PG_ROUND_UP(a)   (((uint32_t)(a) + PGSIZE - 1) & ~(uint32_t)(PGSIZE - 1))
 #define USER_PDES    PDX(USER_TOP)
 
+/* Fork's sharing rule for a writable entry: read-only, and bit 9 says copy-on-write. */
+static inline pte_t pte_make_cow(pte_t e) { return (e & ~(pte_t)PTE_W) | PTE_COW; }
+/* The end of copy-on-write for an entry: it maps pa (the copy, or its own frame when reused),
+ * writable, bit 9 clear, its other flags kept. */
+static inline pte_t pte_make_private(pte_t e, uint32_t pa)
+{
+  return pa | (((e & PTE_FLAGS) | PTE_W) & ~(pte_t)PTE_COW);
+}
+
 #define P2V(pa)      ((void *)((uint32_t)(pa) + KERNEL_BASE))
 #define V2P(va)      ((uint32_t)(va) - KERNEL_BASE)
 

@@ -28,12 +28,23 @@ void cow_copy_seqs(uint32_t *seq);
 /* Non-zero when before (from cow_copy_seqs) shows a copy in flight or differs from now. */
 int cow_copies_moved(const uint32_t *before);
 
-/* Resolve a write to va in the current space; err and eip only feed the trace line. Call with
- * interrupts masked (the page-fault gate does; others use push_off): the copy uses this CPU's
- * scratch page and the decision must not move to another CPU. */
-enum cow_result cow_handle_write(uint32_t va, uint32_t err, uint32_t eip);
-/* Set the current process's trace level (0 off, 1 one line per COW fault of its own); the
- * processes it creates afterwards inherit it. Returns the old level. */
-int cow_trace_set(int level);
+/* One decision of a write fault, for the [cow] trace line: what was done ("copy", "reuse",
+ * "out-of-memory", "table copy", "table reuse", "table out-of-memory"), the frame before and
+ * after, and its reference count before and after. */
+struct cow_step {
+  const char *action;
+  uint32_t old_pa, new_pa;
+  uint32_t refs_before, refs_after;
+};
+#define COW_STEPS_MAX 2          /* a shared table made private, then the page itself */
+struct cow_report {
+  int n;
+  struct cow_step step[COW_STEPS_MAX];
+};
+
+/* Resolve a write to va in the current space; rep receives the decisions taken (n may be 0).
+ * Call with interrupts masked (the page-fault gate does; others use push_off): the copy uses
+ * this CPU's scratch page and the decision must not move to another CPU. */
+enum cow_result cow_handle_write(uint32_t va, struct cow_report *rep);
 
 #endif

@@ -10,6 +10,7 @@
 #define MM_POOL_H
 #include <stdint.h>
 #include "arch/spinlock.h"
+#include "boot/layout.h"
 
 struct pool {
   const char *name;
@@ -35,10 +36,16 @@ uint32_t pool_alloc(struct pool *p, uint32_t n);
 uint32_t pool_alloc_frame(struct pool *p);
 /* Return n frames starting at pa; panics on a frame that is not allocated. */
 void pool_free(struct pool *p, uint32_t pa, uint32_t n);
+/* The slot of the frame at pa in the pool's bitmap and in arrays indexed like it (the
+ * reference counts); pa must lie in the pool. */
+static inline uint32_t pool_frame_slot(const struct pool *p, uint32_t pa)
+{
+  return (pa - p->base) >> PGSHIFT;
+}
 /* Non-zero when pa lies inside the pool's range. */
 static inline int pool_contains(const struct pool *p, uint32_t pa)
 {
-  return pa >= p->base && (pa - p->base) / 4096u < p->frames;
+  return pa >= p->base && pool_frame_slot(p, pa) < p->frames;
 }
 /* Non-zero when the frame at pa is allocated. */
 int pool_frame_used(const struct pool *p, uint32_t pa);

@@ -28,6 +28,13 @@ int proc_wait(int pid, uint32_t status_uva);
 void proc_free(struct proc *p);
 /* Die now if kill() was called on the current process (on the way back to user mode). */
 void proc_check_killed(const struct trap_frame *tf);
+/* Print the [cow] line of each decision in rep, for a write to va (error code err, at eip), when
+ * the current process traces (its level is not 0). */
+struct cow_report;
+void cow_trace(uint32_t va, uint32_t err, uint32_t eip, const struct cow_report *rep);
+/* Set the current process's trace level (0 off, 1 one line per COW fault of its own); the
+ * processes it creates afterwards inherit it. Returns the old level. */
+int cow_trace_set(int level);
 /* Tear down the user space pd and free its directory, pausing for the scheduler between page
  * tables (exit, exec, a fork that failed half-way). */
 void proc_space_destroy(pde_t *pd);

@@ -80,7 +80,7 @@ static void memcheck_mark_sharing(const struct proc *p, uint8_t *seen)
       uint32_t pa = PTE_ADDR(pt[j]);
       if ((pt[j] & (PTE_P | PTE_COW)) == (PTE_P | PTE_COW) && pool_contains(&pool_user, pa) &&
           page_ref_get(pa) > 1)
-        seen[(pa - pool_user.base) / PGSIZE] |= MEMCHECK_MAPPED_COW;
+        seen[pool_frame_slot(&pool_user, pa)] |= MEMCHECK_MAPPED_COW;
     }
   }
 }
@@ -96,10 +96,10 @@ static int memcheck_report_sharing(const struct proc *p, const uint8_t *seen)
     for (uint32_t j = 0; j < PT_ENTRIES; j++) {
       uint32_t pa = PTE_ADDR(pt[j]);
       if ((pt[j] & (PTE_P | PTE_W | PTE_COW)) != (PTE_P | PTE_W) || !pool_contains(&pool_user, pa) ||
-          !(seen[(pa - pool_user.base) / PGSIZE] & MEMCHECK_MAPPED_COW))
+          !(seen[pool_frame_slot(&pool_user, pa)] & MEMCHECK_MAPPED_COW))
         continue;
       kprintf("[memcheck] pid %d (%s) va 0x%08x pte 0x%08x: writable mapping of a frame shared copy-on-write\n",
-              p->pid, p->name, (i << 22) | (j << 12), pt[j]);
+              p->pid, p->name, PGADDR(i, j, 0), pt[j]);
       bad++;
     }
   }
@@ -133,7 +133,7 @@ struct memcheck_tables {
 static void memcheck_table_count(uint32_t pt, uint32_t count, void *arg)
 {
   struct memcheck_tables *t = arg;
-  uint32_t users = t->users[(pt - pool_kernel.base) / PGSIZE];
+  uint32_t users = t->users[pool_frame_slot(&pool_kernel, pt)];
   if (users != count) {
     kprintf("[memcheck] page table 0x%08x: %u page directories use it but its count is %u\n", pt, users, count);
     t->bad++;
@@ -156,7 +156,7 @@ static int memcheck_table_use(const struct proc *p, uint32_t i, struct memcheck_
             i, p->pd[i], count);
     t->bad++;
   }
-  return t->users[(pt - pool_kernel.base) / PGSIZE]++ == 0;
+  return t->users[pool_frame_slot(&pool_kernel, pt)]++ == 0;
 }
 
 /* Count the user mappings of pd into counts; returns the number of PTEs outside the user pool. */
@@ -170,15 +170,15 @@ static int memcheck_count_space(const struct proc *p, uint16_t *counts, struct m
     for (uint32_t j = 0; j < PT_ENTRIES; j++) {
       if (!(pt[j] & PTE_P))
         continue;
-      bad += memcheck_pte_flags(p, (i << 22) | (j << 12), pt[j]);
+      bad += memcheck_pte_flags(p, PGADDR(i, j, 0), pt[j]);
       uint32_t pa = PTE_ADDR(pt[j]);
       if (!pool_contains(&pool_user, pa)) {
         kprintf("[memcheck] pid %d va 0x%08x maps 0x%08x outside the user pool\n", p->pid,
-                (i << 22) | (j << 12), pa);
+                PGADDR(i, j, 0), pa);
         bad++;
         continue;
       }
-      counts[(pa - pool_user.base) / PGSIZE]++;
+      counts[pool_frame_slot(&pool_user, pa)]++;
     }
   }
   return bad;

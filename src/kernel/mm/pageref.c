@@ -24,7 +24,7 @@ static uint32_t page_ref_index(uint32_t pa)
 {
   if (!pool_contains(&pool_user, pa))
     panic("pageref: frame 0x%x is not a user frame", pa);
-  return (pa - pool_user.base) / 4096;
+  return pool_frame_slot(&pool_user, pa);
 }
 
 void page_ref_init(uint16_t *counts)
@@ -68,7 +68,7 @@ const char *page_ref_check_dec(uint32_t pa)
 {
   if (!pool_contains(&pool_user, pa))
     return "not a user frame";
-  if (page_refs[(pa - pool_user.base) / 4096] == 0)
+  if (page_refs[pool_frame_slot(&pool_user, pa)] == 0)
     return "reference count already 0 (double free)";
   return 0;
 }
@@ -77,7 +77,7 @@ const char *page_ref_check_free(uint32_t pa)
 {
   if (!pool_contains(&pool_user, pa))
     return "not a user frame";
-  if (page_refs[(pa - pool_user.base) / 4096] != 0)
+  if (page_refs[pool_frame_slot(&pool_user, pa)] != 0)
     return "frame still referenced";
   if (!pool_frame_used(&pool_user, pa))
     return "frame already free";
@@ -99,7 +99,7 @@ static inline uint32_t page_ref_drop_at(uint32_t i)
  * outside the user pool or one whose count is already zero. */
 static inline uint32_t page_ref_drop(uint32_t pa)
 {
-  uint32_t i = (pa - pool_user.base) / PGSIZE;
+  uint32_t i = pool_frame_slot(&pool_user, pa);
   if (i >= pool_user.frames || page_refs[i] == 0)
     panic("pageref: decrement of frame 0x%x: %s", pa, page_ref_check_dec(pa));
   return page_ref_drop_at(i);
@@ -109,7 +109,7 @@ uint32_t page_ref_move_if_shared_locked(uint32_t old_pa, uint32_t new_pa)
 {
   uint32_t i = page_ref_index(old_pa), refs = page_refs[i];
   if (refs > 1) {                      /* the drop below cannot reach zero */
-    uint32_t n = (new_pa - pool_user.base) / PGSIZE;
+    uint32_t n = pool_frame_slot(&pool_user, new_pa);
     if (n >= pool_user.frames || page_refs[n] != 0)
       panic("pageref: copy into frame 0x%x: not a fresh user frame", new_pa);
     page_refs[n] = 1;
@@ -158,14 +158,14 @@ uint32_t page_ref_share_table(uint32_t *src, uint32_t *dst, uint32_t from)
     pte_t e = src[j];
     if (!(e & PTE_P))
       continue;
-    uint32_t i = (PTE_ADDR(e) - base) / PGSIZE;
+    uint32_t i = (PTE_ADDR(e) - base) >> PGSHIFT;
     if (i >= frames || page_refs[i] == 0)
       panic("pageref: fork shares entry 0x%x: %s", e, i >= frames ? "not a user frame" : "free frame");
     uint32_t c = page_refs[i];
     if (e & PTE_W) {
       if (c > 1)
         break;
-      e = (e & ~(pte_t)PTE_W) | PTE_COW;
+      e = pte_make_cow(e);
       src[j] = e;
     }
     page_refs[i] = (uint16_t)(c + 1);

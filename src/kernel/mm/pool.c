@@ -30,7 +30,7 @@ void pool_init(struct pool *p, const char *name, uint32_t base, uint32_t frames,
 
 void pool_add_frame(struct pool *p, uint32_t pa)
 {
-  pool_clear(p, (pa - p->base) / PGSIZE);
+  pool_clear(p, pool_frame_slot(p, pa));
   p->total++;
   p->free++;
 }
@@ -104,7 +104,7 @@ void pool_free(struct pool *p, uint32_t pa, uint32_t n)
   if (!pool_contains(p, pa) || pa % PGSIZE)
     panic("pool %s: free of frame 0x%x outside the pool", p->name, pa);
   spin_lock(&p->lock);
-  uint32_t first = (pa - p->base) / PGSIZE;
+  uint32_t first = pool_frame_slot(p, pa);
   for (uint32_t i = first; i < first + n; i++) {
     if (!pool_bit(p, i))
       panic("pool %s: double free of frame 0x%x", p->name, p->base + i * PGSIZE);
@@ -118,7 +118,7 @@ void pool_free(struct pool *p, uint32_t pa, uint32_t n)
 
 int pool_frame_used(const struct pool *p, uint32_t pa)
 {
-  return pool_bit(p, (pa - p->base) / PGSIZE);
+  return pool_bit(p, pool_frame_slot(p, pa));
 }
 
 uint32_t kframe_alloc(void)

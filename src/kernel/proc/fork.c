@@ -49,7 +49,7 @@ static enum fork_share fork_decide(const struct proc *parent, int policy, uint32
 static void fork_share(pte_t *ppte, pte_t *cpte, enum fork_share how)
 {
   if (how == FORK_SHARE_COW && (*ppte & PTE_W))
-    *ppte = (*ppte & ~(pte_t)PTE_W) | PTE_COW;
+    *ppte = pte_make_cow(*ppte);
   page_ref_inc_locked(PTE_ADDR(*ppte));
   *cpte = *ppte;
 }
@@ -59,9 +59,12 @@ static void fork_share(pte_t *ppte, pte_t *cpte, enum fork_share how)
 static int fork_page_slow(uint32_t va, pte_t *ppte, pte_t *cpte, enum fork_share how)
 {
   if (how == FORK_SHARE_WRITABLE) {
+    struct cow_report rep;
     push_off();                            /* cow_handle_write's contract, as in a fault */
-    enum cow_result r = cow_handle_write(va, PF_PRESENT | PF_WRITE, 0);
+    enum cow_result r = cow_handle_write(va, &rep);
     pop_off();
+    if (rep.n)
+      cow_trace(va, PF_PRESENT | PF_WRITE, 0, &rep);
     if (r == COW_OUT_OF_MEMORY)
       return -1;
     page_ref_inc(PTE_ADDR(*ppte));
@@ -72,10 +75,8 @@ static int fork_page_slow(uint32_t va, pte_t *ppte, pte_t *cpte, enum fork_share
   if (!pa)
     return -1;
   vm_copy_to_frame(pa, (const void *)va);
-  pte_t flags = *ppte & PTE_FLAGS & ~(pte_t)(PTE_A | PTE_D);
-  if (flags & PTE_COW)
-    flags = (flags & ~(pte_t)PTE_COW) | PTE_W;
-  *cpte = pa | flags;
+  pte_t e = *ppte & ~(pte_t)(PTE_A | PTE_D);
+  *cpte = e & PTE_COW ? pte_make_private(e, pa) : pa | (e & PTE_FLAGS);
   return 0;
 }
 
@@ -84,7 +85,7 @@ static int fork_page_slow(uint32_t va, pte_t *ppte, pte_t *cpte, enum fork_share
 static int fork_cow_table(pte_t *ppt, pte_t *cpt, uint32_t i)
 {
   for (uint32_t j = page_ref_share_table(ppt, cpt, 0); j < PT_ENTRIES; j = page_ref_share_table(ppt, cpt, j + 1))
-    if (fork_page_slow((i << 22) | (j << PGSHIFT), &ppt[j], &cpt[j], FORK_COPY) < 0)
+    if (fork_page_slow(PGADDR(i, j, 0), &ppt[j], &cpt[j], FORK_COPY) < 0)
       return -1;
   return 0;
 }
@@ -93,7 +94,7 @@ static int fork_cow_table(pte_t *ppt, pte_t *cpt, uint32_t i)
 static int fork_copy_table(struct proc *parent, struct proc *child, int policy, uint32_t i)
 {
   pte_t *ppt = P2V(PTE_ADDR(parent->pd[i]));
-  pte_t *cpt = vm_walk(child->pd, i << 22, 1);
+  pte_t *cpt = vm_walk(child->pd, PGADDR(i, 0, 0), 1);
   int locked = 0, rc = 0;
   if (!cpt)
     return -1;
@@ -102,7 +103,7 @@ static int fork_copy_table(struct proc *parent, struct proc *child, int policy, 
   for (uint32_t j = 0; j < PT_ENTRIES && rc == 0; j++) {
     if (!(ppt[j] & PTE_P))
       continue;
-    uint32_t va = (i << 22) | (j << PGSHIFT);
+    uint32_t va = PGADDR(i, j, 0);
     enum fork_share how = fork_decide(parent, policy, va, ppt[j]);
     int fast = how == FORK_SHARE_COW || (how == FORK_SHARE_WRITABLE && !(ppt[j] & PTE_COW));
     if (fast && !locked)

@@ -56,8 +56,12 @@ static void page_fault_kill(uint32_t va, uint32_t err, uint32_t eip, const char 
 void c_page_fault_handler(uint32_t error_code, uint32_t cr2, struct trap_frame *tf)
 {
   enum cow_result r = COW_NOT_COW;
-  if ((error_code & (PF_PRESENT | PF_WRITE)) == (PF_PRESENT | PF_WRITE))
-    r = cow_handle_write(cr2, error_code, tf->eip);
+  if ((error_code & (PF_PRESENT | PF_WRITE)) == (PF_PRESENT | PF_WRITE)) {
+    struct cow_report rep;
+    r = cow_handle_write(cr2, &rep);
+    if (rep.n)
+      cow_trace(cr2, error_code, tf->eip, &rep);
+  }
   if (r == COW_COPIED || r == COW_REUSED) {
     if (trap_from_user(tf))
       proc_check_killed(tf);
