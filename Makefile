@@ -15,8 +15,9 @@
 #                   and report/figures/*.png
 #   make screenshots                    the lab report's screenshots
 #   make report     screenshots, bench, Bochs and gdb transcripts, and every generated block
-#                   of README.md and report/README.md from that one run
-#   make docs-check README.md and report/README.md against the current build (CI runs it after make test)
+#                   of README.md, report/GUIDE.md and report/README.md from that one run
+#   make docs-check README.md, report/GUIDE.md and report/README.md against the current build
+#                   (CI runs it after make test)
 #   make build-check a clean build whose first libgcc query still sees a 64-bit-only gcc
 #   make clean
 

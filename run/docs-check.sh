@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# docs-check.sh - README.md and report/README.md against the current build (make test runs it).
+# docs-check.sh - README.md, report/GUIDE.md and report/README.md against the current build
+# (CI runs it after make test).
 #
 # Fails, naming file and line, when
 #   - a generated block (<!-- gen:NAME build=ID --> ... <!-- /gen:NAME -->) was made by another
@@ -13,14 +14,14 @@
 #     belongs in a generated block, a format illustration uses placeholders.
 # Prose and tables without such quotes never trip it.
 #
-#   run/docs-check.sh [FILE...]      default README.md report/README.md
+#   run/docs-check.sh [FILE...]      default README.md report/GUIDE.md report/README.md
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 sym=build/kernel.sym
 [ -s "$sym" ] || { echo "docs-check: $sym is missing (run make)" >&2; exit 2; }
 id=$(run/build-id.sh)
-[ $# -gt 0 ] || set -- README.md report/README.md
+[ $# -gt 0 ] || set -- README.md report/GUIDE.md report/README.md
 
 status=0
 for f in "$@"; do

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""docs-gen.py - fill the generated blocks of README.md and report/README.md from one run.
+"""docs-gen.py - fill the generated blocks of README.md, report/GUIDE.md and report/README.md
+from one run.
 
 A block is
     <!-- gen:NAME build=ID -->
@@ -11,7 +12,8 @@ goes in: run output (build/serial-shots.log, build/bench.csv, build/report/*.txt
 log:REGEX, the lines of the screenshots' serial log that match REGEX (no spaces: use \s); for
 code:FILE:NAME, the function or assembly label NAME cut from FILE as it is now.
 
-    run/docs-gen.py BUILD_ID [FILE...]      default files: README.md report/README.md
+    run/docs-gen.py BUILD_ID [FILE...]      default files: README.md report/GUIDE.md
+                                            report/README.md
     run/docs-gen.py --check-code [FILE...]  only compare the code:FILE:NAME blocks with the
                                             source as it is now (run/docs-check.sh does)
 """
@@ -19,7 +21,7 @@ import csv
 import re
 import sys
 
-DOCS = ["README.md", "report/README.md"]
+DOCS = ["README.md", "report/GUIDE.md", "report/README.md"]
 SHOTS_LOG = "build/serial-shots.log"
 BENCH_CSV = "build/bench.csv"
 BENCH_MD = "build/bench.md"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # report.sh - `make report`: one set of runs of the current build, and every generated block
-# of README.md and report/README.md filled from it.
+# of README.md, report/GUIDE.md and report/README.md filled from it.
 #
 #   screenshots   build/shots.img in QEMU (128 MiB): report/figures/*.png, build/serial-shots.log
 #   bench         build/bench.img: build/bench.csv, report/figures/{fork_latency,cow_fault}.png
