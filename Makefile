@@ -8,7 +8,9 @@
 #   make test       the self-tests and the user test suite in QEMU (32 and 256 MiB, then 32 MiB
 #                   on -cpu 486, pentium and max: TEST_CPUS), the suite once more with fork()
 #                   sharing page tables (32 MiB) [FORK=sharedpt: only that], then the shell typed
-#                   into on serial and keyboard (run/test-shell.sh)
+#                   into on serial and keyboard (run/test/test-shell.sh)
+#                   (first make layers)
+#   make layers     no kernel include or symbol use reaches up a layer (src/kernel/layers.txt)
 #   make test-bochs the same suite in Bochs
 #   make check PROG=name [ARGS="a b"]   one program, with leak and memcheck verdict
 #   make bench      fork and COW benchmarks, parallel COW faults on BENCH_SMP CPUs; build/bench.csv
@@ -29,7 +31,7 @@ SHAREDPT_MEMS ?= 32
 FORK       ?=
 TEST_CPUS  ?= 486 pentium max
 # CPUs: make run SMP=N (1..8, default 2); make test adds a run per TEST_SMP count at TEST_SMP_MEM MiB;
-# make test-bochs on BOCHS_CPUS (default 2); make debug on 2 (run/bochsrc).
+# make test-bochs on BOCHS_CPUS (default 2); make debug on 2 (run/launch/bochsrc).
 SMP        ?= 2
 TEST_SMP   ?= 2 4
 TEST_SMP_MEM ?= 32
@@ -48,7 +50,7 @@ OBJCOPY := objcopy
 B := build
 G := $(B)/gen
 
-# -march=i486: the kernel's floor; run/check-i486.sh checks every linked file for later instructions.
+# -march=i486: the kernel's floor; run/test/check-i486.sh checks every linked file for later instructions.
 BASE_CFLAGS := -m32 -march=i486 -std=c11 -ffreestanding -fno-pic -fno-pie -fno-stack-protector -nostdlib \
                -fno-asynchronous-unwind-tables -mno-sse -mno-mmx -mno-80387 \
                -Wall -Wextra -Werror -Iinclude -I$(G)
@@ -80,7 +82,7 @@ USER_SYM := $(patsubst %.c,$(B)/user/%.elf,$(notdir $(USER_SRC)))
 PROGRAMS := $(G)/programs.list
 FLAGS := $(G)/flags
 
-.PHONY: all run debug gdb test test-bochs check bench screenshots report clean setup docs-check \
+.PHONY: all run debug gdb test test-bochs check bench screenshots report clean setup docs-check layers \
         build-check FORCE
 .SECONDARY:
 
@@ -128,7 +130,7 @@ $(B)/boot/loader.o: src/boot/loader.c $(wildcard include/*/*.h) $(FLAGS) | $(TOO
 	@mkdir -p $(dir $@)
 	$(CC) $(LCFLAGS) -c $< -o $@
 $(B)/boot/loader.bin: $(B)/boot/loader_entry.o $(B)/boot/loader.o src/boot/loader.ld
-	@run/check-i486.sh $(B)/boot/loader.o
+	@run/test/check-i486.sh $(B)/boot/loader.o
 	$(LD) -T src/boot/loader.ld $(B)/boot/loader_entry.o $(B)/boot/loader.o -o $@
 
 # ---- kernel -------------------------------------------------------------
@@ -143,17 +145,17 @@ $(B)/kernel.ld: src/kernel/kernel.ld.S include/boot/layout.h | $(TOOLS)
 	$(CC) -E -P -x c -Iinclude $< -o $@
 $(B)/kernel.elf: $(KERNEL_OBJ) $(B)/kernel.ld
 	$(LD) -T $(B)/kernel.ld $(KERNEL_OBJ) $(LIBGCC) -o $@
-	@run/check-i486.sh -a cpuid@cpu_cpuid,rdmsr@lapic_base_pa,wrmsr@lapic_base_pa $@ || { rm -f $@; exit 1; }
+	@run/test/check-i486.sh -a cpuid@cpu_cpuid,rdmsr@lapic_base_pa,wrmsr@lapic_base_pa $@ || { rm -f $@; exit 1; }
 $(B)/kernel.sym: $(B)/kernel.elf
 	nm -n $< | awk '$$2 ~ /^[tTdDbBrR]$$/ { print $$1, $$3 }' > $@
 $(B)/kernel.asm: $(B)/kernel.elf
 	objdump -d -M intel -S $< > $@
 # Bochs debugger scripts with this build's addresses: NAME.rc stops at the prompt when done,
 # NAME-batch.rc quits (make report runs it headless).
-$(B)/%.rc: run/%.rc.in $(B)/kernel.sym run/gen-rc.sh
-	run/gen-rc.sh $< $(B)/kernel.sym $@
-$(B)/%-batch.rc: run/%.rc.in $(B)/kernel.sym run/gen-rc.sh
-	run/gen-rc.sh --quit $< $(B)/kernel.sym $@
+$(B)/%.rc: run/launch/%.rc.in $(B)/kernel.sym run/launch/gen-rc.sh
+	run/launch/gen-rc.sh $< $(B)/kernel.sym $@
+$(B)/%-batch.rc: run/launch/%.rc.in $(B)/kernel.sym run/launch/gen-rc.sh
+	run/launch/gen-rc.sh --quit $< $(B)/kernel.sym $@
 
 # ---- user programs ------------------------------------------------------
 $(B)/u/lib/%.o: src/lib/%.c $(FLAGS) | $(TOOLS) $(GEN_INC)
@@ -176,7 +178,7 @@ $(B)/u/%.o: src/test/user/%.c $(G)/testlist.h $(FLAGS) | $(TOOLS)
 $(B)/user/%.elf: $(B)/u/%.o $(ULIB_OBJ) src/lib/user.ld
 	@mkdir -p $(dir $@)
 	$(LD) -T src/lib/user.ld $< $(ULIB_OBJ) $(LIBGCC) -o $@
-	@run/check-i486.sh $(I486_ALLOW) $@ || { rm -f $@; exit 1; }
+	@run/test/check-i486.sh $(I486_ALLOW) $@ || { rm -f $@; exit 1; }
 # forkbench reads the time-stamp counter only after CPUID says it exists.
 $(B)/user/forkbench.elf: I486_ALLOW := -a cpuid,rdtsc
 $(B)/user/%: $(B)/user/%.elf
@@ -237,47 +239,52 @@ $(B)/bench-par%.img: $(IMAGE_DEPS) $(B)/conf/bench-par%.conf
 
 # ---- running ------------------------------------------------------------
 run: all
-	SMP=$(SMP) run/qemu.sh run run/hd.img $(MEM)
+	SMP=$(SMP) run/launch/qemu.sh run run/hd.img $(MEM)
 
 debug: all
-	run/bochs-debug.sh run/hd.img $(DEBUG_RC)
+	run/launch/bochs-debug.sh run/hd.img $(DEBUG_RC)
 
 gdb: all
-	GDB_PORT=$(GDB_PORT) run/qemu.sh gdb run/hd.img $(MEM) & sleep 1; \
-	  GDB_PORT=$(GDB_PORT) gdb -q -x run/gdbinit; kill %1 2>/dev/null || true
+	GDB_PORT=$(GDB_PORT) run/launch/qemu.sh gdb run/hd.img $(MEM) & sleep 1; \
+	  GDB_PORT=$(GDB_PORT) gdb -q -x run/launch/gdbinit; kill %1 2>/dev/null || true
 
 # FORK=sharedpt: only the suite with plain fork() sharing page tables, at TEST_MEMS.
 test: $(B)/test.img $(B)/test-sharedpt.img run/hd.img $(B)/kernel.sym $(foreach n,$(TEST_SMP),$(B)/test-smp$(n).img)
-	TEST_CPUS="$(TEST_CPUS)" TEST_SMP="$(TEST_SMP)" TEST_SMP_MEM="$(TEST_SMP_MEM)" run/test-modes.sh "$(FORK)" "$(TEST_MEMS)" "$(SHAREDPT_MEMS)" $(TEST_TIMEOUT)
+	run/test/layers.py
+	TEST_CPUS="$(TEST_CPUS)" TEST_SMP="$(TEST_SMP)" TEST_SMP_MEM="$(TEST_SMP_MEM)" run/test/test-modes.sh "$(FORK)" "$(TEST_MEMS)" "$(SHAREDPT_MEMS)" $(TEST_TIMEOUT)
+
+# Every include and every symbol a kernel object uses points down the layers of src/kernel/layers.txt.
+layers: $(B)/kernel.elf
+	run/test/layers.py
 
 docs-check: $(B)/kernel.sym $(USER_ELF)
-	run/docs-check.sh
+	run/docs/docs-check.sh
 
 build-check:
-	run/build-check.sh
+	run/test/build-check.sh
 
 test-bochs: $(B)/test-quick.img
-	BOCHS_CPUS=$(BOCHS_CPUS) run/test-bochs.sh $(B)/test-quick.img $(BOCHS_TIMEOUT)
+	BOCHS_CPUS=$(BOCHS_CPUS) run/test/test-bochs.sh $(B)/test-quick.img $(BOCHS_TIMEOUT)
 
 check: $(IMAGE_DEPS)
 	@mkdir -p $(B)/conf
 	printf 'check\n%s %s\n' "$(PROG)" "$(ARGS)" > $(B)/conf/check.conf
 	$(call image,$(B)/check.img,$(B)/conf/check.conf)
-	run/check.sh $(B)/check.img $(MEM)
+	run/test/check.sh $(B)/check.img $(MEM)
 
 # deliberately broken kernels against the suite (slow; not part of `make test`)
 .PHONY: mutants
 mutants: $(B)/test.img
-	run/mutants.sh
+	run/test/mutants.sh
 
 bench: $(B)/bench.img $(foreach n,$(BENCH_SMP),$(B)/bench-par$(n).img)
-	BENCH_SMP="$(BENCH_SMP)" run/bench.sh $(B)/bench.img
+	BENCH_SMP="$(BENCH_SMP)" run/bench/bench.sh $(B)/bench.img
 
 screenshots: $(B)/shots.img
-	run/screenshots.sh $(B)/shots.img report/figures
+	run/docs/screenshots.sh $(B)/shots.img report/figures
 
 report: $(B)/shots.img $(B)/bench.img $(foreach n,$(BENCH_SMP),$(B)/bench-par$(n).img) $(B)/kernel.sym $(B)/debug-cow.rc $(B)/debug-cow-batch.rc $(USER_SYM)
-	GDB_PORT=$(GDB_PORT) run/report.sh
+	GDB_PORT=$(GDB_PORT) run/docs/report.sh
 
 clean:
 	rm -rf $(B)/* run/hd.img

@@ -3,7 +3,7 @@
  *
  * Programs in src/user/ include this header and link against the user
  * library (src/lib/ulib.c, src/lib/usys.asm, src/lib/fmt.c). The kernel
- * side of each call lives in src/kernel/proc/syscall.c.
+ * side of each call lives in src/kernel/syscall/syscall.c.
  */
 #ifndef USER_H
 #define USER_H

@@ -11,7 +11,7 @@ int ktest_check(const char *name, int cond, const char *fmt, ...) __attribute__(
 /* Number of failed self-tests so far. */
 int ktest_failures(void);
 
-/* The groups, one file each under src/kernel/test/. */
+/* The groups, one file each under src/test/kernel/. */
 void ktest_lib(void);
 void ktest_dev(void);
 void ktest_tty(void);

@@ -1,5 +1,5 @@
 /*
- * utest.h - check helpers for the user-space test programs (src/user/t_*.c).
+ * utest.h - check helpers for the user-space test programs (src/test/user/t_*.c).
  *
  * Every check prints exactly one line, `name: ok` or `name: FAIL: what was
  * seen`, which the host harness counts. A test program returns

@@ -3,7 +3,7 @@
 ; exactly as the loader does, and reports through QEMU's isa-debug-exit port
 ; (0x10: QEMU exits 33). Where the accelerator cannot run 32-bit paging
 ; (some nested hypervisors) the guest resets instead and QEMU exits 0.
-; run/qemu.sh boots it once under KVM to decide between KVM and TCG.
+; run/launch/qemu.sh boots it once under KVM to decide between KVM and TCG.
 
 bits 16
 org 0x7C00

@@ -26,7 +26,7 @@
  * modes check the rows' format and the frame counts (never a timing), print
  * `bench_*: ok|FAIL` lines and exit 0 only when every check passed.
  *
- * `forkbench par P [quick]` (run/bench.sh boots it on P CPUs, without -icount):
+ * `forkbench par P [quick]` (run/bench/bench.sh boots it on P CPUs, without -icount):
  * COW write faults per second of wall clock, the TSC calibrated against the
  * timer, while 1 and then P processes forked from this one each write their
  * own pages of the region at once. One untimed warm-up of each, then

@@ -1,7 +1,7 @@
 /*
  * pause.c - print "[pause] WHAT: press Enter to continue" and wait for a line.
  *
- * Lets a student (or run/screenshots.sh) look at the screen between steps.
+ * Lets a student (or run/docs/screenshots.sh) look at the screen between steps.
  */
 #include "user.h"
 

@@ -1,5 +1,5 @@
 /*
- * testsuite.c - runs every test program (src/user/t_*.c) in turn.
+ * testsuite.c - runs every test program (src/test/user/t_*.c) in turn.
  *
  * Each program prints its own checks. Around each one the runner checks
  * that it exited 0, that the user and kernel pools are back to their free

@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Boot a kernel image in Bochs without a person at the keyboard and judge the run from
-# its serial log, by the same rules as run/test-qemu.sh (whose judging functions it uses).
+# its serial log, by the same rules as run/test/test-qemu.sh (whose judging functions it uses).
 #
-# usage: run/test-bochs.sh IMAGE [TIMEOUT_S]
+# usage: run/test/test-bochs.sh IMAGE [TIMEOUT_S]
 #   TIMEOUT_S  overall limit for the boot, default 1200
 #
 # Bochs gives no exit status to go by, so the serial log decides: Bochs is stopped as soon
 # as a complete `[kernel] result:` line is in the log (or when it stops by itself: the
 # kernel's "Shutdown" on port 0x8900 ends Bochs, and so does a triple fault), or by the
-# watchdog of run/test-qemu.sh: no new check for TEST_STALL_S seconds of Bochs' CPU time,
+# watchdog of run/test/test-qemu.sh: no new check for TEST_STALL_S seconds of Bochs' CPU time,
 # a serial log past TEST_LOG_CAP bytes, a restart, or the time limit. Bochs runs on a private copy of IMAGE padded to whole cylinders, so the
 # image itself is never locked or changed.
 #
@@ -20,7 +20,7 @@
 set -euo pipefail
 
 RUN_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# shellcheck source=run/test-qemu.sh
+# shellcheck source=run/test/test-qemu.sh
 source "$RUN_DIR/test-qemu.sh"
 
 BOCHS_NAME=bochs
@@ -72,7 +72,7 @@ bochs_exit_message() {
 }
 
 # bochs_prepare IMAGE: copy IMAGE into WORK_DIR padded to whole cylinders and export the
-# variables run/bochsrc.test reads.
+# variables run/test/bochsrc.test reads.
 bochs_prepare() {
     local size cylinders
     WORK_DIR=$(mktemp -d "${TMPDIR:-/tmp}/test-bochs.XXXXXX")
@@ -87,7 +87,7 @@ bochs_prepare() {
 }
 
 # bochs_watch LIMIT: wait until the result line is complete, Bochs stops, or the watchdog
-# of run/test-qemu.sh (stall, flood, restart, LIMIT seconds) stops the run; set END and
+# of run/test/test-qemu.sh (stall, flood, restart, LIMIT seconds) stops the run; set END and
 # END_NOTE accordingly.
 bochs_watch() {
     local limit=$1 grace message

@@ -1,19 +1,19 @@
 #!/usr/bin/env bash
 # bench-base.sh - the instruction counts of the kernel as it was before SMP, measured in the
-# same `make bench` run as the current kernel (run/bench.sh calls it).
+# same `make bench` run as the current kernel (run/bench/bench.sh calls it).
 #
 # Exports commit BENCH_BASE (default 4b0be10^, the last commit before processes ran on
 # several CPUs) from this repository's history into build/bench-base/src, builds its
 # build/bench.img there with its own Makefile, boots it once on 1 CPU under the same
 # `-icount shift=0,sleep=off` as the current kernel's instruction run, and writes its forkbench
-# csv rows to build/bench-base.csv (the columns of run/bench.sh's first seven). Without the
+# csv rows to build/bench-base.csv (the columns of run/bench/bench.sh's first seven). Without the
 # history (a source tarball) or when the old tree does not build, it says why on stderr,
 # writes no rows and exits 0: the comparison is left out of the table, nothing else changes.
 #
-#   run/bench-base.sh        BENCH_BASE (a commit), BENCH_MEM, BENCH_TIMEOUT as in run/bench.sh
+#   run/bench/bench-base.sh        BENCH_BASE (a commit), BENCH_MEM, BENCH_TIMEOUT as in run/bench/bench.sh
 set -euo pipefail
 
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 
 BENCH_BASE=${BENCH_BASE:-4b0be10^}
 BENCH_MEM=${BENCH_MEM:-512}
@@ -49,7 +49,7 @@ serial=$BASE_DIR/serial.log
 echo "bench-base: booting $short's bench.img with ${BENCH_MEM} MiB on 1 CPU ($BASE_ICOUNT)"
 set +e
 SMP=1 QEMU_ACCEL=tcg QEMU_EXTRA="$BASE_ICOUNT" timeout --kill-after=10 "$BENCH_TIMEOUT" \
-  run/qemu.sh headless "$BASE_DIR/src/build/bench.img" "$BENCH_MEM" "$serial" </dev/null 2>"$BASE_DIR/qemu.log"
+  run/launch/qemu.sh headless "$BASE_DIR/src/build/bench.img" "$BENCH_MEM" "$serial" </dev/null 2>"$BASE_DIR/qemu.log"
 set -e
 log=$(tr -d '\r' < "$serial" 2>/dev/null || true)
 grep -qxF "$BASE_PASS" <<<"$log" || base_skip "$short's benchmark run did not end with '$BASE_PASS' (see $serial)"

@@ -1,28 +1,28 @@
 #!/usr/bin/env bash
 # bench.sh - run the fork benchmark image and collect its results (`make bench`).
 #
-# Boots build/bench.img (init.conf runs `forkbench`) headless through run/qemu.sh twice:
+# Boots build/bench.img (init.conf runs `forkbench`) headless through run/launch/qemu.sh twice:
 #   1. TCG with `-icount shift=0,sleep=off`: the guest TSC advances one per retired
 #      instruction, so every figure is a count of guest instructions (deterministic:
 #      repeated runs agree to within a fraction of a percent). This is the primary table.
 #   2. the same image without -icount (KVM when usable, TCG otherwise): TSC cycles,
 #      kept as a second column for the shape only.
 #   3. for each N in BENCH_SMP (default "1 2 4"): build/bench-parN.img on N CPUs (SMP=N; under
-#      TCG run/qemu.sh adds thread=multi), no -icount, whose `forkbench par N` measures COW write
+#      TCG run/launch/qemu.sh adds thread=multi), no -icount, whose `forkbench par N` measures COW write
 #      faults per second of wall clock with 1 and with N processes writing their own pages of
 #      a freshly forked region (rows par_faults_1proc_smpN, par_faults_smpN and the run-by-run
 #      ratio par_speedup_smpN). Each is booted BENCH_PAR_BOOTS times: the host's state moves
 #      from boot to boot more than from run to run, so the boot with the median figure gives the
 #      rows and row par_boots_smpN keeps every boot's figure.
-# Between runs 1 and 2, run/bench-base.sh builds and measures the kernel before SMP under the
+# Between runs 1 and 2, run/bench/bench-base.sh builds and measures the kernel before SMP under the
 # same -icount (build/bench-base.csv), for the table's cost-on-one-CPU comparison.
 # Writes build/bench.csv (one row per measurement, columns BENCH_CSV_COLUMNS, comment lines
 # saying what each column counts), build/bench.md (the instruction table and the goals, in
-# Markdown), prints both, and draws the figures (run/plot-bench.sh) from the instruction
+# Markdown), prints both, and draws the figures (run/bench/plot-bench.sh) from the instruction
 # columns. Builds nothing. Fails, with the last serial lines, unless each run ended with
 # `[kernel] result: PASS`.
 #
-#   run/bench.sh [IMAGE]      BENCH_MEM (MiB, default 512), BENCH_TIMEOUT (s, default 1800),
+#   run/bench/bench.sh [IMAGE]      BENCH_MEM (MiB, default 512), BENCH_TIMEOUT (s, default 1800),
 #                             BENCH_ICOUNT_RUNS (default 1; 2 repeats the instruction run
 #                             and prints the largest difference between the two),
 #                             BENCH_SMP (CPU counts of the parallel rows, default "1 2 4"; empty:
@@ -30,7 +30,7 @@
 #                             BENCH_PAR_BOOTS (boots of each, default 3: the median one is kept)
 set -euo pipefail
 
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 
 BENCH_IMG=${1:-build/bench.img}
 BENCH_MEM=${BENCH_MEM:-512}
@@ -73,7 +73,7 @@ bench_boot() {
   start=$(date +%s)
   set +e
   SMP=$cpus QEMU_ACCEL=$accel_env QEMU_EXTRA="$extra" timeout --kill-after=10 "$BENCH_TIMEOUT" \
-    run/qemu.sh headless "$img" "$mem" "$serial" </dev/null 2>"$qlog"
+    run/launch/qemu.sh headless "$img" "$mem" "$serial" </dev/null 2>"$qlog"
   status=$?
   set -e
   elapsed=$(( $(date +%s) - start ))
@@ -93,10 +93,10 @@ bench_boot() {
 
 mkdir -p build
 [ -f "$BENCH_IMG" ] || bench_fail "$BENCH_IMG is missing (make bench builds it)"
-[ -x run/qemu.sh ] || bench_fail "run/qemu.sh is missing or not executable"
+[ -x run/launch/qemu.sh ] || bench_fail "run/launch/qemu.sh is missing or not executable"
 
 bench_boot icount "$BENCH_ICOUNT"
-run/bench-base.sh                  # the kernel before SMP, same -icount: build/bench-base.csv
+run/bench/bench-base.sh                  # the kernel before SMP, same -icount: build/bench-base.csv
 if [ "$BENCH_ICOUNT_RUNS" -ge 2 ]; then
   bench_boot icount2 "$BENCH_ICOUNT"
   # largest relative difference of the medians between the two instruction runs
@@ -147,9 +147,9 @@ cpu=${BENCH_GUEST_CPU:-${host_cpu:-unknown}}
   sed 's/$/,/' build/bench-par.rows
 } > "$BENCH_CSV"
 
-run/bench-table.sh "$BENCH_CSV" build/bench-base.csv > "$BENCH_MD"
+run/bench/bench-table.sh "$BENCH_CSV" build/bench-base.csv > "$BENCH_MD"
 cat "$BENCH_MD"
 rows=$(grep -vc '^#\|^metric,' "$BENCH_CSV" || true)
 echo "bench: $rows rows in $BENCH_CSV, table in $BENCH_MD"
 
-run/plot-bench.sh "$BENCH_CSV" "$BENCH_FIGURES"
+run/bench/plot-bench.sh "$BENCH_CSV" "$BENCH_FIGURES"

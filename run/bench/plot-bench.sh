@@ -8,10 +8,10 @@
 #                     (the least a copy fault can cost) as horizontal lines.
 # The title names the accelerator and CPU from the CSV's `# accelerator=` line.
 #
-#   run/plot-bench.sh [CSV [OUTDIR]]     defaults: build/bench.csv report/figures
+#   run/bench/plot-bench.sh [CSV [OUTDIR]]     defaults: build/bench.csv report/figures
 set -euo pipefail
 
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 
 PLOT_CSV=${1:-build/bench.csv}
 PLOT_OUT=${2:-report/figures}

@@ -14,10 +14,10 @@
 #     belongs in a generated block, a format illustration uses placeholders.
 # Prose and tables without such quotes never trip it.
 #
-#   run/docs-check.sh [FILE...]      default README.md report/GUIDE.md report/README.md
+#   run/docs/docs-check.sh [FILE...]      default README.md report/GUIDE.md report/README.md
 set -euo pipefail
 
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 sym=build/kernel.sym
 [ -s "$sym" ] || { echo "docs-check: $sym is missing (run make)" >&2; exit 2; }
 id=$(run/build-id.sh)
@@ -70,7 +70,7 @@ for f in "$@"; do
     }
   ' symfile="$sym" "$sym" "$f" || status=1
 done
-python3 run/docs-gen.py --check-code "$@" || status=1
+python3 run/docs/docs-gen.py --check-code "$@" || status=1
 if [ "$status" = 0 ]; then
   echo "docs-check: $* match build $id"
 else

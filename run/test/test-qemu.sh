@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Boot a kernel image headless in QEMU, once per memory size, and judge each run from its
-# serial log. Also the home of the watching and judging rules that run/test-bochs.sh shares
+# serial log. Also the home of the watching and judging rules that run/test/test-bochs.sh shares
 # (it sources this file).
 #
-# usage: run/test-qemu.sh IMAGE MEM_MIB... [TIMEOUT_S] [LABEL]
+# usage: run/test/test-qemu.sh IMAGE MEM_MIB... [TIMEOUT_S] [LABEL]
 #   MEM_MIB...  one size or several in one word, e.g. "32 256"
 #   TIMEOUT_S   overall limit for each boot, default 600
 #   LABEL       names the runs, default "qemu": run LABEL_MEMm logs its serial output to
@@ -32,7 +32,7 @@
 # per run (never log lines or repetitions): `N passed, N failed`.
 #
 # Exit status: 0 when every run passed, 1 otherwise, 2 on a usage error.
-# Environment: QEMU_ACCEL (see run/qemu.sh), BUILD_DIR (default: build/ of the repository),
+# Environment: QEMU_ACCEL (see run/launch/qemu.sh), BUILD_DIR (default: build/ of the repository),
 #   TEST_STALL_S (default 60), TEST_LOG_CAP (bytes, default 4194304).
 #   TEST_KEEP_GOING  1: run every size and model even after a failed run (default: stop there)
 #   TEST_CPUS     after the memory sizes, one more run per QEMU CPU model in this list
@@ -40,7 +40,7 @@
 set -euo pipefail
 
 RUN_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-REPO_DIR=$(dirname "$RUN_DIR")
+REPO_DIR=$(dirname "$(dirname "$RUN_DIR")")
 BUILD_DIR=${BUILD_DIR:-$REPO_DIR/build}
 TAIL_LINES=30
 CONTEXT_BEFORE=10          # serial lines shown before the first failed check
@@ -381,7 +381,7 @@ qemu_test() {
     rm -f "$log"
     : >"$log"
     start=$EPOCHREALTIME
-    QEMU_ACCEL=$accel "$RUN_DIR/qemu.sh" headless "$image" "$mem" "$log" </dev/null 2>"$err" &
+    QEMU_ACCEL=$accel "$RUN_DIR/../launch/qemu.sh" headless "$image" "$mem" "$log" </dev/null 2>"$err" &
     QEMU_PID=$!
     watch_start
     STOP=""
@@ -431,7 +431,7 @@ main() {
     mkdir -p "$BUILD_DIR"
     trap qemu_cleanup EXIT
     trap 'exit 130' INT TERM
-    accel=$("$RUN_DIR/qemu.sh" accel)
+    accel=$("$RUN_DIR/../launch/qemu.sh" accel)
     local runs=() skipped=() run
     for mem in "${mems[@]}"; do runs+=("mem $mem"); done
     for cpu in ${TEST_CPUS:-}; do runs+=("cpu $cpu"); done

@@ -2,7 +2,7 @@
 # check.sh - `make check`: boot an image whose init runs one program, show
 # its output, and say whether it passed.
 #
-#   run/check.sh IMAGE [MEM_MIB] [TIMEOUT_S]
+#   run/test/check.sh IMAGE [MEM_MIB] [TIMEOUT_S]
 #
 # Passes (exit 0) only when init reports the program exited 0 with no frame
 # leaked in either pool and memcheck clean, and the kernel says PASS
@@ -17,7 +17,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 log=build/serial-check.log
 
 rc=0
-timeout "$limit" "$here/qemu.sh" headless "$image" "$mem" "$log" || rc=$?
+timeout "$limit" "$here/../launch/qemu.sh" headless "$image" "$mem" "$log" || rc=$?
 
 # The program's own output: everything after the boot lines.
 sed -n '/^\[kernel\] boot mode/,$p' "$log" | tail -n +2 | tr -d '\r'

@@ -5,14 +5,14 @@
 #   screenshots   build/shots.img in QEMU (128 MiB): report/figures/*.png, build/serial-shots.log
 #   bench         build/bench.img: build/bench.csv, report/figures/{fork_latency,cow_fault}.png
 #   Bochs         build/debug-cow-batch.rc on run/hd.img, headless: build/report/bochs.txt
-#   gdb           run/gdbinit + run/gdb-cow.gdb against QEMU's stub: build/report/gdb.txt
-# then run/docs-gen.py writes the blocks, stamped with run/build-id.sh's identity, and the
+#   gdb           run/launch/gdbinit + run/launch/gdb-cow.gdb against QEMU's stub: build/report/gdb.txt
+# then run/docs/docs-gen.py writes the blocks, stamped with run/build-id.sh's identity, and the
 # seconds each run took. Builds nothing (make report builds first).
 #
 #   GDB_PORT (default 1234), SHOT_MONITOR_PORT (default 45454) for parallel runs
 set -euo pipefail
 
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 out=build/report
 mkdir -p "$out"
 : > "$out/times"
@@ -31,7 +31,7 @@ report_time() {
 report_bochs() {
   rm -f run/hd.img.lock
   BOCHS_DISPLAY=rfb BOCHS_IMAGE=run/hd.img timeout 300 \
-    bochs -q -f run/bochsrc 'display_library: rfb, options="timeout=0"' 'cpu: count=1' \
+    bochs -q -f run/launch/bochsrc 'display_library: rfb, options="timeout=0"' 'cpu: count=1' \
     < build/debug-cow-batch.rc > "$out/bochs.raw" 2>&1 ||
     { echo "report: Bochs session failed; see $out/bochs.raw" >&2; return 1; }
   # Bochs' own log lines start with a tick count and a level letter.
@@ -45,23 +45,23 @@ report_bochs() {
 report_gdb() {
   local qemu status=0
   GDB_PORT=${GDB_PORT:-1234} QEMU_SERIAL=build/serial-gdb.log DISPLAY= \
-    run/qemu.sh gdb run/hd.img 128 2> "$out/gdb-qemu.err" &
+    run/launch/qemu.sh gdb run/hd.img 128 2> "$out/gdb-qemu.err" &
   qemu=$!
   sleep 1
   kill -0 "$qemu" 2>/dev/null ||
     { echo "report: QEMU for the gdb session did not start:" >&2; cat "$out/gdb-qemu.err" >&2; return 1; }
   GDB_PORT=${GDB_PORT:-1234} timeout 120 gdb -q -batch -ex 'set trace-commands on' \
-    -x run/gdbinit -x run/gdb-cow.gdb > "$out/gdb.raw" 2>&1 || status=$?
+    -x run/launch/gdbinit -x run/launch/gdb-cow.gdb > "$out/gdb.raw" 2>&1 || status=$?
   kill "$qemu" 2>/dev/null || true
   wait "$qemu" 2>/dev/null || true
   [ "$status" = 0 ] || { echo "report: gdb session failed; see $out/gdb.raw" >&2; return 1; }
-  # From the first command of run/gdb-cow.gdb; the + lines are the commands gdb ran.
+  # From the first command of run/launch/gdb-cow.gdb; the + lines are the commands gdb ran.
   sed -n '/^+continue$/,$p' "$out/gdb.raw" | grep -v '^++' |
     sed "s|$PWD/||g; s/^+/(gdb) /" > "$out/gdb.txt"
 }
 
-report_time screenshots run/screenshots.sh build/shots.img report/figures
-report_time bench run/bench.sh build/bench.img | tee "$out/bench.out"
+report_time screenshots run/docs/screenshots.sh build/shots.img report/figures
+report_time bench run/bench/bench.sh build/bench.img | tee "$out/bench.out"
 report_time bochs report_bochs
 report_time gdb report_gdb
-python3 run/docs-gen.py "$(run/build-id.sh)"
+python3 run/docs/docs-gen.py "$(run/build-id.sh)"

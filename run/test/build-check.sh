@@ -11,7 +11,7 @@
 # (run/build-id.sh) must then equal build/'s, when that exists.
 set -euo pipefail
 
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/cowos-build-check.XXXXXX")
 trap 'rm -rf "$scratch"' EXIT
 real_gcc=$(command -v gcc)

@@ -2,11 +2,11 @@
 # Start the kernel image in QEMU (qemu-system-i386). Every QEMU command line of the
 # project is built here, so the machine is the same for students, tests and gdb.
 #
-# usage: run/qemu.sh run IMAGE [MEM_MIB]        window if $DISPLAY is set; serial console on this terminal
-#        run/qemu.sh gdb IMAGE [MEM_MIB]        paused, gdb stub on 127.0.0.1:$GDB_PORT (1234), serial to build/serial-gdb.log
-#        run/qemu.sh headless IMAGE MEM_MIB SERIAL_LOG
+# usage: run/launch/qemu.sh run IMAGE [MEM_MIB]        window if $DISPLAY is set; serial console on this terminal
+#        run/launch/qemu.sh gdb IMAGE [MEM_MIB]        paused, gdb stub on 127.0.0.1:$GDB_PORT (1234), serial to build/serial-gdb.log
+#        run/launch/qemu.sh headless IMAGE MEM_MIB SERIAL_LOG
 #                                               no display, serial output to SERIAL_LOG; exits with QEMU's status
-#        run/qemu.sh accel                      print the accelerator QEMU would use (kvm or tcg)
+#        run/launch/qemu.sh accel                      print the accelerator QEMU would use (kvm or tcg)
 #
 # MEM_MIB defaults to 128 (run, gdb). The machine: the image as raw IDE primary master (the kernel
 # reads it by ATA PIO), isa-debug-exit at port 0xf4, no network, no reboot.
@@ -34,7 +34,7 @@
 set -euo pipefail
 
 QEMU=qemu-system-i386
-REPO_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+REPO_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 GDB_SERIAL_LOG=$REPO_DIR/build/serial-gdb.log
 DEFAULT_MEM_MIB=128
 DEBUG_EXIT_PORT=0xf4
@@ -59,7 +59,7 @@ die() {
 kvm_probe() {
     local dir status limit=${QEMU_KVM_PROBE_S:-2}
     local src
-    src="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/src/host/kvm_probe.asm"
+    src="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/src/host/kvm_probe.asm"
     dir=$(mktemp -d "${TMPDIR:-/tmp}/qemu-kvm-probe.XXXXXX")
     if ! nasm -f bin "$src" -o "$dir/probe.img" 2>"$dir/err"; then
         echo "cannot assemble the KVM probe: $(head -1 "$dir/err")"
@@ -236,7 +236,7 @@ main() {
             local debug=()
             if [[ $mode == gdb ]]; then
                 debug=(-S -gdb "$GDB_ADDRESS")
-                echo "qemu: paused; attach with: gdb -x run/gdbinit (stub on ${GDB_ADDRESS#tcp:})" >&2
+                echo "qemu: paused; attach with: gdb -x run/launch/gdbinit (stub on ${GDB_ADDRESS#tcp:})" >&2
             fi
             exec "$QEMU" "${MACHINE[@]}" "${CONSOLE[@]}" "${debug[@]}"
             ;;

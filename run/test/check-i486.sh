@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fail the build when compiled code holds an instruction the i486 does not have.
 #
-# usage: run/check-i486.sh [-a INSN[@FUNCTION][,...]]... FILE...
+# usage: run/test/check-i486.sh [-a INSN[@FUNCTION][,...]]... FILE...
 #   FILE  an ELF object or executable (kernel.elf, loader.o, a user program)
 #   -a    allow INSN in the files: everywhere, or only inside FUNCTION (needs symbols).
 #         For code that checks CPUID first, e.g. -a cpuid@cpu_cpuid or -a rdtsc,cpuid.

@@ -2,7 +2,7 @@
 # screenshots.sh - `make screenshots`: boots QEMU headless and captures the
 # VGA text screen at marked moments into report/figures/*.png.
 #
-#   run/screenshots.sh IMAGE [OUTDIR]
+#   run/docs/screenshots.sh IMAGE [OUTDIR]
 #
 # The image's init.conf runs the scenes as shell commands. A scene is ready
 # when a `[pause] NAME: press Enter to continue` line reaches the serial log
@@ -26,7 +26,7 @@ scenes=(boot:boot_memory_map fork:cowdemo_map_fork copy:cowdemo_copy exit:cowdem
 
 mkdir -p "$out" build
 rm -f "$log"
-SMP=${SHOT_SMP:-2} QEMU_MONITOR="tcp:127.0.0.1:$port,server,nowait" "$here/qemu.sh" headless "$image" 128 "$log" &
+SMP=${SHOT_SMP:-2} QEMU_MONITOR="tcp:127.0.0.1:$port,server,nowait" "$here/../launch/qemu.sh" headless "$image" 128 "$log" &
 qemu=$!
 trap 'kill $qemu 2>/dev/null || true' EXIT
 

@@ -1,21 +1,21 @@
 #!/usr/bin/env bash
 # Type into the shell of the run image as a student would, and check what it answers.
 #
-# usage: run/test-shell.sh IMAGE [MEM_MIB]
+# usage: run/test/test-shell.sh IMAGE [MEM_MIB]
 #
-# Boots IMAGE (run/hd.img: cowdemo, then the shell) headless through run/qemu.sh's `run` mode,
+# Boots IMAGE (run/hd.img: cowdemo, then the shell) headless through run/launch/qemu.sh's `run` mode,
 # with the serial console on a pipe (the shell's input) and the QEMU monitor on another (its
 # `sendkey` types on the PS/2 keyboard, the VGA console's input). Each check sends keys, waits
 # for the shell's answer and prints `shell_NAME: ok` or `shell_NAME: FAIL: why` followed by the
 # serial output it saw. The last line is `N passed, N failed`.
 #
 # Exit status: 0 when every check passed, 1 otherwise, 2 on a usage error.
-# Environment: QEMU_ACCEL (see run/qemu.sh), BUILD_DIR (default: build/ of the repository),
+# Environment: QEMU_ACCEL (see run/launch/qemu.sh), BUILD_DIR (default: build/ of the repository),
 #              SHELL_WAIT_S (seconds a check waits for an answer, default 15).
 set -euo pipefail
 
 RUN_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-REPO_DIR=$(dirname "$RUN_DIR")
+REPO_DIR=$(dirname "$(dirname "$RUN_DIR")")
 BUILD_DIR=${BUILD_DIR:-$REPO_DIR/build}
 WAIT_S=${SHELL_WAIT_S:-15}
 BOOT_WAIT_S=120
@@ -171,7 +171,7 @@ exec 5<>"$WORK/monitor.out"
 cat <&5 >/dev/null &
 DRAIN_PID=$!
 env -u DISPLAY QEMU_SERIAL=stdio QEMU_MONITOR="pipe:$WORK/monitor" \
-    "$RUN_DIR/qemu.sh" run "$IMAGE" "$MEM" <&3 >"$LOG" 2>"$WORK/qemu.err" &
+    "$RUN_DIR/../launch/qemu.sh" run "$IMAGE" "$MEM" <&3 >"$LOG" 2>"$WORK/qemu.err" &
 QEMU_PID=$!
 trap 'kill $DRAIN_PID 2>/dev/null || true; cleanup' EXIT
 echo "== shell: $IMAGE at $MEM MiB, typed on serial and keyboard =="

@@ -7,15 +7,15 @@ A block is
     ...
     <!-- /gen:NAME -->
 and everything between the markers is rewritten; ID becomes this build's identity
-(run/build-id.sh), which run/docs-check.sh compares with the current build. NAME says what
+(run/build-id.sh), which run/docs/docs-check.sh compares with the current build. NAME says what
 goes in: run output (build/serial-shots.log, build/bench.csv, build/report/*.txt); for
 log:REGEX, the lines of the screenshots' serial log that match REGEX (no spaces: use \s); for
 code:FILE:NAME, the function or assembly label NAME cut from FILE as it is now.
 
-    run/docs-gen.py BUILD_ID [FILE...]      default files: README.md report/GUIDE.md
+    run/docs/docs-gen.py BUILD_ID [FILE...]      default files: README.md report/GUIDE.md
                                             report/README.md
-    run/docs-gen.py --check-code [FILE...]  only compare the code:FILE:NAME blocks with the
-                                            source as it is now (run/docs-check.sh does)
+    run/docs/docs-gen.py --check-code [FILE...]  only compare the code:FILE:NAME blocks with the
+                                            source as it is now (run/docs/docs-check.sh does)
 """
 import csv
 import re
@@ -177,7 +177,7 @@ def bench_ref(rows, metric):
 
 
 def gen_bench_table():
-    """The table run/bench.sh wrote (run/bench-table.sh over build/bench.csv), with its goals."""
+    """The table run/bench/bench.sh wrote (run/bench/bench-table.sh over build/bench.csv), with its goals."""
     return read(BENCH_MD).rstrip("\n")
 
 
@@ -326,7 +326,7 @@ def check_code(paths):
 
 def main():
     if len(sys.argv) < 2:
-        fail("usage: run/docs-gen.py BUILD_ID [FILE...]")
+        fail("usage: run/docs/docs-gen.py BUILD_ID [FILE...]")
     if sys.argv[1] == "--check-code":
         sys.exit(1 if check_code(sys.argv[2:] or DOCS) else 0)
     build = sys.argv[1]

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # test-modes.sh - `make test`: the test image at each memory size, then the whole suite once
 # more from build/test-sharedpt.img, whose init.conf says fork=sharedpt (plain fork() shares
-# page tables), then the shell typed into (run/test-shell.sh), and one total line over all.
+# page tables), then the shell typed into (run/test/test-shell.sh), and one total line over all.
 #
-# usage: run/test-modes.sh FORK MEMS SHAREDPT_MEMS [TIMEOUT_S]
+# usage: run/test/test-modes.sh FORK MEMS SHAREDPT_MEMS [TIMEOUT_S]
 #   FORK           empty: both modes; "sharedpt": only the shared-table mode, at MEMS
 #   MEMS           memory sizes for the default mode, e.g. "32 256"
 #   SHAREDPT_MEMS  memory sizes for the shared-table mode when both run, e.g. "32"
@@ -13,7 +13,7 @@
 # The last line is `N passed, N failed` over every run that ran; exit status 0 only when all passed.
 set -uo pipefail
 RUN_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-BUILD_DIR=${BUILD_DIR:-$(dirname "$RUN_DIR")/build}
+BUILD_DIR=${BUILD_DIR:-$(dirname "$(dirname "$RUN_DIR")")/build}
 fork=$1 mems=$2 shared_mems=$3 limit=${4:-900}
 passed=0 failed=0 status=0
 
@@ -51,7 +51,7 @@ case $fork in
       SMP=${TEST_SHAREDPT_SMP:-2} TEST_CPUS= run_one "$RUN_DIR/test-qemu.sh" "$BUILD_DIR/test-sharedpt.img" "$shared_mems" \
         "$limit" "sharedpt_smp${TEST_SHAREDPT_SMP:-2}"
       echo "== the shell, typed into on serial and keyboard =="
-      run_one "$RUN_DIR/test-shell.sh" "$RUN_DIR/hd.img" ;;
+      run_one "$RUN_DIR/test-shell.sh" "$RUN_DIR/../hd.img" ;;
   sharedpt) TEST_CPUS= run_one "$RUN_DIR/test-qemu.sh" "$BUILD_DIR/test-sharedpt.img" "$mems" "$limit" sharedpt ;;
   *) echo "test-modes: FORK must be empty or sharedpt, not '$fork'" >&2; exit 2 ;;
 esac

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # bench-table.sh - the benchmark's Markdown table and goal verdicts from build/bench.csv.
 #
-#   run/bench-table.sh [CSV [BASE_CSV]]   default build/bench.csv; the table goes to stdout
+#   run/bench/bench-table.sh [CSV [BASE_CSV]]   default build/bench.csv; the table goes to stdout
 #
-# BASE_CSV (run/bench-base.sh's rows of the kernel before SMP, same -icount), when it exists,
+# BASE_CSV (run/bench/bench-base.sh's rows of the kernel before SMP, same -icount), when it exists,
 # adds the cost-on-one-CPU comparison and its goal: fork and the COW faults at most 10% more
 # guest instructions than before SMP.
 #
@@ -13,7 +13,7 @@
 # parallel COW fault rows par_faults_* and par_speedup_*, their table and speed-ups over 1 CPU first). Columns
 # 8 (TCG cycles) appear in a second, smaller table for the shape.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 CSV=${1:-build/bench.csv}
 BASE_CSV=${2:-}
 [ -s "$CSV" ] || { echo "bench-table: $CSV is missing or empty (run make bench)" >&2; exit 1; }

@@ -7,14 +7,14 @@
 # prompt before the BIOS runs: set breakpoints (lb "c_page_fault_handler"),
 # then c to continue.
 #
-#   run/bochs-debug.sh [IMAGE] [COMMAND_FILE]
+#   run/launch/bochs-debug.sh [IMAGE] [COMMAND_FILE]
 #
 # A command file (e.g. build/debug-cow.rc, made by the build from
-# run/debug-cow.rc.in with this build's addresses) is fed to the debugger
+# run/launch/debug-cow.rc.in with this build's addresses) is fed to the debugger
 # first; when it ends, the debugger waits at its prompt.
 set -euo pipefail
 
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 image=${1:-run/hd.img}
 rc=${2:-}
 [ -f "$image" ] || { echo "bochs-debug: no image $image (run make)" >&2; exit 2; }
@@ -37,6 +37,6 @@ rm -f "$image.lock"
 echo "bochs-debug: display $BOCHS_DISPLAY; serial output in build/serial-debug.log" >&2
 echo "bochs-debug: try: lb \"c_page_fault_handler\"  c  creg  info tab  page ADDR  x /4wx ADDR" >&2
 if [ -n "$rc" ]; then
-  exec bochs -q -f run/bochsrc -rc "$rc"
+  exec bochs -q -f run/launch/bochsrc -rc "$rc"
 fi
-exec bochs -q -f run/bochsrc
+exec bochs -q -f run/launch/bochsrc

@@ -5,14 +5,14 @@
 # dropped (Bochs' debugger would try to run them). With --quit, a final `q` ends Bochs;
 # without it the debugger stays at its prompt for the student.
 #
-#   run/gen-rc.sh [--quit] TEMPLATE KERNEL_SYM OUT
+#   run/launch/gen-rc.sh [--quit] TEMPLATE KERNEL_SYM OUT
 set -euo pipefail
 
 quit=0
 if [ "${1:-}" = --quit ]; then quit=1; shift; fi
-[ $# -eq 3 ] || { echo "usage: run/gen-rc.sh [--quit] TEMPLATE KERNEL_SYM OUT" >&2; exit 2; }
+[ $# -eq 3 ] || { echo "usage: run/launch/gen-rc.sh [--quit] TEMPLATE KERNEL_SYM OUT" >&2; exit 2; }
 template=$1 sym=$2 out=$3
-layout=$(dirname "$0")/../include/boot/layout.h
+layout=$(dirname "$0")/../../include/boot/layout.h
 
 # The value of EXPR with layout.h's names, as 0x%08x.
 layout_value() {

@@ -1,4 +1,4 @@
-# gdb-cow.gdb - the gdb session of the lab report (make report runs it after run/gdbinit,
+# gdb-cow.gdb - the gdb session of the lab report (make report runs it after run/launch/gdbinit,
 # headless, and writes the transcript into report/README.md): stop at the first page fault,
 # show the entry behind the faulting address, let the handler run, show the entry again.
 continue
