@@ -60,7 +60,8 @@ NASMFLAGS := -f elf32 -I$(G)/ -Iinclude/
 LIBGCC = $$($(CC) -m32 -print-libgcc-file-name)
 
 TOOLS := $(B)/.tools
-GEN_INC := $(G)/layout.inc $(G)/bootinfo.inc $(G)/syscall.inc
+GEN_INC := $(G)/layout.inc $(G)/bootinfo.inc $(G)/syscall.inc $(G)/trap.inc $(G)/x86.inc \
+           $(G)/lapic.inc $(G)/smp.inc
 
 KERNEL_C   := $(shell find src/kernel -name '*.c' | sort) src/lib/string.c src/lib/fmt.c
 KERNEL_ASM := $(shell find src/kernel -name '*.asm' | sort) src/lib/string_rep.asm
@@ -92,10 +93,14 @@ $(TOOLS): run/setup.sh
 	@touch $@
 
 # ---- generated includes -------------------------------------------------
-# NASM sees the C headers' constants as %define lines.
-$(G)/%.inc: include/boot/%.h | $(TOOLS)
+# NASM sees the C headers' constants as %define lines (run/h2inc.sh says which lines): the
+# .asm files take selectors, vectors, addresses and struct offsets from these, never a copy.
+$(G)/%.inc: include/boot/%.h run/h2inc.sh | $(TOOLS)
 	@mkdir -p $(G)
-	sed -n 's/^#define[ \t]\+\([A-Z0-9_]\+\)[ \t]\+\([^/]*[^/ \t]\).*/%define \1 \2/p' $< > $@
+	run/h2inc.sh $< > $@
+$(G)/%.inc: include/arch/%.h run/h2inc.sh | $(TOOLS)
+	@mkdir -p $(G)
+	run/h2inc.sh $< > $@
 $(G)/syscall.inc: include/proc/syscall.h | $(TOOLS)
 	@mkdir -p $(G)
 	sed -n 's/^#define[ \t]\+\(SYS_[A-Za-z0-9_]\+\)[ \t]\+\([0-9]\+\).*/%define \1 \2/p' $< > $@
