@@ -17,6 +17,14 @@
 #define SMP_SIPI_WAIT_US     200     /* after each STARTUP: 200 us (SDM) */
 #define SMP_ANSWER_MS        1000    /* a CPU that has not started by then is left out */
 
+/* Offsets in the mailbox smp.c fills for the trampoline (struct ap_mailbox, ap_start.asm). */
+#define AP_MAILBOX_ENTRY_OFF 0
+#define AP_MAILBOX_CR3_OFF   4
+#define AP_MAILBOX_STACK_OFF 8
+#define AP_MAILBOX_CPU_OFF   12
+#define AP_MAILBOX_ALIVE_OFF 16
+#define AP_MAILBOX_SIZE      20
+
 /* Discover and start the CPUs (boot CPU, after mm_init, with interrupts masked). */
 void smp_init(void);
 /* CPUs running (the boot CPU included). */

@@ -7,10 +7,13 @@
 
 #define EFLAGS_IF      0x200
 #define EFLAGS_DF      0x400   /* direction flag: string instructions count down */
+#define CR0_PE         0x1         /* protected mode */
 #define CR0_MP         0x2
 #define CR0_EM         0x4         /* x87 instructions raise #NM */
 #define CR0_TS         0x8
 #define CR0_WP         0x10000
+#define CR0_NW         0x20000000  /* not write-through (with CR0_CD: caches off) */
+#define CR0_CD         0x40000000  /* cache disable */
 #define CR0_PG         0x80000000
 
 static inline void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(port)); }
