@@ -171,10 +171,16 @@ $(B)/u/%.o: src/user/%.c $(G)/testlist.h $(FLAGS) | $(TOOLS)
 # into the images.
 $(B)/user/%.elf: $(B)/u/%.o $(ULIB_OBJ) src/lib/user.ld
 	@mkdir -p $(dir $@)
-	$(LD) -T src/lib/user.ld $< $(ULIB_OBJ) $(LIBGCC) -o $@
+	$(LD) -T src/lib/user.ld $< $(USER_EXTRA) $(ULIB_OBJ) $(LIBGCC) -o $@
 	@run/check-i486.sh $(I486_ALLOW) $@ || { rm -f $@; exit 1; }
-# forkbench reads the time-stamp counter only after CPUID says it exists.
-$(B)/user/forkbench.elf: I486_ALLOW := -a cpuid,rdtsc
+# forkbench reads the time-stamp counter only after CPUID says it exists; it asks the processor
+# with the kernel's probes (cpu_eflags_toggles, cpu_cpuid).
+$(B)/user/forkbench.elf: I486_ALLOW := -a cpuid@cpu_cpuid,rdtsc
+$(B)/user/forkbench.elf: USER_EXTRA := $(B)/u/cpu_probe.o
+$(B)/user/forkbench.elf: $(B)/u/cpu_probe.o
+$(B)/u/cpu_probe.o: src/kernel/arch/cpu_probe.asm $(GEN_INC) $(FLAGS) | $(TOOLS)
+	@mkdir -p $(dir $@)
+	$(NASM) $(NASMFLAGS) $< -o $@
 $(B)/user/%: $(B)/user/%.elf
 	$(OBJCOPY) --strip-all $< $@
 
