@@ -61,7 +61,7 @@ LIBGCC = $$($(CC) -m32 -print-libgcc-file-name)
 
 TOOLS := $(B)/.tools
 GEN_INC := $(G)/layout.inc $(G)/bootinfo.inc $(G)/syscall.inc $(G)/trap.inc $(G)/x86.inc \
-           $(G)/lapic.inc $(G)/smp.inc
+           $(G)/lapic.inc $(G)/smp.inc $(G)/sched.inc
 
 KERNEL_C   := $(shell find src/kernel -name '*.c' | sort) src/lib/string.c src/lib/fmt.c
 KERNEL_ASM := $(shell find src/kernel -name '*.asm' | sort) src/lib/string_rep.asm
@@ -99,6 +99,9 @@ $(G)/%.inc: include/boot/%.h run/h2inc.sh | $(TOOLS)
 	@mkdir -p $(G)
 	run/h2inc.sh $< > $@
 $(G)/%.inc: include/arch/%.h run/h2inc.sh | $(TOOLS)
+	@mkdir -p $(G)
+	run/h2inc.sh $< > $@
+$(G)/%.inc: include/proc/%.h run/h2inc.sh | $(TOOLS)
 	@mkdir -p $(G)
 	run/h2inc.sh $< > $@
 $(G)/syscall.inc: include/proc/syscall.h | $(TOOLS)
