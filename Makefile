@@ -63,7 +63,8 @@ NASMFLAGS := -f elf32 -I$(G)/ -Iinclude/
 LIBGCC = $$($(CC) -m32 -print-libgcc-file-name)
 
 TOOLS := $(B)/.tools
-GEN_INC := $(G)/layout.inc $(G)/bootinfo.inc $(G)/syscall.inc
+GEN_INC := $(G)/layout.inc $(G)/bootinfo.inc $(G)/syscall.inc $(G)/trap.inc $(G)/x86.inc \
+           $(G)/lapic.inc $(G)/smp.inc $(G)/sched.inc
 
 KERNEL_C   := $(shell find src/kernel src/test/kernel -name '*.c' | sort) src/lib/string.c src/lib/fmt.c
 KERNEL_ASM := $(shell find src/kernel src/test/kernel -name '*.asm' | sort) src/lib/string_rep.asm
@@ -97,10 +98,20 @@ $(TOOLS): run/setup.sh
 	@touch $@
 
 # ---- generated includes -------------------------------------------------
-# NASM sees the C headers' constants as %define lines.
-$(G)/%.inc: include/boot/%.h | $(TOOLS)
+# NASM sees the C headers' constants as %define lines (run/h2inc.sh says which lines): the
+# .asm files take selectors, vectors, addresses and struct offsets from these, never a copy.
+$(G)/%.inc: include/boot/%.h run/h2inc.sh | $(TOOLS)
 	@mkdir -p $(G)
-	sed -n 's/^#define[ \t]\+\([A-Z0-9_]\+\)[ \t]\+\([^/]*[^/ \t]\).*/%define \1 \2/p' $< > $@
+	run/h2inc.sh $< > $@
+$(G)/trap.inc: include/arch/trapframe.h run/h2inc.sh | $(TOOLS)
+	@mkdir -p $(G)
+	run/h2inc.sh $< > $@
+$(G)/sched.inc: include/sched/sched.h run/h2inc.sh | $(TOOLS)
+	@mkdir -p $(G)
+	run/h2inc.sh $< > $@
+$(G)/%.inc: include/arch/%.h run/h2inc.sh | $(TOOLS)
+	@mkdir -p $(G)
+	run/h2inc.sh $< > $@
 $(G)/syscall.inc: include/syscall/syscall.h | $(TOOLS)
 	@mkdir -p $(G)
 	sed -n 's/^#define[ \t]\+\(SYS_[A-Za-z0-9_]\+\)[ \t]\+\([0-9]\+\).*/%define \1 \2/p' $< > $@
@@ -177,10 +188,16 @@ $(B)/u/%.o: src/test/user/%.c $(G)/testlist.h $(FLAGS) | $(TOOLS)
 # into the images.
 $(B)/user/%.elf: $(B)/u/%.o $(ULIB_OBJ) src/lib/user.ld
 	@mkdir -p $(dir $@)
-	$(LD) -T src/lib/user.ld $< $(ULIB_OBJ) $(LIBGCC) -o $@
+	$(LD) -T src/lib/user.ld $< $(USER_EXTRA) $(ULIB_OBJ) $(LIBGCC) -o $@
 	@run/test/check-i486.sh $(I486_ALLOW) $@ || { rm -f $@; exit 1; }
-# forkbench reads the time-stamp counter only after CPUID says it exists.
-$(B)/user/forkbench.elf: I486_ALLOW := -a cpuid,rdtsc
+# forkbench reads the time-stamp counter only after CPUID says it exists; it asks the processor
+# with the kernel's probes (cpu_eflags_toggles, cpu_cpuid).
+$(B)/user/forkbench.elf: I486_ALLOW := -a cpuid@cpu_cpuid,rdtsc
+$(B)/user/forkbench.elf: USER_EXTRA := $(B)/u/cpu_probe.o
+$(B)/user/forkbench.elf: $(B)/u/cpu_probe.o
+$(B)/u/cpu_probe.o: src/kernel/arch/cpu_probe.asm $(GEN_INC) $(FLAGS) | $(TOOLS)
+	@mkdir -p $(dir $@)
+	$(NASM) $(NASMFLAGS) $< -o $@
 $(B)/user/%: $(B)/user/%.elf
 	$(OBJCOPY) --strip-all $< $@
 

@@ -12,6 +12,14 @@
 #define SMP_SIPI_WAIT_US     200     /* after each STARTUP: 200 us (SDM) */
 #define SMP_ANSWER_MS        1000    /* a CPU that has not started by then is left out */
 
+/* Offsets in the mailbox smp.c fills for the trampoline (struct ap_mailbox, ap_start.asm). */
+#define AP_MAILBOX_ENTRY_OFF 0
+#define AP_MAILBOX_CR3_OFF   4
+#define AP_MAILBOX_STACK_OFF 8
+#define AP_MAILBOX_CPU_OFF   12
+#define AP_MAILBOX_ALIVE_OFF 16
+#define AP_MAILBOX_SIZE      20
+
 /* Start c (its id, apic_id, stack_top and df_stack_top set, the trampoline in place) on the page
  * directory cr3 (physical); after its own set-up it runs cont(c), which must set c->started and
  * never return. 0 when it started, -1 when it was left out (reported, held in INIT). */

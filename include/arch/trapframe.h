@@ -5,6 +5,7 @@
  */
 #ifndef ARCH_TRAPFRAME_H
 #define ARCH_TRAPFRAME_H
+#include <stddef.h>
 #include <stdint.h>
 
 #define T_DIVIDE        0
@@ -47,6 +48,18 @@ struct trap_frame {
   uint32_t eip, cs, eflags;
   uint32_t esp, ss;   /* only when the trap came from ring 3 */
 };
+
+/* Offsets isr.asm uses (build/gen/trap.inc): the vector and error slots its stubs push, and
+ * where the part the CPU pushed begins. */
+#define TRAP_FRAME_VECTOR_OFF 48
+#define TRAP_FRAME_ERROR_OFF  52
+#define TRAP_FRAME_EIP_OFF    56
+_Static_assert(offsetof(struct trap_frame, vector) == TRAP_FRAME_VECTOR_OFF,
+               "struct trap_frame: vector moved, isr.asm uses TRAP_FRAME_VECTOR_OFF");
+_Static_assert(offsetof(struct trap_frame, error) == TRAP_FRAME_ERROR_OFF,
+               "struct trap_frame: error moved, isr.asm uses TRAP_FRAME_ERROR_OFF");
+_Static_assert(offsetof(struct trap_frame, eip) == TRAP_FRAME_EIP_OFF,
+               "struct trap_frame: eip moved, isr.asm uses TRAP_FRAME_EIP_OFF");
 
 /* Non-zero when the frame was pushed on entry from ring 3. */
 static inline int trap_from_user(const struct trap_frame *tf) { return (tf->cs & 3) == RPL_USER; }

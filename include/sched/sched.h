@@ -41,5 +41,7 @@ int clock_sleep(uint32_t n);
 
 /* context switch (switch.asm): save callee-saved registers, store esp in *old, load new esp. */
 void sched_context_switch(uint32_t *old_esp, uint32_t new_esp);
+/* The words it keeps on a switched-out stack below its return address: edi, esi, ebx, ebp. */
+#define SWITCH_SAVED_REGS 4
 
 #endif

@@ -8,6 +8,7 @@
  * slot) and enters the kernel.
  */
 #include <stdint.h>
+#include "arch/x86.h"
 #include "boot/layout.h"
 #include "dev/ata_regs.h"
 #include "boot/bootinfo.h"
@@ -23,10 +24,6 @@ void loader_enter_kernel(uint32_t pd, uint32_t entry, uint32_t bootinfo);
 static uint8_t loader_sector[SECTOR_SIZE];
 static uint32_t loader_vga_pos;
 
-static inline void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(port)); }
-static inline uint8_t inb(uint16_t port) { uint8_t v; __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port)); return v; }
-static inline uint16_t inw(uint16_t port) { uint16_t v; __asm__ volatile("inw %1, %0" : "=a"(v) : "Nd"(port)); return v; }
-
 /* Print a message on serial (raw, 8N1 set by the kernel later) and VGA, then halt. */
 static void loader_fail(const char *msg)
 {
@@ -37,8 +34,10 @@ static void loader_fail(const char *msg)
     outb(COM1, (uint8_t)*p);
     ((volatile uint16_t *)VGA_TEXT)[loader_vga_pos++] = (uint16_t)(0x4F00 | (uint8_t)*p);
   }
-  for (;;)
-    __asm__ volatile("cli; hlt");
+  for (;;) {
+    cli();
+    hlt();
+  }
 }
 
 /* Read one sector at lba into loader_sector by polled ATA PIO (primary master, LBA28). */

@@ -7,6 +7,12 @@
 
 %include "layout.inc"
 %include "bootinfo.inc"
+%include "x86.inc"
+%include "trap.inc"
+
+; The loader's flat segments use the kernel's selectors, so the kernel starts on valid ones.
+LOADER_CODE equ SEG_KCODE
+LOADER_DATA equ SEG_KDATA
 
 bits 16
 section .entry
@@ -59,9 +65,9 @@ loader_start:
     cli
     lgdt [gdt_desc]
     mov eax, cr0
-    or eax, 1
+    or eax, CR0_PE
     mov cr0, eax
-    jmp 0x08:pm_start
+    jmp LOADER_CODE:pm_start
 
 .fail_e820:
     mov si, msg_e820
@@ -106,15 +112,17 @@ msg_a20:  db "loader: could not enable A20", 13, 10, 0
 align 8
 gdt:
     dq 0
-    dq 0x00CF9A000000FFFF          ; 0x08 flat code
-    dq 0x00CF92000000FFFF          ; 0x10 flat data
+gdt_code:
+    dq 0x00CF9A000000FFFF          ; LOADER_CODE: flat code
+gdt_data:
+    dq 0x00CF92000000FFFF          ; LOADER_DATA: flat data
 gdt_desc:
     dw gdt_desc - gdt - 1
     dd gdt
 
 bits 32
 pm_start:
-    mov ax, 0x10
+    mov ax, LOADER_DATA
     mov ds, ax
     mov es, ax
     mov fs, ax
@@ -137,6 +145,10 @@ loader_enter_kernel:
     mov edx, [esp + 12]
     mov cr3, eax
     mov eax, cr0
-    or eax, 0x80010000             ; PG | WP
+    or eax, CR0_PG | CR0_WP
     mov cr0, eax
     jmp ecx
+
+; Build check: the descriptors sit where the selectors point (a negative TIMES count stops the build).
+    times ((gdt_code - gdt) == LOADER_CODE) - 1 db 0
+    times ((gdt_data - gdt) == LOADER_DATA) - 1 db 0

@@ -2,6 +2,7 @@
 ; arguments in ebx, ecx, edx (taken from the C stack), result in eax.
 
 %include "syscall.inc"
+%include "trap.inc"
 
 bits 32
 section .text
@@ -14,7 +15,7 @@ $%1:
     mov ebx, [esp + 8]
     mov ecx, [esp + 12]
     mov edx, [esp + 16]
-    int 0x80
+    int T_SYSCALL
     pop ebx
     ret
 %endmacro

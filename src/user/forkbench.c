@@ -61,6 +61,7 @@
 #define CPUID_EXT_MAX       0x80000000u
 #define CPUID_BRAND_FIRST   0x80000002u
 #define CPUID_BRAND_LAST    0x80000004u
+#define CPUID_LEAF_VENDOR   0u
 #define CPUID_LEAF_FEATURES 1u
 #define CPUID_EDX_TSC       (1u << 4)
 #define EFLAGS_ID           (1u << 21)
@@ -575,14 +576,14 @@ static int bench_check_csv(const char *line)
   return 0;
 }
 
+/* The kernel's processor probes, linked into this program too (src/kernel/arch/cpu_probe.asm). */
+int cpu_eflags_toggles(uint32_t mask);
+void cpu_cpuid(uint32_t leaf, uint32_t r[4]);
+
 /* Non-zero when the CPU has the cpuid instruction (EFLAGS.ID can be toggled). */
 static int bench_has_cpuid(void)
 {
-  uint32_t f0, f1;
-  __asm__ volatile("pushfl; popl %0; movl %0, %1; xorl %2, %0; pushl %0; popfl; pushfl; popl %0; pushl %1; popfl"
-                   : "=&r"(f0), "=&r"(f1)
-                   : "i"(EFLAGS_ID));
-  return ((f0 ^ f1) & EFLAGS_ID) != 0;
+  return cpu_eflags_toggles(EFLAGS_ID);
 }
 
 /* Non-zero when CPUID reports a time-stamp counter (every Pentium; no i486). */
@@ -591,10 +592,10 @@ static int bench_has_tsc(void)
   uint32_t r[4];
   if (!bench_has_cpuid())
     return 0;
-  __asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(0), "c"(0));
+  cpu_cpuid(CPUID_LEAF_VENDOR, r);
   if (r[0] < CPUID_LEAF_FEATURES)
     return 0;
-  __asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(CPUID_LEAF_FEATURES), "c"(0));
+  cpu_cpuid(CPUID_LEAF_FEATURES, r);
   return (r[3] & CPUID_EDX_TSC) != 0;
 }
 
@@ -604,12 +605,12 @@ static int bench_cpu_brand(char *brand)
   if (!bench_has_cpuid())
     return 0;
   uint32_t r[4];
-  __asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(CPUID_EXT_MAX), "c"(0));
+  cpu_cpuid(CPUID_EXT_MAX, r);
   if (r[0] < CPUID_BRAND_LAST)
     return 0;
   char *p = brand;
   for (uint32_t leaf = CPUID_BRAND_FIRST; leaf <= CPUID_BRAND_LAST; leaf++) {
-    __asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(0));
+    cpu_cpuid(leaf, r);
     memcpy(p, r, sizeof r);
     p += sizeof r;
   }

@@ -12,19 +12,17 @@
 ; kernel's own page directory and stack from the mailbox.
 
 %include "layout.inc"
+%include "x86.inc"
+%include "trap.inc"
+%include "smp.inc"
 
-CR0_PE      equ 0x1
-CR0_NW      equ 0x20000000
-CR0_CD      equ 0x40000000
-CR0_WP      equ 0x10000
-CR0_PG      equ 0x80000000
-TRAMP_CODE  equ 0x08                ; selectors of the trampoline's GDT (the kernel uses the same)
-TRAMP_DATA  equ 0x10
-MB_ENTRY    equ 0                   ; struct ap_mailbox (smp.c)
-MB_CR3      equ 4
-MB_STACK    equ 8
-MB_CPU      equ 12
-MB_ALIVE    equ 16
+TRAMP_CODE  equ SEG_KCODE           ; selectors of the trampoline's GDT (the kernel uses the same)
+TRAMP_DATA  equ SEG_KDATA
+MB_ENTRY    equ AP_MAILBOX_ENTRY_OFF   ; struct ap_mailbox (smp.c, offsets in arch/smp.h)
+MB_CR3      equ AP_MAILBOX_CR3_OFF
+MB_STACK    equ AP_MAILBOX_STACK_OFF
+MB_CPU      equ AP_MAILBOX_CPU_OFF
+MB_ALIVE    equ AP_MAILBOX_ALIVE_OFF
 
 %define TR(x) ((x) - ap_trampoline_start + AP_TRAMPOLINE_PHYS)
 
@@ -65,7 +63,9 @@ tramp_32:
 align 8
 tramp_gdt:
     dq 0
+tramp_gdt_code:
     dq 0x00CF9A000000FFFF           ; TRAMP_CODE: flat 4 GiB, ring 0, code
+tramp_gdt_data:
     dq 0x00CF92000000FFFF           ; TRAMP_DATA: flat 4 GiB, ring 0, data
 tramp_gdtr:
     dw 3 * 8 - 1
@@ -73,12 +73,15 @@ tramp_gdtr:
 
 align 4
 ap_mailbox:                         ; filled by smp.c for one AP at a time
-    times 5 dd 0
+    times AP_MAILBOX_SIZE db 0
 ap_trampoline_end:
 
 ; Build check: the trampoline fits the one page reserved for it at AP_TRAMPOLINE_PHYS
 ; (a negative TIMES count stops the build).
     times ((ap_trampoline_end - ap_trampoline_start) <= PGSIZE) - 1 db 0
+; and the trampoline's descriptors sit where the kernel's selectors point.
+    times ((tramp_gdt_code - tramp_gdt) == TRAMP_CODE) - 1 db 0
+    times ((tramp_gdt_data - tramp_gdt) == TRAMP_DATA) - 1 db 0
 
 section .text
 bits 32

@@ -27,31 +27,10 @@
 
 struct cpu_info cpu_info;
 
-/* Non-zero when the EFLAGS bits in mask can be flipped; EFLAGS is restored afterwards. */
-static int cpu_eflags_toggles(uint32_t mask)
-{
-  uint32_t before, after;
-  __asm__ volatile("pushfl\n\t"
-                   "popl %0\n\t"
-                   "movl %0, %1\n\t"
-                   "xorl %2, %1\n\t"
-                   "pushl %1\n\t"
-                   "popfl\n\t"
-                   "pushfl\n\t"
-                   "popl %1\n\t"
-                   "pushl %0\n\t"
-                   "popfl"
-                   : "=&r"(before), "=&r"(after)
-                   : "ri"(mask)
-                   : "cc");
-  return ((before ^ after) & mask) != 0;
-}
-
-/* CPUID leaf into r[0..3] = eax, ebx, ecx, edx. Only when EFLAGS.ID toggles. */
-static __attribute__((noinline)) void cpu_cpuid(uint32_t leaf, uint32_t r[4])
-{
-  __asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(0));
-}
+/* 1 when the EFLAGS bits in mask can be flipped, else 0; EFLAGS is restored (cpu_probe.asm). */
+int cpu_eflags_toggles(uint32_t mask);
+/* CPUID leaf into r[0..3] = eax, ebx, ecx, edx. Only when EFLAGS.ID toggles (cpu_probe.asm). */
+void cpu_cpuid(uint32_t leaf, uint32_t r[4]);
 
 void cpu_probe(struct cpu_info *c)
 {

@@ -12,6 +12,7 @@
 #include "arch/cpu.h"
 #include "arch/percpu.h"
 #include "arch/trapframe.h"
+#include "arch/x86.h"
 #include "lib/string.h"
 
 #define EFLAGS_RESERVED 0x2
@@ -32,6 +33,8 @@ struct cpu cpus[CPU_MAX];
 static uint8_t df_stack[DF_STACK_SIZE] __attribute__((aligned(16)));   /* the boot CPU's */
 
 static void (*df_entry)(void);   /* where the double-fault task starts (tss_set_double_fault_entry) */
+/* Load the GDT p describes, reload every segment register and the task register (gdt_load.asm). */
+void gdt_load(const struct gdt_ptr *p);
 
 /* Fill one descriptor of gdt. */
 static void gdt_set(struct gdt_entry *gdt, int i, uint32_t base, uint32_t limit, uint8_t access, uint8_t gran)
@@ -66,16 +69,10 @@ void gdt_init_cpu(struct cpu *c)
   c->tss_df.ss = c->tss_df.ss0 = c->tss_df.ds = c->tss_df.es = c->tss_df.fs = SEG_KDATA;
   c->tss_df.gs = SEG_KCPU;
   c->tss_df.eflags = EFLAGS_RESERVED;
-  __asm__ volatile("mov %%cr3, %0" : "=r"(c->tss_df.cr3));
+  c->tss_df.cr3 = read_cr3();
   c->tss_df.iomap = sizeof c->tss_df;
   gdt_set(gdt, SEG_DF_TSS >> 3, (uint32_t)&c->tss_df, sizeof c->tss_df - 1, ACC_TSS, GRAN_BYTE);
-  __asm__ volatile("lgdt %0\n"
-                   "mov %1, %%ds\n mov %1, %%es\n mov %1, %%fs\n mov %4, %%gs\n mov %1, %%ss\n"
-                   "ljmp %2, $1f\n1:\n"
-                   "ltr %w3\n"
-                   :
-                   : "m"(p), "r"(SEG_KDATA), "i"(SEG_KCODE), "r"(SEG_TSS), "r"(SEG_KCPU)
-                   : "memory");
+  gdt_load(&p);
 }
 
 void gdt_init(void)

@@ -42,9 +42,13 @@ struct ap_mailbox {
   uint32_t cpu;                 /* its struct cpu * */
   volatile uint32_t alive;      /* set by the trampoline's first instructions */
 };
-_Static_assert(offsetof(struct ap_mailbox, cr3) == 4 && offsetof(struct ap_mailbox, stack) == 8 &&
-                   offsetof(struct ap_mailbox, cpu) == 12 && offsetof(struct ap_mailbox, alive) == 16,
-               "the mailbox layout must match MB_* in ap_start.asm");
+_Static_assert(offsetof(struct ap_mailbox, entry) == AP_MAILBOX_ENTRY_OFF &&
+                   offsetof(struct ap_mailbox, cr3) == AP_MAILBOX_CR3_OFF &&
+                   offsetof(struct ap_mailbox, stack) == AP_MAILBOX_STACK_OFF &&
+                   offsetof(struct ap_mailbox, cpu) == AP_MAILBOX_CPU_OFF &&
+                   offsetof(struct ap_mailbox, alive) == AP_MAILBOX_ALIVE_OFF &&
+                   sizeof(struct ap_mailbox) == AP_MAILBOX_SIZE,
+               "struct ap_mailbox moved a field: ap_start.asm uses the AP_MAILBOX_* offsets of arch/smp.h");
 
 extern char ap_trampoline_start[], ap_trampoline_end[], ap_mailbox[];
 void smp_ap_entry(void);

@@ -25,7 +25,7 @@
 #include "lib/string.h"
 
 #define INIT_PID 1
-#define SWITCH_FRAME_WORDS 6     /* edi, esi, ebx, ebp, proc_first_run, then trap_return (switch.asm) */
+#define SWITCH_FRAME_WORDS (SWITCH_SAVED_REGS + 2)   /* the registers, proc_first_run, trap_return */
 
 struct spinlock proc_lock = SPINLOCK_INIT("proc");
 struct proc *proc_list;

@@ -37,6 +37,9 @@ static int sched_last_pid;                 /* proc_lock */
 static volatile uint32_t clock_now;        /* written by cpu0's tick only, under tick_lock */
 static struct spinlock tick_lock = SPINLOCK_INIT("tick");
 
+/* Enable interrupts, halt until one has been handled, mask them again (sched_idle.asm). */
+void sched_idle_halt(void);
+
 /* The runnable process after sched_last_pid in pid order (wrapping), or 0. proc_lock held. */
 static struct proc *sched_pick(void)
 {
@@ -62,7 +65,7 @@ void sched_run(void)
     if (!p) {
       c->idle = 1;
       spin_unlock(&proc_lock);
-      __asm__ volatile("sti; hlt; cli" ::: "memory");   /* the STI shadow: a pending IPI ends the hlt */
+      sched_idle_halt();   /* the STI shadow: a pending IPI ends the hlt */
       c->idle = 0;
       tlb_service();
       continue;

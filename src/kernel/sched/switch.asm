@@ -6,6 +6,13 @@
 ; registers. A new process's stack is prepared by proc_alloc so that the
 ; final ret lands in trap_return with its user trap frame above.
 
+%include "sched.inc"
+
+; The pushes below are the SWITCH_SAVED_REGS words proc_alloc lays out (proc/sched.h).
+%if SWITCH_SAVED_REGS != 4
+%error "SWITCH_SAVED_REGS (proc/sched.h) no longer matches the registers sched_context_switch saves"
+%endif
+
 bits 32
 section .text
 global sched_context_switch

@@ -5,6 +5,15 @@
 ; registers as a struct trap_frame (include/arch/trapframe.h) and calls
 ; trap_dispatch. The page fault has its own hand-written entry,
 ; asm_page_fault_handler, which hands CR2 to c_page_fault_handler.
+; Selectors, vectors and frame offsets come from the C headers (build/gen/*.inc).
+
+%include "trap.inc"
+%include "lapic.inc"
+
+; SAVE_FRAME pushes 4 segment and 8 general registers below the vector slot.
+%if TRAP_FRAME_VECTOR_OFF != (4 + 8) * 4
+%error "struct trap_frame (arch/trapframe.h) no longer matches the registers SAVE_FRAME pushes"
+%endif
 
 %include "arch/trapframe.inc"
 
@@ -14,22 +23,21 @@ section .text
 extern trap_dispatch
 extern c_page_fault_handler
 
-KDATA equ 0x10
-KCPU equ 0x38                       ; SEG_KCPU: %gs selects this CPU's struct cpu
-TF_ERROR equ 52                     ; offsetof(struct trap_frame, error)
-
+; ISR_NOERR vector / ISR_ERR vector: the stub isrN (N the vector in decimal, as idt.c names it).
 %macro ISR_NOERR 1
-global isr%1
-isr%1:
+%assign vec %1
+global isr %+ vec
+isr %+ vec:
     push dword 0
-    push dword %1
+    push dword vec
     jmp isr_common
 %endmacro
 
 %macro ISR_ERR 1
-global isr%1
-isr%1:
-    push dword %1
+%assign vec %1
+global isr %+ vec
+isr %+ vec:
+    push dword vec
     jmp isr_common
 %endmacro
 
@@ -43,11 +51,11 @@ isr%1:
     push es
     push fs
     push gs
-    mov ax, KDATA
+    mov ax, SEG_KDATA
     mov ds, ax
     mov es, ax
     mov fs, ax
-    mov ax, KCPU
+    mov ax, SEG_KCPU                ; %gs selects this CPU's struct cpu
     mov gs, ax
 %endmacro
 
@@ -82,17 +90,17 @@ ISR_NOERR 28
 ISR_NOERR 29
 ISR_ERR   30
 ISR_NOERR 31
-%assign i 32
-%rep 16
+%assign i T_IRQ0
+%rep T_IRQS
 ISR_NOERR i
 %assign i i+1
 %endrep
-ISR_NOERR 48                        ; T_LAPIC_TIMER
-ISR_NOERR 49                        ; T_IPI_RESCHED
-ISR_NOERR 50                        ; T_IPI_TLB
-ISR_NOERR 51                        ; T_IPI_CALL
-ISR_NOERR 128
-ISR_NOERR 255                       ; local APIC spurious vector (T_LAPIC_SPURIOUS)
+ISR_NOERR T_LAPIC_TIMER
+ISR_NOERR T_IPI_RESCHED
+ISR_NOERR T_IPI_TLB
+ISR_NOERR T_IPI_CALL
+ISR_NOERR T_SYSCALL
+ISR_NOERR T_LAPIC_SPURIOUS
 
 isr_common:
     SAVE_FRAME
@@ -106,13 +114,13 @@ isr_common:
 ; c_page_fault_handler(error_code, cr2, frame), then pop the error code and iret.
 global asm_page_fault_handler
 asm_page_fault_handler:
-    push dword 14                   ; vector slot, so the frame matches struct trap_frame
+    push dword T_PAGE_FAULT         ; vector slot, so the frame matches struct trap_frame
     SAVE_FRAME
     mov ebx, esp                    ; frame
     mov eax, cr2
     push ebx                        ; frame
     push eax                        ; cr2
-    push dword [ebx + TF_ERROR]     ; error code
+    push dword [ebx + TRAP_FRAME_ERROR_OFF]   ; error code
     call c_page_fault_handler
     add esp, 12
     RESTORE_FRAME                   ; drops the vector slot and the error code
