@@ -36,7 +36,7 @@ int pipe_create(struct file **rd, struct file **wr)
     kfree(p), kfree(buf), kfree(r), kfree(w);
     return -1;
   }
-  p->lock = (struct spinlock)SPINLOCK_INIT("pipe");
+  p->lock = (struct spinlock)SPINLOCK_INIT("pipe", SPIN_RANK_WAIT);
   p->buf = buf;
   p->nread = p->nwrite = 0;
   p->readers = p->writers = 1;

@@ -17,7 +17,7 @@
 static uint16_t *page_refs;
 static uint32_t page_refs_shared;
 static volatile uint32_t page_refs_generation;   /* bumped by every change to a count */
-struct spinlock page_ref_spin = SPINLOCK_INIT("pageref");
+struct spinlock page_ref_spin = SPINLOCK_INIT("pageref", SPIN_RANK_PAGEREF);
 
 /* Index of the frame at pa in the count array; panics outside the user pool. */
 static uint32_t page_ref_index(uint32_t pa)

@@ -19,7 +19,7 @@
 struct pt_share_stats pt_share_stats;
 static uint16_t pt_counts[PT_SHARE_FRAMES];
 static uint32_t pt_shared_now;           /* tables with count >= 2 */
-static struct spinlock pt_lock = SPINLOCK_INIT("ptshare");
+static struct spinlock pt_lock = SPINLOCK_INIT("ptshare", SPIN_RANK_PTSHARE);
 
 /* The count slot of the table at pa; panics outside the kernel pool's range. */
 static uint16_t *pt_count_slot(uint32_t pa)

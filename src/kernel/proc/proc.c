@@ -27,7 +27,7 @@
 #define INIT_PID 1
 #define SWITCH_FRAME_WORDS 6     /* edi, esi, ebx, ebp, proc_first_run, then trap_return (switch.asm) */
 
-struct spinlock proc_lock = SPINLOCK_INIT("proc");
+struct spinlock proc_lock = SPINLOCK_INIT("proc", SPIN_RANK_PROC);
 struct proc *proc_list;
 static struct proc *proc_init;
 static int proc_next_pid = INIT_PID;
