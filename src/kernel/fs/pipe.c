@@ -7,8 +7,8 @@
  * atomic: it waits for room for all of it and is never interleaved with
  * another writer's (see pipe_write). Each pipe's lock covers its indices
  * and end counts, and the copy of one run to or from user memory (a
- * copy-on-write fault inside takes only the count lock, which comes later
- * in the lock order).
+ * copy-on-write fault inside takes locks of its own; the lock order:
+ * include/arch/spinlock.h). No code holds two pipes' locks at once.
  */
 #include "fs/pipe.h"
 #include "fs/file.h"

@@ -1,13 +1,13 @@
 /*
  * pageref.c - the spinlocked reference-count array of user frames.
  *
- * Lock order (all of it: include/arch/spinlock.h): the pool locks may be
- * taken while the count lock is held (releasing a whole page table does),
- * never the other way round; the per-CPU scratch page needs no lock.
- * Elsewhere a frame whose count reaches zero is freed after the count lock
- * is released. Counts read without the lock: page_ref_peek (the COW reuse,
- * where 1 cannot move), fork_decide (the parent's own frames, which only a
- * THREAD sibling can lower) and memcheck (which retries when counts move).
+ * The lock order: include/arch/spinlock.h. Releasing a whole page table
+ * frees frames with the count lock held; elsewhere a frame whose count
+ * reaches zero is freed after the count lock is released. The per-CPU
+ * scratch page needs no lock. Counts read without the lock: page_ref_peek
+ * (the COW reuse, where 1 cannot move), fork_decide (the parent's own
+ * frames, which only a THREAD sibling can lower) and memcheck (which
+ * retries when counts move).
  */
 #include "mm/pageref.h"
 #include "mm/pool.h"

@@ -3,8 +3,8 @@
  *
  * Page tables live in the kernel pool, which ends below PT_SHARE_PHYS_LIMIT
  * (mm_init.c's KPOOL_END_MAX), so the counts are one uint16_t per frame of
- * that range, indexed by physical frame number. Lock order: the table lock,
- * then the frame-count lock (pageref.c), then the pool lock.
+ * that range, indexed by physical frame number. The lock order:
+ * include/arch/spinlock.h.
  */
 #include "mm/ptshare.h"
 #include "mm/pageref.h"
