@@ -126,13 +126,14 @@ static inline uint32_t spin_xchg(volatile uint32_t *p, uint32_t v)
   return v;
 }
 
-/* Record c as the holder of l, just taken at file:line, and l's rank as held by c. */
-static inline void spin_took(struct spinlock *l, struct cpu *c, const char *file, int line)
+/* Record c as the holder of l, just taken at file:line, and l's rank (bit, l->rank_bit read
+ * before the xchg) as held by c. */
+static inline void spin_took(struct spinlock *l, struct cpu *c, const char *file, int line, uint32_t bit)
 {
   l->cpu = c;
   l->file = file;
   l->line = line;
-  c->ranks_held |= l->rank_bit;
+  c->ranks_held |= bit;
   c->rank_lock[l->rank] = l;
 }
 
@@ -148,13 +149,14 @@ static inline void spin_lock_at(struct spinlock *l, const char *file, int line)
   if (c->irq_depth++ == 0)
     c->irq_were_enabled = (f & EFLAGS_IF) != 0;
   /* a held bit at l's or above means a held rank at l's or below it in the table */
-  if (__builtin_expect(c->ranks_held >= l->rank_bit, 0)) {
+  uint32_t bit = l->rank_bit;
+  if (__builtin_expect(c->ranks_held >= bit, 0)) {
     spin_out_of_order(l, c, file, line);
     return;
   }
   if (__builtin_expect(spin_xchg(&l->locked, 1), 0))
     spin_wait(l, c, file, line);
-  spin_took(l, c, file, line);
+  spin_took(l, c, file, line, bit);
 }
 
 /* Release a lock this CPU holds and undo its interrupt masking: pop_off's checks, the holder

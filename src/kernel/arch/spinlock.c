@@ -101,7 +101,7 @@ int spin_trylock_at(struct spinlock *l, const char *file, int line)
     pop_off();
     return 0;
   }
-  spin_took(l, c, file, line);
+  spin_took(l, c, file, line, l->rank_bit);
   return 1;
 }
 
