@@ -14,57 +14,55 @@
  *     spinlock but the process-table lock panics (sched.c).
  * A waiting CPU keeps answering TLB shootdowns (tlb.c) while it spins.
  *
- * THE LOCK ORDER: every lock in the kernel, what it protects, and its rank.
- * This table is the one place the order is written down; other files point
- * here. A lock may be taken while holding only locks listed ABOVE it; locks
- * on one line share a rank, so no CPU ever holds two of them at once.
+ * The lock order: every lock in the kernel, its rank (SPIN_RANK_ and the
+ * first column), what it protects. This table is the one place the order is
+ * written down; other files point here. A lock may be taken while holding
+ * only locks listed ABOVE it. Locks of one rank are never held two at once
+ * (tty, pipe, tick: not even two pipes; the three pools).
  *
- *   rank SPIN_RANK_WAIT: tty, pipe, tick (never two of these at once, nor two pipes)
- *   tty       (dev/tty.c)      the input line buffer, its indices, echo and the foreground pid
- *   pipe      (fs/pipe.c)      one per pipe: its ring indices, reader/writer counts; the copy to
- *                              or from user memory happens under it (all of a write of up to
- *                              PIPE_SIZE bytes in one hold, so records never tear)
- *   tick      (proc/sched.c)   the sleep() condition on the clock
- *   rank SPIN_RANK_VMFLUX:
- *   vmflux    (mm/vm.c)        held by memcheck: no address space starts being built or torn down
- *   rank SPIN_RANK_PROC:
- *   proc      (proc/proc.c)    the process list, pids, every state, parent links, wait channels,
- *                              killed_by, exit status, the scheduler's cursor; held across the
- *                              context switch (taken by the process, released by the scheduler
- *                              loop, or the other way round, always on the same CPU)
- *   rank SPIN_RANK_PTSHARE:
- *   ptshare   (mm/ptshare.c)   shared page-table counts and the PDE change that goes with each
- *                              share/copy/reuse decision (memcheck holds it while it walks)
- *   rank SPIN_RANK_PAGEREF:
- *   pageref   (mm/pageref.c)   the design card's spinlocked reference-count array, and the PTE
- *                              change that goes with a count change (COW copy, fork, release);
- *                              a COW reuse at count 1 needs none (cow/cow_fault.c says why);
- *                              releasing a whole page table frees frames under it (pool lock)
- *   rank SPIN_RANK_KHEAP:
- *   kheap     (mm/kmalloc.c)   kmalloc's size classes and their pages' free lists
- *   rank SPIN_RANK_FILE:
- *   file      (fs/file.c)      open-file reference counts
- *   rank SPIN_RANK_KVGUARD:
- *   kvguard   (mm/kvpool.c)    the kernel stacks' guard-page bitmap
- *   rank SPIN_RANK_POOL: user, kernel, kvpool (never two at once)
- *   user, kernel, kvpool (mm/pool.c)  each pool's bitmap
- *   rank SPIN_RANK_TLB:
- *   tlb       (mm/tlb.c)       the one shootdown request in flight (only tried, never spun on
- *                              without answering other CPUs' shootdowns)
- *   rank SPIN_RANK_CONSOLE:
- *   console   (dev/console.c)  VGA cursor and colour, line-start state, COM1 output
- *   rank SPIN_RANK_TEST:
- *   spin-test (test/kt_spin.c)  the lock self-tests' own lock (they also make locks of other ranks)
+ *   WAIT     tty       (dev/tty.c)     the input line buffer, its indices, echo and the
+ *                                      foreground pid
+ *            pipe      (fs/pipe.c)     one per pipe: its ring indices, reader/writer counts; the
+ *                                      copy to or from user memory happens under it (all of a
+ *                                      write of up to PIPE_SIZE bytes in one hold, so records
+ *                                      never tear)
+ *            tick      (proc/sched.c)  the sleep() condition on the clock
+ *   VMFLUX   vmflux    (mm/vm.c)       held by memcheck: no address space starts being built or
+ *                                      torn down
+ *   PROC     proc      (proc/proc.c)   the process list, pids, every state, parent links, wait
+ *                                      channels, killed_by, exit status, the scheduler's cursor;
+ *                                      held across the context switch (taken by the process,
+ *                                      released by the scheduler loop, or the other way round,
+ *                                      always on one CPU)
+ *   PTSHARE  ptshare   (mm/ptshare.c)  shared page-table counts and the PDE change that goes with
+ *                                      each share/copy/reuse decision (memcheck holds it while it
+ *                                      walks)
+ *   PAGEREF  pageref   (mm/pageref.c)  the design card's spinlocked reference-count array, and
+ *                                      the PTE change that goes with a count change (COW copy,
+ *                                      fork, release); a COW reuse at count 1 needs none
+ *                                      (cow/cow_fault.c says why); releasing a whole page table
+ *                                      frees frames (pool lock) under it
+ *   KHEAP    kheap     (mm/kmalloc.c)  kmalloc's size classes and their pages' free lists
+ *   FILE     file      (fs/file.c)     open-file reference counts
+ *   KVGUARD  kvguard   (mm/kvpool.c)   the kernel stacks' guard-page bitmap
+ *   POOL     user, kernel, kvpool      each pool's bitmap
+ *                      (mm/pool.c)
+ *   TLB      tlb       (mm/tlb.c)      the one shootdown request in flight (only tried, never
+ *                                      spun on without answering other CPUs' shootdowns)
+ *   CONSOLE  console   (dev/console.c) VGA cursor and colour, line-start state, COM1 output
+ *   TEST     spin-test (test/kt_spin.c) the lock self-tests' own lock (they also make locks of
+ *                                      other ranks)
  *
- * The order is checked, not only written: SPINLOCK_INIT gives each lock its
- * rank, and each CPU keeps the ranks it holds as a bitmask (struct cpu's
- * ranks_held) with the lock of each rank. Taking (or trying) a lock whose
- * rank is not below every rank this CPU holds panics naming both locks and
- * both call sites: where the held one was taken and where the new one is
- * asked for. The fast path pays one compare (held mask against the lock's
- * rank bit), and the unlock one xor. A trylock that fails changes nothing.
- * The mask is the CPU's, not the stack's, so proc held across a context
- * switch is released from the same mask that took it.
+ * The order is checked, not only written: SPINLOCK_INIT(name, rank) gives
+ * each lock its rank, and each CPU keeps the ranks it holds as a bitmask
+ * (struct cpu's ranks_held) with the lock of each rank (rank_lock). Taking,
+ * or trying, a lock whose rank bit is not above every held bit (one compare:
+ * ranks_held >= rank_bit) panics naming both locks and both call sites: where
+ * the held one was taken and where the new one is asked for. A lock taken
+ * twice is caught by the same compare. Taking a lock also sets its bit and
+ * records it in rank_lock; releasing clears the bit with one xor; a trylock
+ * that fails changes nothing. The mask belongs to the CPU, not the stack, so
+ * proc held across a context switch is cleared from the mask that set it.
  *
  * A page fault can come while tty or pipe is held (a system call copying to
  * user memory): that is why ptshare, pageref and the pools follow them.
