@@ -20,6 +20,7 @@
 #define CPU_MAX        8
 #define GDT_ENTRIES    8
 #define DF_STACK_SIZE  4096
+#define SPIN_RANKS_MAX 16    /* lock ranks (spinlock.h's lock order) a CPU can track */
 
 struct gdt_entry {
   uint16_t limit_lo, base_lo;
@@ -34,6 +35,7 @@ struct tss {
 } __attribute__((packed));
 
 struct proc;
+struct spinlock;
 
 /* Copy-on-write fault counts, kept per CPU so the fault path shares no counter line. */
 struct cpu_cow_counts {
@@ -67,7 +69,10 @@ struct cpu {
   /* Interrupt masking (spinlock.c): depth of push_off and IF before the first one. */
   int irq_depth;
   int irq_were_enabled;
-  int locks_held;              /* spinlocks held by this CPU */
+  /* The lock order (spinlock.h): bit r set while this CPU holds the lock of rank r, which is
+   * rank_lock[r] (stale once the bit is clear). */
+  uint32_t ranks_held;
+  struct spinlock *rank_lock[SPIN_RANKS_MAX];
   /* The scratch page (vm.c): a virtual page only this CPU maps, with its PTE. */
   uint32_t scratch_va;
   uint32_t *scratch_pte;

@@ -23,11 +23,12 @@ void page_ref_inc_locked(uint32_t pa);
  * old_pa is still shared (count 2 or more) new_pa, fresh from the pool, gets its first reference
  * and old_pa loses one; at count 1 nothing changes. Returns old_pa's count before. */
 uint32_t page_ref_move_if_shared_locked(uint32_t old_pa, uint32_t new_pa);
-/* Drop the reference of every present entry of the page table pt under one lock; frames that
- * reach zero go back to the pool. */
+/* Drop the reference of every present entry of the page table pt under one hold of the count
+ * lock; frames that reach zero go back to the pool at once, the pool lock taken under it (the lock
+ * order: include/arch/spinlock.h). */
 void page_ref_release_table(const uint32_t *pt);
 /* Drop one reference with the count lock held; returns the count left. At zero the caller
- * calls page_ref_free after unlocking (the pool lock is never taken under the count lock). */
+ * gives the frame back with page_ref_free (page_ref_dec does, after unlocking). */
 uint32_t page_ref_dec_locked(uint32_t pa);
 /* Give a frame whose count reached zero back to the user pool. */
 void page_ref_free(uint32_t pa);

@@ -43,8 +43,9 @@ void vm_scratch_unmap(void);
 void vm_zero_frame(uint32_t pa);
 /* Copy one page from the mapped address src into frame dst_pa through the scratch page. */
 void vm_copy_to_frame(uint32_t dst_pa, const void *src);
-/* The same for a caller that holds a spinlock (interrupts already masked on this CPU): the
- * copy-on-write copy, under the count lock, skips the masking it already has. */
+/* The same for a caller with interrupts already masked on this CPU: the copy-on-write copy, made
+ * in the page-fault handler (an interrupt gate) before the count lock is taken, skips the masking
+ * it already has. */
 void vm_copy_to_frame_masked(uint32_t dst_pa, const void *src);
 /* Copy n bytes from src to offset off inside frame dst_pa (the rest untouched). */
 void vm_write_frame(uint32_t dst_pa, uint32_t off, const void *src, uint32_t n);

@@ -20,8 +20,10 @@ void ktest_mm(void);
 void ktest_ptshare(void);
 void ktest_cpu_check(void);
 void ktest_smp(void);
-/* Tests of several CPUs at work: scratch pages, TLB shootdown, the lock checker. */
+/* Tests of several CPUs at work: scratch pages, TLB shootdown. */
 void ktest_smp_run(void);
+/* The lock checker: recursive acquire, the lock order, one rank held twice (kt_spin.c). */
+void ktest_spin(void);
 /* At the end of a test run: every CPU that came up ran at least one process. */
 void kt_smp_all_cpus_ran(void);
 

@@ -40,7 +40,7 @@ struct kprintf_buf {
 };
 
 static int console_at_line_start = 1;
-static struct spinlock console_lock = SPINLOCK_INIT("console");   /* VGA, COM1 output and the state here */
+static struct spinlock console_lock = SPINLOCK_INIT("console", SPIN_RANK_CONSOLE);   /* VGA, COM1 output and the state here */
 static volatile int console_panic_cpu = -1;   /* the CPU printing a panic; the others stop at their next print */
 
 /* ANSI colour order (black, red, green, yellow, blue, magenta, cyan, white) in VGA numbers. */

@@ -35,24 +35,47 @@ int spin_holding(const struct spinlock *l)
   return l->locked && l->cpu == this_cpu();
 }
 
-/* The lock's fast path found this CPU already holding l (taken again at file:line): fill the
- * report in report mode (and undo this call's masking), else panic with both call sites. */
-static void spin_again(struct spinlock *l, struct cpu *c, const char *file, int line)
+int spin_locks_held(const struct cpu *c)
 {
-  if (!spin_report_to)
-    panic("spinlock %s: cpu%d takes it again at %s:%d; it took it at %s:%d", l->name, c->id, file, line,
-          l->file, l->line);
-  struct spin_report *r = spin_report_to;
-  r->hits++;
-  r->lock = l->name;
-  r->held_file = l->file, r->held_line = l->line;
-  r->again_file = file, r->again_line = line;
-  pop_off();
+  int n = 0;
+  for (uint32_t m = c->ranks_held; m; m &= m - 1)
+    n++;
+  return n;
 }
 
-/* The contended path: spin until l is ours, answering TLB shootdowns meanwhile; panics naming
- * the lock, its holder and this waiter after SPIN_LIMIT rounds. */
-static void spin_wait(struct spinlock *l, struct cpu *c, const char *file, int line)
+/* Fill the report (report mode) for l asked for at file:line against held lock h, and undo this
+ * call's masking; 0 when not in report mode. */
+static int spin_report_hit(struct spinlock *l, const struct spinlock *h, const char *file, int line)
+{
+  struct spin_report *r = spin_report_to;
+  if (!r)
+    return 0;
+  r->hits++;
+  r->lock = l->name;
+  r->held_lock = h->name;
+  r->held_file = h->file, r->held_line = h->line;
+  r->again_file = file, r->again_line = line;
+  pop_off();
+  return 1;
+}
+
+void spin_out_of_order(struct spinlock *l, struct cpu *c, const char *file, int line)
+{
+  if (l->cpu == c) {
+    if (!spin_report_hit(l, l, file, line))
+      panic("spinlock %s: cpu%d takes it again at %s:%d; it took it at %s:%d", l->name, c->id, file, line,
+            l->file, l->line);
+    return;
+  }
+  /* the highest rank held: the lock taken last by code that kept the order until now */
+  uint32_t r = 31u - (uint32_t)__builtin_clz(c->ranks_held);
+  const struct spinlock *h = c->rank_lock[r];
+  if (!spin_report_hit(l, h, file, line))
+    panic("lock order: cpu%d takes %s (rank %u) at %s:%d while holding %s (rank %u) taken at %s:%d "
+          "(include/arch/spinlock.h)", c->id, l->name, l->rank, file, line, h->name, h->rank, h->file, h->line);
+}
+
+void spin_wait(struct spinlock *l, struct cpu *c, const char *file, int line)
 {
   uint32_t spins = 0;
   do {
@@ -66,25 +89,19 @@ static void spin_wait(struct spinlock *l, struct cpu *c, const char *file, int l
   } while (spin_xchg(&l->locked, 1));
 }
 
-int spin_contended(struct spinlock *l, struct cpu *c, const char *file, int line)
-{
-  if (l->cpu == c) {
-    spin_again(l, c, file, line);
-    return 0;
-  }
-  spin_wait(l, c, file, line);
-  return 1;
-}
-
 int spin_trylock_at(struct spinlock *l, const char *file, int line)
 {
   push_off();
   struct cpu *c = this_cpu();
-  if (l->cpu == c || spin_xchg(&l->locked, 1)) {
+  if (c->ranks_held >= l->rank_bit) {
+    spin_out_of_order(l, c, file, line);
+    return 0;
+  }
+  if (spin_xchg(&l->locked, 1)) {
     pop_off();
     return 0;
   }
-  spin_took(l, c, file, line);
+  spin_took(l, c, file, line, l->rank_bit);
   return 1;
 }
 

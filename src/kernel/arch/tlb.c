@@ -19,7 +19,7 @@
 
 #define TLB_FULL_FLUSH_PAGES 32   /* a longer range reloads CR3 instead of page by page */
 
-static struct spinlock tlb_lock = SPINLOCK_INIT("tlb");
+static struct spinlock tlb_lock = SPINLOCK_INIT("tlb", SPIN_RANK_TLB);
 static volatile uint32_t tlb_va, tlb_npages;
 static volatile uint32_t tlb_sent;
 

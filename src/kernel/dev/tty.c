@@ -51,7 +51,7 @@ static int tty_fg;                     /* foreground pid, 0 for none */
 static enum tty_esc tty_esc;
 static int tty_shift, tty_ctrl;
 static int tty_echo = 1;
-static struct spinlock tty_lock = SPINLOCK_INIT("tty");   /* everything above; keyboard and serial IRQs come to cpu0 */
+static struct spinlock tty_lock = SPINLOCK_INIT("tty", SPIN_RANK_WAIT);   /* everything above; keyboard and serial IRQs come to cpu0 */
 
 static const char kbd_map[128] = {
   0, 0, '1', '2', '3', '4', '5', '6', '7', '8', '9', '0', '-', '=', '\b', '\t',

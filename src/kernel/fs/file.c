@@ -15,7 +15,7 @@
 
 static struct file console_in = { FILE_CONSOLE_IN, 1, 0 };
 static struct file console_out = { FILE_CONSOLE_OUT, 1, 0 };
-static struct spinlock file_lock = SPINLOCK_INIT("file");   /* every file's refs */
+static struct spinlock file_lock = SPINLOCK_INIT("file", SPIN_RANK_FILE);   /* every file's refs */
 
 struct file *file_console_in(void)
 {

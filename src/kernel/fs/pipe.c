@@ -7,8 +7,8 @@
  * atomic: it waits for room for all of it and is never interleaved with
  * another writer's (see pipe_write). Each pipe's lock covers its indices
  * and end counts, and the copy of one run to or from user memory (a
- * copy-on-write fault inside takes only the count lock, which comes later
- * in the lock order).
+ * copy-on-write fault inside takes locks of its own; the lock order:
+ * include/arch/spinlock.h). No code holds two pipes' locks at once.
  */
 #include "fs/pipe.h"
 #include "fs/file.h"
@@ -36,7 +36,7 @@ int pipe_create(struct file **rd, struct file **wr)
     kfree(p), kfree(buf), kfree(r), kfree(w);
     return -1;
   }
-  p->lock = (struct spinlock)SPINLOCK_INIT("pipe");
+  p->lock = (struct spinlock)SPINLOCK_INIT("pipe", SPIN_RANK_WAIT);
   p->buf = buf;
   p->nread = p->nwrite = 0;
   p->readers = p->writers = 1;

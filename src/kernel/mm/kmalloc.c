@@ -27,7 +27,7 @@ struct kmalloc_page {
 };
 
 static struct kmalloc_page *kmalloc_partial[KMALLOC_CLASSES];
-static struct spinlock kheap_lock = SPINLOCK_INIT("kheap");   /* the size classes' lists and pages */
+static struct spinlock kheap_lock = SPINLOCK_INIT("kheap", SPIN_RANK_KHEAP);   /* the size classes' lists and pages */
 
 /* Size class index for n bytes (n <= the largest class). */
 static int kmalloc_class(uint32_t n)

@@ -16,7 +16,7 @@
 
 static struct pool kv_pool;          /* a pool over virtual pages: same allocator, other space */
 static uint8_t kv_guard[KV_PAGES / 8];
-static struct spinlock kv_guard_lock = SPINLOCK_INIT("kvguard");   /* the guard bitmap */
+static struct spinlock kv_guard_lock = SPINLOCK_INIT("kvguard", SPIN_RANK_KVGUARD);   /* the guard bitmap */
 
 /* Index helpers for the guard-page bitmap. */
 static uint32_t kv_index(uint32_t va) { return (va - KVPOOL_BASE) / PGSIZE; }

@@ -1,13 +1,13 @@
 /*
  * pageref.c - the spinlocked reference-count array of user frames.
  *
- * Lock order (all of it: include/arch/spinlock.h): the pool locks may be
- * taken while the count lock is held (releasing a whole page table does),
- * never the other way round; the per-CPU scratch page needs no lock.
- * Elsewhere a frame whose count reaches zero is freed after the count lock
- * is released. Counts read without the lock: page_ref_peek (the COW reuse,
- * where 1 cannot move), fork_decide (the parent's own frames, which only a
- * THREAD sibling can lower) and memcheck (which retries when counts move).
+ * The lock order: include/arch/spinlock.h. Releasing a whole page table
+ * frees frames with the count lock held; elsewhere a frame whose count
+ * reaches zero is freed after the count lock is released. The per-CPU
+ * scratch page needs no lock. Counts read without the lock: page_ref_peek
+ * (the COW reuse, where 1 cannot move), fork_decide (the parent's own
+ * frames, which only a THREAD sibling can lower) and memcheck (which
+ * retries when counts move).
  */
 #include "mm/pageref.h"
 #include "mm/pool.h"
@@ -17,7 +17,7 @@
 static uint16_t *page_refs;
 static uint32_t page_refs_shared;
 static volatile uint32_t page_refs_generation;   /* bumped by every change to a count */
-struct spinlock page_ref_spin = SPINLOCK_INIT("pageref");
+struct spinlock page_ref_spin = SPINLOCK_INIT("pageref", SPIN_RANK_PAGEREF);
 
 /* Index of the frame at pa in the count array; panics outside the user pool. */
 static uint32_t page_ref_index(uint32_t pa)

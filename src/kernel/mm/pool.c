@@ -24,7 +24,7 @@ void pool_init(struct pool *p, const char *name, uint32_t base, uint32_t frames,
   p->total = p->free = 0;
   p->hint = 0;
   p->bitmap = bitmap;
-  p->lock = (struct spinlock)SPINLOCK_INIT(name);
+  p->lock = (struct spinlock)SPINLOCK_INIT(name, SPIN_RANK_POOL);
   memset(bitmap, 0xFF, (frames + BITS - 1) / BITS * 4);
 }
 

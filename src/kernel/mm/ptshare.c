@@ -3,8 +3,8 @@
  *
  * Page tables live in the kernel pool, which ends below PT_SHARE_PHYS_LIMIT
  * (mm_init.c's KPOOL_END_MAX), so the counts are one uint16_t per frame of
- * that range, indexed by physical frame number. Lock order: the table lock,
- * then the frame-count lock (pageref.c), then the pool lock.
+ * that range, indexed by physical frame number. The lock order:
+ * include/arch/spinlock.h.
  */
 #include "mm/ptshare.h"
 #include "mm/pageref.h"
@@ -19,7 +19,7 @@
 struct pt_share_stats pt_share_stats;
 static uint16_t pt_counts[PT_SHARE_FRAMES];
 static uint32_t pt_shared_now;           /* tables with count >= 2 */
-static struct spinlock pt_lock = SPINLOCK_INIT("ptshare");
+static struct spinlock pt_lock = SPINLOCK_INIT("ptshare", SPIN_RANK_PTSHARE);
 
 /* The count slot of the table at pa; panics outside the kernel pool's range. */
 static uint16_t *pt_count_slot(uint32_t pa)

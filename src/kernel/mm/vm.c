@@ -24,7 +24,7 @@
 pde_t *kernel_pd;
 static pte_t *scratch_table;
 static int vm_flux;        /* address spaces being built or torn down (they let others run); atomic */
-static struct spinlock vm_flux_lock = SPINLOCK_INIT("vmflux");   /* held by memcheck: no space starts moving */
+static struct spinlock vm_flux_lock = SPINLOCK_INIT("vmflux", SPIN_RANK_VMFLUX);   /* held by memcheck: no space starts moving */
 
 _Static_assert(PTX(SCRATCH_VA) + CPU_MAX <= PT_ENTRIES, "every CPU's scratch page lies in the scratch page table");
 

@@ -8,8 +8,8 @@
  * zombie until its parent (or init, for an orphan) collects the status.
  *
  * proc_lock protects the list, pid allocation and every record's state,
- * parent, wait_chan, killed_by, exit_status and cpu (spinlock.h has the
- * lock order). Sleep and wakeup lose no wakeups across CPUs: a sleeper
+ * parent, wait_chan, killed_by, exit_status and cpu (the lock order:
+ * include/arch/spinlock.h). Sleep and wakeup lose no wakeups across CPUs: a sleeper
  * holds the condition's lock until it holds proc_lock, and a waker changes
  * the condition under the condition's lock before it wakes (under proc_lock).
  */
@@ -27,7 +27,7 @@
 #define INIT_PID 1
 #define SWITCH_FRAME_WORDS (SWITCH_SAVED_REGS + 2)   /* the registers, proc_first_run, trap_return */
 
-struct spinlock proc_lock = SPINLOCK_INIT("proc");
+struct spinlock proc_lock = SPINLOCK_INIT("proc", SPIN_RANK_PROC);
 struct proc *proc_list;
 static int proc_next_pid = INIT_PID;
 

@@ -35,7 +35,7 @@
 
 static int sched_last_pid;                 /* proc_lock */
 static volatile uint32_t clock_now;        /* written by cpu0's tick only, under tick_lock */
-static struct spinlock tick_lock = SPINLOCK_INIT("tick");
+static struct spinlock tick_lock = SPINLOCK_INIT("tick", SPIN_RANK_WAIT);
 
 /* Enable interrupts, halt until one has been handled, mask them again (sched_idle.asm). */
 void sched_idle_halt(void);
@@ -91,9 +91,9 @@ void sched_switch_out(void)
   struct proc *p = c->proc;
   if (!spin_holding(&proc_lock))
     panic("sched_switch_out: pid %d switches without the process-table lock", p->pid);
-  if (c->locks_held != 1 || c->irq_depth != 1)
+  if (c->ranks_held != proc_lock.rank_bit || c->irq_depth != 1)
     panic("sched_switch_out: pid %d sleeps or yields holding %d spinlocks (depth %d); only proc may be held",
-          p->pid, c->locks_held, c->irq_depth);
+          p->pid, spin_locks_held(c), c->irq_depth);
   if (p->state == PROC_RUNNING)
     panic("sched_switch_out: pid %d is still RUNNING", p->pid);
   int were = c->irq_were_enabled;        /* the process's, not the CPU's: it may come back elsewhere */
@@ -119,9 +119,9 @@ int sched_preempt_point(void)
   struct proc *p = proc_current();
   if (!p)
     return 0;                          /* boot and self-tests: nothing else to run */
-  if (!(read_eflags() & EFLAGS_IF) || this_cpu()->locks_held)
+  if (!(read_eflags() & EFLAGS_IF) || this_cpu()->ranks_held)
     panic("sched_preempt_point: pid %d with interrupts masked or %d spinlocks held", p->pid,
-          this_cpu()->locks_held);
+          spin_locks_held(this_cpu()));
   if (this_cpu()->resched)
     sched_yield();
   return p->killed_by ? -1 : 0;

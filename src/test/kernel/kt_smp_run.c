@@ -1,8 +1,8 @@
 /*
  * kt_smp_run.c - self-tests of the kernel running on several CPUs at once:
  * each CPU's scratch page is its own, a TLB shootdown reaches a CPU that has
- * the old translation cached, the lock checker catches a recursive acquire,
- * and (at the end of the run) every CPU ran processes.
+ * the old translation cached, and (at the end of the run) every CPU ran
+ * processes.
  *
  * The second CPU's half of a test runs in its T_IPI_CALL handler
  * (smp_call_start), with interrupts masked, while cpu0 runs its own half.
@@ -140,32 +140,8 @@ static void kt_smp_shootdown(void)
     kframe_free(new_pa);
 }
 
-/* Taking a lock this CPU holds is caught, with both call sites (report mode, not a panic). */
-static void kt_spin_recursive(void)
-{
-  struct spinlock l = SPINLOCK_INIT("spin-test");
-  struct spin_report r;
-  memset(&r, 0, sizeof r);
-  int held_before = this_cpu()->locks_held;
-  spin_check_report(&r);
-  spin_lock(&l);
-  int first_line = l.line;
-  spin_lock(&l);
-  spin_check_report(0);
-  int held_twice = this_cpu()->locks_held - held_before;
-  spin_unlock(&l);
-  ktest_check("kt_spin_recursive", r.hits == 1 && r.lock && strcmp(r.lock, "spin-test") == 0 &&
-                                       r.held_line == first_line && r.again_line > first_line &&
-                                       r.held_file && r.again_file && held_twice == 1 && !l.locked &&
-                                       this_cpu()->locks_held == held_before,
-              "%d reports, lock %s, held at line %d (want %d), again at line %d, held %d times, left %s",
-              r.hits, r.lock ? r.lock : "none", r.held_line, first_line, r.again_line, held_twice,
-              l.locked ? "locked" : "free");
-}
-
 void ktest_smp_run(void)
 {
-  kt_spin_recursive();
   if (smp_cpus_up() < 2) {
     kprintf("[ktest] kt_smp_scratch, kt_smp_shootdown: skipped (one CPU running)\n");
     return;

@@ -44,5 +44,6 @@ void ktest_run_all(void)
   ktest_ptshare();
   ktest_smp();
   ktest_smp_run();
+  ktest_spin();
   kprintf("[ktest] %d passed, %d failed\n", ktest_passed, ktest_failed);
 }
