@@ -3,7 +3,7 @@
 ; void gdt_load(const struct gdt_ptr *p)
 ; Loads the GDT p describes, reloads every segment register from it (%gs
 ; selects this CPU's struct cpu, %cs through a far jump) and loads the task
-; register with the CPU's TSS. The selectors are arch/trap.h's SEG_*.
+; register with the CPU's TSS. The selectors are arch/trapframe.h's SEG_*.
 
 %include "trap.inc"
 
