@@ -26,10 +26,10 @@
  *                                      copy to or from user memory happens under it (all of a
  *                                      write of up to PIPE_SIZE bytes in one hold, so records
  *                                      never tear)
- *            tick      (proc/sched.c)  the sleep() condition on the clock
+ *            tick      (sched/sched.c) the sleep() condition on the clock
  *   VMFLUX   vmflux    (mm/vm.c)       held by memcheck: no address space starts being built or
  *                                      torn down
- *   PROC     proc      (proc/proc.c)   the process list, pids, every state, parent links, wait
+ *   PROC     proc      (sched/proc.c)  the process list, pids, every state, parent links, wait
  *                                      channels, killed_by, exit status, the scheduler's cursor;
  *                                      held across the context switch (taken by the process,
  *                                      released by the scheduler loop, or the other way round,
@@ -47,9 +47,9 @@
  *   KVGUARD  kvguard   (mm/kvpool.c)   the kernel stacks' guard-page bitmap
  *   POOL     user, kernel, kvpool      each pool's bitmap
  *                      (mm/pool.c)
- *   TLB      tlb       (mm/tlb.c)      the one shootdown request in flight (only tried, never
+ *   TLB      tlb       (arch/tlb.c)    the one shootdown request in flight (only tried, never
  *                                      spun on without answering other CPUs' shootdowns)
- *   CONSOLE  console   (dev/console.c) VGA cursor and colour, line-start state, COM1 output
+ *   CONSOLE  console   (arch/console.c) VGA cursor and colour, line-start state, COM1 output
  *   TEST     spin-test (test/kt_spin.c) the lock self-tests' own lock (they also make locks of
  *                                      other ranks)
  *

@@ -123,4 +123,11 @@ asm_page_fault_handler:
     push dword [ebx + TRAP_FRAME_ERROR_OFF]   ; error code
     call c_page_fault_handler
     add esp, 12
-    RESTORE_FRAME                   ; drops the vector slot and the error code
+    pop gs                          ; RESTORE_FRAME, written out: the design card's stub
+    pop fs
+    pop es
+    pop ds
+    popad
+    add esp, 4                      ; the vector slot
+    add esp, 4                      ; pop the error code
+    iret
