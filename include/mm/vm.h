@@ -52,6 +52,11 @@ void vm_write_frame(uint32_t dst_pa, uint32_t off, const void *src, uint32_t n);
 
 /* A new address space: a page directory with the kernel half and its recursive slot; 0 when out of memory. */
 pde_t *vm_space_create(void);
+/* The one walk over a space's user entries: fn(va, pte, arg) for each present entry of the user
+ * half of pd, table by table, in address order; a table is walked only when its PDE is present
+ * and table(i, pde, arg) says yes (table 0: every present table). The caller keeps pd still. */
+void vm_each_user_pte(const pde_t *pd, int (*table)(uint32_t i, pde_t pde, void *arg),
+                      void (*fn)(uint32_t va, pte_t pte, void *arg), void *arg);
 /* Tearing down a space, in three steps so that its owner can pause between tables
  * (proc_space_destroy): begin (pd counts as in flux, and is left if this CPU runs on it); then
  * for each user slot i, release table i: every frame it maps loses one reference and the

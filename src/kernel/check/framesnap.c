@@ -20,23 +20,31 @@
 #include "lib/string.h"
 #include "user.h"
 
+/* One chunk of a process's frame snapshot: the frames [first, first + n) and where their counts go. */
+struct framesnap_chunk {
+  uint32_t first, n;
+  uint8_t *out;
+};
+
+/* Copy the count of the frame this entry maps into the chunk, if it lies there. */
+static void framesnap_chunk_pte(uint32_t va, pte_t pte, void *arg)
+{
+  struct framesnap_chunk *c = arg;
+  uint32_t pa = PTE_ADDR(pte);
+  (void)va;
+  if (!pool_contains(&pool_user, pa))
+    return;
+  uint32_t idx = pool_frame_slot(&pool_user, pa);
+  if (idx >= c->first && idx - c->first < c->n)
+    page_ref_copy_locked(idx, 1, &c->out[idx - c->first], FRAMESNAP_MAX);
+}
+
 /* Mark in out[] (already zeroed) the frames of [first, first + n) that p maps, with their counts;
  * the caller holds the count lock. */
 static void framesnap_proc_chunk(const struct proc *p, uint32_t first, uint32_t n, uint8_t *out)
 {
-  for (uint32_t i = 0; i < USER_PDES; i++) {
-    if (!(p->pd[i] & PTE_P))
-      continue;
-    const pte_t *pt = P2V(PTE_ADDR(p->pd[i]));
-    for (uint32_t j = 0; j < PT_ENTRIES; j++) {
-      uint32_t pa = PTE_ADDR(pt[j]);
-      if (!(pt[j] & PTE_P) || !pool_contains(&pool_user, pa))
-        continue;
-      uint32_t idx = (pa - pool_user.base) / PGSIZE;
-      if (idx >= first && idx - first < n)
-        page_ref_copy_locked(idx, 1, &out[idx - first], FRAMESNAP_MAX);
-    }
-  }
+  struct framesnap_chunk c = { first, n, out };
+  vm_each_user_pte(p->pd, 0, framesnap_chunk_pte, &c);
 }
 
 /* The live process whose frames FRAMESNAP_PROC reads, or 0. */

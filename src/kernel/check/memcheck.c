@@ -67,43 +67,45 @@ static int memcheck_pte_flags(const struct proc *p, uint32_t va, pte_t pte)
   return bad;
 }
 
-/* Mark in seen (one byte per user frame) each shared frame (count 2 or more) a user entry of p
- * maps PTE_COW. A frame at count 1 is left out: its one entry may turn writable at any moment
- * (the copy-on-write reuse takes no lock) and no other entry maps it. */
-static void memcheck_mark_sharing(const struct proc *p, uint8_t *seen)
+/* What one walk of a space (vm_each_user_pte) works on: the process, and its checker's state. */
+struct memcheck_walk {
+  const struct proc *p;
+  uint8_t *seen;                       /* one byte per user frame */
+  uint16_t *counts;                    /* mappings counted per user frame */
+  struct memcheck_tables *tables;
+  int bad;
+};
+
+/* Mark a shared frame (count 2 or more) that this entry maps PTE_COW. A frame at count 1 is left
+ * out: its one entry may turn writable at any moment (the copy-on-write reuse takes no lock) and
+ * no other entry maps it. */
+static void memcheck_mark_sharing(uint32_t va, pte_t pte, void *arg)
 {
-  for (uint32_t i = 0; i < USER_PDES; i++) {
-    if (!(p->pd[i] & PTE_P))
-      continue;
-    const pte_t *pt = P2V(PTE_ADDR(p->pd[i]));
-    for (uint32_t j = 0; j < PT_ENTRIES; j++) {
-      uint32_t pa = PTE_ADDR(pt[j]);
-      if ((pt[j] & (PTE_P | PTE_COW)) == (PTE_P | PTE_COW) && pool_contains(&pool_user, pa) &&
-          page_ref_get(pa) > 1)
-        seen[pool_frame_slot(&pool_user, pa)] |= MEMCHECK_MAPPED_COW;
-    }
-  }
+  struct memcheck_walk *w = arg;
+  uint32_t pa = PTE_ADDR(pte);
+  (void)va;
+  if ((pte & PTE_COW) && pool_contains(&pool_user, pa) && page_ref_get(pa) > 1)
+    w->seen[pool_frame_slot(&pool_user, pa)] |= MEMCHECK_MAPPED_COW;
 }
 
-/* Print every writable user entry of p that maps a frame marked COW in seen; returns how many. */
-static int memcheck_report_sharing(const struct proc *p, const uint8_t *seen)
+/* Only a writable table can hold a writable entry (a shared table is read-only). */
+static int memcheck_table_writable(uint32_t i, pde_t pde, void *arg)
 {
-  int bad = 0;
-  for (uint32_t i = 0; i < USER_PDES; i++) {
-    if ((p->pd[i] & (PTE_P | PTE_W)) != (PTE_P | PTE_W))
-      continue;                         /* absent, or a read-only (shared) table: nothing writable */
-    const pte_t *pt = P2V(PTE_ADDR(p->pd[i]));
-    for (uint32_t j = 0; j < PT_ENTRIES; j++) {
-      uint32_t pa = PTE_ADDR(pt[j]);
-      if ((pt[j] & (PTE_P | PTE_W | PTE_COW)) != (PTE_P | PTE_W) || !pool_contains(&pool_user, pa) ||
-          !(seen[pool_frame_slot(&pool_user, pa)] & MEMCHECK_MAPPED_COW))
-        continue;
-      kprintf("[memcheck] pid %d (%s) va 0x%08x pte 0x%08x: writable mapping of a frame shared copy-on-write\n",
-              p->pid, p->name, PGADDR(i, j, 0), pt[j]);
-      bad++;
-    }
-  }
-  return bad;
+  (void)i, (void)arg;
+  return (pde & PTE_W) != 0;
+}
+
+/* Report a writable entry that maps a frame marked COW. */
+static void memcheck_report_sharing(uint32_t va, pte_t pte, void *arg)
+{
+  struct memcheck_walk *w = arg;
+  uint32_t pa = PTE_ADDR(pte);
+  if ((pte & (PTE_W | PTE_COW)) != PTE_W || !pool_contains(&pool_user, pa) ||
+      !(w->seen[pool_frame_slot(&pool_user, pa)] & MEMCHECK_MAPPED_COW))
+    return;
+  kprintf("[memcheck] pid %d (%s) va 0x%08x pte 0x%08x: writable mapping of a frame shared copy-on-write\n",
+          w->p->pid, w->p->name, va, pte);
+  w->bad++;
 }
 
 /* A shared frame some entry maps PTE_COW must be writable through no entry of any live space; returns
@@ -111,15 +113,17 @@ static int memcheck_report_sharing(const struct proc *p, const uint8_t *seen)
  * caller holds proc (the spaces stay) and pageref (no copy-or-reuse decision is half done). */
 static int memcheck_cow_sharing(uint8_t *seen)
 {
-  int bad = 0;
+  struct memcheck_walk w = { .seen = seen };
   memset(seen, 0, pool_user.frames);
   for (struct proc *p = proc_list; p; p = p->next)
     if (p->pd && p->state != PROC_ZOMBIE)
-      memcheck_mark_sharing(p, seen);
+      vm_each_user_pte(p->pd, 0, memcheck_mark_sharing, &w);
   for (struct proc *p = proc_list; p; p = p->next)
-    if (p->pd && p->state != PROC_ZOMBIE)
-      bad += memcheck_report_sharing(p, seen);
-  return bad;
+    if (p->pd && p->state != PROC_ZOMBIE) {
+      w.p = p;
+      vm_each_user_pte(p->pd, memcheck_table_writable, memcheck_report_sharing, &w);
+    }
+  return w.bad;
 }
 
 /* Table users counted over every live space, by kernel-pool frame; the check of pt_share_each. */
@@ -140,48 +144,48 @@ static void memcheck_table_count(uint32_t pt, uint32_t count, void *arg)
   }
 }
 
-/* Record that p's PDE i uses its table; 1 when this is the table's first user seen (count its PTEs). */
-static int memcheck_table_use(const struct proc *p, uint32_t i, struct memcheck_tables *t)
+/* Record that the walked process's PDE i uses its table; 1 when this is the table's first user
+ * seen (count its entries). */
+static int memcheck_table_use(uint32_t i, pde_t pde, void *arg)
 {
-  uint32_t pt = PTE_ADDR(p->pd[i]);
+  struct memcheck_walk *w = arg;
+  struct memcheck_tables *t = w->tables;
+  uint32_t pt = PTE_ADDR(pde);
   if (!pool_contains(&pool_kernel, pt)) {
-    kprintf("[memcheck] pid %d PDE %u: page table 0x%08x outside the kernel pool\n", p->pid, i, pt);
+    kprintf("[memcheck] pid %d PDE %u: page table 0x%08x outside the kernel pool\n", w->p->pid, i, pt);
     t->bad++;
     return 0;
   }
-  int shared = (p->pd[i] & PDE_SHARED_PT) != 0;
+  int shared = (pde & PDE_SHARED_PT) != 0;
   uint32_t count = pt_share_count(pt);
-  if (shared != (count != 0) || (shared && (p->pd[i] & PTE_W))) {
-    kprintf("[memcheck] pid %d PDE %u (0x%08x): table count %u does not match its shared/write bits\n", p->pid,
-            i, p->pd[i], count);
+  if (shared != (count != 0) || (shared && (pde & PTE_W))) {
+    kprintf("[memcheck] pid %d PDE %u (0x%08x): table count %u does not match its shared/write bits\n",
+            w->p->pid, i, pde, count);
     t->bad++;
   }
   return t->users[pool_frame_slot(&pool_kernel, pt)]++ == 0;
 }
 
-/* Count the user mappings of pd into counts; returns the number of PTEs outside the user pool. */
+/* Count one user mapping: its flags checked, its frame counted (or reported outside the pool). */
+static void memcheck_count_pte(uint32_t va, pte_t pte, void *arg)
+{
+  struct memcheck_walk *w = arg;
+  w->bad += memcheck_pte_flags(w->p, va, pte);
+  uint32_t pa = PTE_ADDR(pte);
+  if (!pool_contains(&pool_user, pa)) {
+    kprintf("[memcheck] pid %d va 0x%08x maps 0x%08x outside the user pool\n", w->p->pid, va, pa);
+    w->bad++;
+    return;
+  }
+  w->counts[pool_frame_slot(&pool_user, pa)]++;
+}
+
+/* Count the user mappings of p into counts; returns the number of bad entries. */
 static int memcheck_count_space(const struct proc *p, uint16_t *counts, struct memcheck_tables *t)
 {
-  int bad = 0;
-  for (uint32_t i = 0; i < USER_PDES; i++) {
-    if (!(p->pd[i] & PTE_P) || !memcheck_table_use(p, i, t))
-      continue;
-    const pte_t *pt = P2V(PTE_ADDR(p->pd[i]));
-    for (uint32_t j = 0; j < PT_ENTRIES; j++) {
-      if (!(pt[j] & PTE_P))
-        continue;
-      bad += memcheck_pte_flags(p, PGADDR(i, j, 0), pt[j]);
-      uint32_t pa = PTE_ADDR(pt[j]);
-      if (!pool_contains(&pool_user, pa)) {
-        kprintf("[memcheck] pid %d va 0x%08x maps 0x%08x outside the user pool\n", p->pid,
-                PGADDR(i, j, 0), pa);
-        bad++;
-        continue;
-      }
-      counts[pool_frame_slot(&pool_user, pa)]++;
-    }
-  }
-  return bad;
+  struct memcheck_walk w = { .p = p, .counts = counts, .tables = t };
+  vm_each_user_pte(p->pd, memcheck_table_use, memcheck_count_pte, &w);
+  return w.bad;
 }
 
 /* Wait until no address space is being built or torn down (one no process holds); -1 if the

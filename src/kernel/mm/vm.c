@@ -197,6 +197,19 @@ void vm_unmap_range(pde_t *pd, uint32_t start, uint32_t end)
   }
 }
 
+void vm_each_user_pte(const pde_t *pd, int (*table)(uint32_t i, pde_t pde, void *arg),
+                      void (*fn)(uint32_t va, pte_t pte, void *arg), void *arg)
+{
+  for (uint32_t i = 0; i < USER_PDES; i++) {
+    if (!(pd[i] & PTE_P) || (table && !table(i, pd[i], arg)))
+      continue;
+    const pte_t *pt = P2V(PTE_ADDR(pd[i]));
+    for (uint32_t j = 0; j < PT_ENTRIES; j++)
+      if (pt[j] & PTE_P)
+        fn(PGADDR(i, j, 0), pt[j], arg);
+  }
+}
+
 void vm_space_teardown_begin(pde_t *pd)
 {
   vm_space_in_flux(1);
