@@ -10,6 +10,7 @@
 #define MM_PAGEREF_H
 #include <stdint.h>
 #include "arch/spinlock.h"
+#include "mm/pool.h"
 
 /* Place the count array (one uint16_t per user-pool frame) at counts. */
 void page_ref_init(uint16_t *counts);
@@ -56,11 +57,39 @@ extern struct spinlock page_ref_spin;
  * lock records the caller's file and line). */
 #define page_ref_lock() spin_lock(&page_ref_spin)
 #define page_ref_unlock() spin_unlock(&page_ref_spin)
-/* Share the present entries of page table src from index from on into dst copy-on-write, under
- * the count lock: a writable entry loses PTE_W and gains PTE_COW in both, a read-only one is shared
- * as it is, every frame gains one reference. Stops at a writable entry whose frame is already
- * shared (a THREAD sibling writes it) and returns its index; PT_ENTRIES when every entry is done. */
-uint32_t page_ref_share_table(uint32_t *src, uint32_t *dst, uint32_t from);
+/* The count array and its bookkeeping, for the inline functions below; everything else goes
+ * through the functions above. */
+struct page_ref_array {
+  uint16_t *counts;                    /* one per user-pool frame, indexed by pool_frame_slot */
+  uint32_t shared;                     /* frames whose count is above one */
+  volatile uint32_t generation;        /* bumped by every change to a count */
+};
+extern struct page_ref_array page_ref_array;
+/* Panic: an entry being shared maps pa, which is outside the user pool or free. */
+void page_ref_bad_share(uint32_t pa, int outside) __attribute__((noreturn));
+
+/* For a loop that shares many entries under one hold of the count lock (fork's sharing loop, a
+ * shared table's copy): the count of the frame at pa, which a live entry maps (panics when it
+ * is outside the pool or free), and its slot in *slot. */
+static inline uint32_t page_ref_mapped_locked(uint32_t pa, uint32_t *slot)
+{
+  uint32_t i = pool_frame_slot(&pool_user, pa);
+  if (i >= pool_user.frames || page_ref_array.counts[i] == 0)
+    page_ref_bad_share(pa, i >= pool_user.frames);
+  *slot = i;
+  return page_ref_array.counts[i];
+}
+/* One more reference to the frame in slot i, whose count the caller read as c (lock held). */
+static inline void page_ref_share_locked(uint32_t i, uint32_t c)
+{
+  page_ref_array.counts[i] = (uint16_t)(c + 1);
+  page_ref_array.shared += c == 1;
+}
+/* The end of a loop of page_ref_share_locked: checkers see that counts moved (lock held). */
+static inline void page_ref_shared_done_locked(void)
+{
+  page_ref_array.generation++;
+}
 /* Set a count directly (memcheck's self-test only). */
 void page_ref_set_raw(uint32_t pa, uint16_t count);
 

@@ -14,9 +14,7 @@
 #include "mm/vm.h"
 #include "arch/printk.h"
 
-static uint16_t *page_refs;
-static uint32_t page_refs_shared;
-static volatile uint32_t page_refs_generation;   /* bumped by every change to a count */
+struct page_ref_array page_ref_array;
 struct spinlock page_ref_spin = SPINLOCK_INIT("pageref", SPIN_RANK_PAGEREF);
 
 /* Index of the frame at pa in the count array; panics outside the user pool. */
@@ -29,10 +27,10 @@ static uint32_t page_ref_index(uint32_t pa)
 
 void page_ref_init(uint16_t *counts)
 {
-  page_refs = counts;
+  page_ref_array.counts = counts;
   for (uint32_t i = 0; i < pool_user.frames; i++)
     counts[i] = 0;
-  page_refs_shared = 0;
+  page_ref_array.shared = 0;
 }
 
 uint32_t page_alloc_user(void)
@@ -41,20 +39,20 @@ uint32_t page_alloc_user(void)
   if (!pa)
     return 0;
   page_ref_lock();
-  page_refs[page_ref_index(pa)] = 1;
-  page_refs_generation++;
+  page_ref_array.counts[page_ref_index(pa)] = 1;
+  page_ref_array.generation++;
   page_ref_unlock();
   return pa;
 }
 
 void page_ref_inc_locked(uint32_t pa)
 {
-  uint16_t *c = &page_refs[page_ref_index(pa)];
+  uint16_t *c = &page_ref_array.counts[page_ref_index(pa)];
   if (*c == 0)
     panic("pageref: increment of free frame 0x%x", pa);
   if (++*c == 2)
-    page_refs_shared++;
-  page_refs_generation++;
+    page_ref_array.shared++;
+  page_ref_array.generation++;
 }
 
 void page_ref_inc(uint32_t pa)
@@ -68,7 +66,7 @@ const char *page_ref_check_dec(uint32_t pa)
 {
   if (!pool_contains(&pool_user, pa))
     return "not a user frame";
-  if (page_refs[pool_frame_slot(&pool_user, pa)] == 0)
+  if (page_ref_array.counts[pool_frame_slot(&pool_user, pa)] == 0)
     return "reference count already 0 (double free)";
   return 0;
 }
@@ -77,7 +75,7 @@ const char *page_ref_check_free(uint32_t pa)
 {
   if (!pool_contains(&pool_user, pa))
     return "not a user frame";
-  if (page_refs[pool_frame_slot(&pool_user, pa)] != 0)
+  if (page_ref_array.counts[pool_frame_slot(&pool_user, pa)] != 0)
     return "frame still referenced";
   if (!pool_frame_used(&pool_user, pa))
     return "frame already free";
@@ -88,10 +86,10 @@ const char *page_ref_check_free(uint32_t pa)
  * returns the count left. */
 static inline uint32_t page_ref_drop_at(uint32_t i)
 {
-  uint32_t left = --page_refs[i];
+  uint32_t left = --page_ref_array.counts[i];
   if (left == 1)
-    page_refs_shared--;
-  page_refs_generation++;
+    page_ref_array.shared--;
+  page_ref_array.generation++;
   return left;
 }
 
@@ -100,19 +98,19 @@ static inline uint32_t page_ref_drop_at(uint32_t i)
 static inline uint32_t page_ref_drop(uint32_t pa)
 {
   uint32_t i = pool_frame_slot(&pool_user, pa);
-  if (i >= pool_user.frames || page_refs[i] == 0)
+  if (i >= pool_user.frames || page_ref_array.counts[i] == 0)
     panic("pageref: decrement of frame 0x%x: %s", pa, page_ref_check_dec(pa));
   return page_ref_drop_at(i);
 }
 
 uint32_t page_ref_move_if_shared_locked(uint32_t old_pa, uint32_t new_pa)
 {
-  uint32_t i = page_ref_index(old_pa), refs = page_refs[i];
+  uint32_t i = page_ref_index(old_pa), refs = page_ref_array.counts[i];
   if (refs > 1) {                      /* the drop below cannot reach zero */
     uint32_t n = pool_frame_slot(&pool_user, new_pa);
-    if (n >= pool_user.frames || page_refs[n] != 0)
+    if (n >= pool_user.frames || page_ref_array.counts[n] != 0)
       panic("pageref: copy into frame 0x%x: not a fresh user frame", new_pa);
-    page_refs[n] = 1;
+    page_ref_array.counts[n] = 1;
     page_ref_drop_at(i);
   }
   return refs;
@@ -150,69 +148,46 @@ uint32_t page_ref_dec(uint32_t pa)
   return left;
 }
 
-uint32_t page_ref_share_table(uint32_t *src, uint32_t *dst, uint32_t from)
+void page_ref_bad_share(uint32_t pa, int outside)
 {
-  uint32_t base = pool_user.base, frames = pool_user.frames, newly_shared = 0, j;
-  page_ref_lock();
-  for (j = from; j < PT_ENTRIES; j++) {
-    pte_t e = src[j];
-    if (!(e & PTE_P))
-      continue;
-    uint32_t i = (PTE_ADDR(e) - base) >> PGSHIFT;
-    if (i >= frames || page_refs[i] == 0)
-      panic("pageref: fork shares entry 0x%x: %s", e, i >= frames ? "not a user frame" : "free frame");
-    uint32_t c = page_refs[i];
-    if (e & PTE_W) {
-      if (c > 1)
-        break;
-      e = pte_make_cow(e);
-      src[j] = e;
-    }
-    page_refs[i] = (uint16_t)(c + 1);
-    newly_shared += c == 1;
-    dst[j] = e;
-  }
-  page_refs_shared += newly_shared;
-  page_refs_generation++;
-  page_ref_unlock();
-  return j;
+  panic("pageref: an entry being shared maps 0x%x: %s", pa, outside ? "not a user frame" : "free frame");
 }
 
 uint32_t page_ref_get(uint32_t pa)
 {
-  return page_refs[page_ref_index(pa)];
+  return page_ref_array.counts[page_ref_index(pa)];
 }
 
 uint32_t page_ref_peek(uint32_t pa)
 {
-  return __atomic_load_n(&page_refs[page_ref_index(pa)], __ATOMIC_ACQUIRE);
+  return __atomic_load_n(&page_ref_array.counts[page_ref_index(pa)], __ATOMIC_ACQUIRE);
 }
 
 void page_ref_copy_locked(uint32_t first, uint32_t n, uint8_t *out, uint32_t max)
 {
   for (uint32_t i = 0; i < n; i++)
-    out[i] = (uint8_t)(page_refs[first + i] > max ? max : page_refs[first + i]);
+    out[i] = (uint8_t)(page_ref_array.counts[first + i] > max ? max : page_ref_array.counts[first + i]);
 }
 
 uint32_t page_ref_generation(void)
 {
-  return page_refs_generation;
+  return page_ref_array.generation;
 }
 
 uint32_t page_ref_shared(void)
 {
-  return page_refs_shared;
+  return page_ref_array.shared;
 }
 
 void page_ref_set_raw(uint32_t pa, uint16_t count)
 {
   page_ref_lock();
-  uint16_t *c = &page_refs[page_ref_index(pa)];
+  uint16_t *c = &page_ref_array.counts[page_ref_index(pa)];
   if (*c < 2 && count >= 2)
-    page_refs_shared++;
+    page_ref_array.shared++;
   else if (*c >= 2 && count < 2)
-    page_refs_shared--;
+    page_ref_array.shared--;
   *c = count;
-  page_refs_generation++;
+  page_ref_array.generation++;
   page_ref_unlock();
 }

@@ -55,18 +55,28 @@ static void pt_count_drop(uint16_t *c)
 }
 
 /* A copy of the shared table old for one writer: every present page gains a reference, every
- * writable entry becomes PTE_COW in both. A page shared writable with a THREAD sibling stays
- * writable in both (nothing a sharer saw changes). Returns the new table's frame or 0. */
+ * writable entry becomes PTE_COW in both (pte_make_cow), under one hold of the count lock. A page
+ * shared writable with a THREAD sibling stays writable in both (nothing a sharer saw changes).
+ * Returns the new table's frame or 0. */
 static uint32_t pt_copy_table(pte_t *old)
 {
   uint32_t pa = kframe_alloc();
   if (!pa)
     return 0;
   pte_t *copy = P2V(pa);
-  for (uint32_t j = page_ref_share_table(old, copy, 0); j < PT_ENTRIES; j = page_ref_share_table(old, copy, j + 1)) {
-    page_ref_inc(PTE_ADDR(old[j]));
-    copy[j] = old[j];
+  page_ref_lock();
+  for (uint32_t j = 0; j < PT_ENTRIES; j++) {
+    pte_t e = old[j];
+    if (!(e & PTE_P))
+      continue;
+    uint32_t slot, c = page_ref_mapped_locked(PTE_ADDR(e), &slot);
+    if ((e & PTE_W) && c == 1)
+      old[j] = e = pte_make_cow(e);
+    page_ref_share_locked(slot, c);
+    copy[j] = e;
   }
+  page_ref_shared_done_locked();
+  page_ref_unlock();
   return pa;
 }
 

@@ -80,11 +80,38 @@ static int fork_page_slow(uint32_t va, pte_t *ppte, pte_t *cpte, enum fork_share
   return 0;
 }
 
-/* The COW policy's table: every entry shared in one locked pass (page_ref_share_table); a page
- * a THREAD sibling writes is copied for the child. -1 when out of memory. */
+/* Fork's sharing rule, for the entries of parent table src from index from on, under one hold
+ * of the count lock: a writable entry loses PTE_W and gains PTE_COW (pte_make_cow), a read-only
+ * one (text) is shared as it is; the child's entry in dst is the same, and the frame gains one
+ * reference. Stops at a writable entry whose frame is already shared (a THREAD sibling writes
+ * it: the child gets a copy) and returns its index; PT_ENTRIES when every entry is done. */
+static uint32_t fork_share_table(pte_t *src, pte_t *dst, uint32_t from)
+{
+  uint32_t j;
+  page_ref_lock();
+  for (j = from; j < PT_ENTRIES; j++) {
+    pte_t e = src[j];
+    if (!(e & PTE_P))
+      continue;
+    uint32_t slot, c = page_ref_mapped_locked(PTE_ADDR(e), &slot);
+    if (e & PTE_W) {
+      if (c > 1)
+        break;
+      src[j] = e = pte_make_cow(e);
+    }
+    page_ref_share_locked(slot, c);
+    dst[j] = e;
+  }
+  page_ref_shared_done_locked();
+  page_ref_unlock();
+  return j;
+}
+
+/* The COW policy's table: every entry shared by fork_share_table; a page a THREAD sibling writes
+ * is copied for the child. -1 when out of memory. */
 static int fork_cow_table(pte_t *ppt, pte_t *cpt, uint32_t i)
 {
-  for (uint32_t j = page_ref_share_table(ppt, cpt, 0); j < PT_ENTRIES; j = page_ref_share_table(ppt, cpt, j + 1))
+  for (uint32_t j = fork_share_table(ppt, cpt, 0); j < PT_ENTRIES; j = fork_share_table(ppt, cpt, j + 1))
     if (fork_page_slow(PGADDR(i, j, 0), &ppt[j], &cpt[j], FORK_COPY) < 0)
       return -1;
   return 0;
