@@ -69,25 +69,38 @@ extern struct page_ref_array page_ref_array;
 void page_ref_bad_share(uint32_t pa, int outside) __attribute__((noreturn));
 
 /* For a loop that shares many entries under one hold of the count lock (fork's sharing loop, a
- * shared table's copy): the count of the frame at pa, which a live entry maps (panics when it
- * is outside the pool or free), and its slot in *slot. */
-static inline uint32_t page_ref_mapped_locked(uint32_t pa, uint32_t *slot)
+ * shared table's copy): the user pool's range and the count array, read once before the loop
+ * (the loop's own stores to entries could otherwise make the compiler read them again). */
+struct page_ref_view {
+  uint32_t base, frames;
+  uint16_t *counts;
+  uint32_t newly_shared;               /* frames this loop took from count 1 to 2 */
+};
+static inline struct page_ref_view page_ref_view_locked(void)
 {
-  uint32_t i = pool_frame_slot(&pool_user, pa);
-  if (i >= pool_user.frames || page_ref_array.counts[i] == 0)
-    page_ref_bad_share(pa, i >= pool_user.frames);
+  return (struct page_ref_view){ pool_user.base, pool_user.frames, page_ref_array.counts, 0 };
+}
+/* The count of the frame at pa, which a live entry maps, and its slot in *slot; panics when the
+ * frame is outside the pool or free (lock held). */
+static inline uint32_t page_ref_mapped_locked(const struct page_ref_view *v, uint32_t pa, uint32_t *slot)
+{
+  uint32_t i = (pa - v->base) >> PGSHIFT;
+  if (i >= v->frames || v->counts[i] == 0)
+    page_ref_bad_share(pa, i >= v->frames);
   *slot = i;
-  return page_ref_array.counts[i];
+  return v->counts[i];
 }
 /* One more reference to the frame in slot i, whose count the caller read as c (lock held). */
-static inline void page_ref_share_locked(uint32_t i, uint32_t c)
+static inline void page_ref_share_locked(struct page_ref_view *v, uint32_t i, uint32_t c)
 {
-  page_ref_array.counts[i] = (uint16_t)(c + 1);
-  page_ref_array.shared += c == 1;
+  v->counts[i] = (uint16_t)(c + 1);
+  v->newly_shared += c == 1;
 }
-/* The end of a loop of page_ref_share_locked: checkers see that counts moved (lock held). */
-static inline void page_ref_shared_done_locked(void)
+/* The end of a loop of page_ref_share_locked: the shared-frame total, and checkers see that
+ * counts moved (lock held). */
+static inline void page_ref_shared_done_locked(const struct page_ref_view *v)
 {
+  page_ref_array.shared += v->newly_shared;
   page_ref_array.generation++;
 }
 /* Set a count directly (memcheck's self-test only). */

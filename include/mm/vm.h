@@ -59,12 +59,12 @@ void vm_each_user_pte(const pde_t *pd, int (*table)(uint32_t i, pde_t pde, void 
                       void (*fn)(uint32_t va, pte_t pte, void *arg), void *arg);
 /* Tearing down a space, in three steps so that its owner can pause between tables
  * (proc_space_destroy): begin (pd counts as in flux, and is left if this CPU runs on it); then
- * for each user slot i, release table i: every frame it maps loses one reference and the
- * table is freed, or, shared with other spaces, only loses pd as a user (ptshare.h); returns
- * non-zero when slot i held a table. End frees pd itself. What is left in pd stays counted
- * until released; no lock may be held. */
+ * next, which releases the first table at user slot *i or above (every frame it maps loses one
+ * reference and the table is freed, or, shared with other spaces, the table only loses pd as a
+ * user: ptshare.h), moves *i past it and returns 1, or returns 0 when no table is left; end
+ * frees pd itself. What is left in pd stays counted until released; no lock may be held. */
 void vm_space_teardown_begin(pde_t *pd);
-int vm_space_teardown_table(pde_t *pd, uint32_t i);
+int vm_space_teardown_next(pde_t *pd, uint32_t *i);
 void vm_space_teardown_end(pde_t *pd);
 /* A space no process holds starts being built or torn down (delta 1) or is done (-1); such a
  * space holds references memcheck cannot see, so it waits. a teardown counts itself. */

@@ -4,6 +4,7 @@
 #ifndef SCHED_PROC_H
 #define SCHED_PROC_H
 #include <stdint.h>
+#include "arch/percpu.h"
 #include "mm/vm.h"
 #include "arch/trapframe.h"
 #include "arch/spinlock.h"
@@ -44,8 +45,12 @@ struct proc {
 extern struct proc *proc_list;
 extern struct spinlock proc_lock;   /* the process table: list, pids, states, links (proc.c) */
 
-/* The process running on this CPU (0 in its scheduler loop and before the first one starts). */
-struct proc *proc_current(void);
+/* The process running on this CPU (0 in its scheduler loop and before the first one starts).
+ * Inline: every trap's way back to user mode asks. */
+static inline struct proc *proc_current(void)
+{
+  return this_cpu()->proc;
+}
 /* Number of processes that exist (zombies included). */
 int proc_count(void);
 /* A new record in EMBRYO state with a pid, a kernel stack, a trap frame and the creator's trace level;

@@ -65,17 +65,18 @@ static uint32_t pt_copy_table(pte_t *old)
     return 0;
   pte_t *copy = P2V(pa);
   page_ref_lock();
+  struct page_ref_view v = page_ref_view_locked();
   for (uint32_t j = 0; j < PT_ENTRIES; j++) {
     pte_t e = old[j];
     if (!(e & PTE_P))
       continue;
-    uint32_t slot, c = page_ref_mapped_locked(PTE_ADDR(e), &slot);
+    uint32_t slot, c = page_ref_mapped_locked(&v, PTE_ADDR(e), &slot);
     if ((e & PTE_W) && c == 1)
       old[j] = e = pte_make_cow(e);
-    page_ref_share_locked(slot, c);
+    page_ref_share_locked(&v, slot, c);
     copy[j] = e;
   }
-  page_ref_shared_done_locked();
+  page_ref_shared_done_locked(&v);
   page_ref_unlock();
   return pa;
 }

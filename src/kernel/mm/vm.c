@@ -217,15 +217,19 @@ void vm_space_teardown_begin(pde_t *pd)
     vm_activate(kernel_pd);
 }
 
-int vm_space_teardown_table(pde_t *pd, uint32_t i)
+int vm_space_teardown_next(pde_t *pd, uint32_t *next)
 {
-  if (!(pd[i] & PTE_P))
+  uint32_t i = *next;
+  while (i < USER_PDES && !(pd[i] & PTE_P))
+    i++;
+  if (i >= USER_PDES)
     return 0;
   if (pt_share_release(pd, i)) {
     page_ref_release_table(P2V(PTE_ADDR(pd[i])));
     kframe_free(PTE_ADDR(pd[i]));
   }
   pd[i] = 0;                          /* what is left in pd is still counted */
+  *next = i + 1;
   return 1;
 }
 

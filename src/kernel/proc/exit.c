@@ -23,9 +23,8 @@ static void (*proc_init_exit)(int status);   /* what init's exit means (proc_sta
 void proc_space_destroy(pde_t *pd)
 {
   vm_space_teardown_begin(pd);
-  for (uint32_t i = 0; i < USER_PDES; i++)
-    if (vm_space_teardown_table(pd, i))
-      sched_preempt_point();          /* one table (at most 1024 entries) between points */
+  for (uint32_t i = 0; vm_space_teardown_next(pd, &i);)
+    sched_preempt_point();            /* one table (at most 1024 entries) between points */
   vm_space_teardown_end(pd);
 }
 

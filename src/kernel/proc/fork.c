@@ -89,20 +89,21 @@ static uint32_t fork_share_table(pte_t *src, pte_t *dst, uint32_t from)
 {
   uint32_t j;
   page_ref_lock();
+  struct page_ref_view v = page_ref_view_locked();
   for (j = from; j < PT_ENTRIES; j++) {
     pte_t e = src[j];
     if (!(e & PTE_P))
       continue;
-    uint32_t slot, c = page_ref_mapped_locked(PTE_ADDR(e), &slot);
+    uint32_t slot, c = page_ref_mapped_locked(&v, PTE_ADDR(e), &slot);
     if (e & PTE_W) {
       if (c > 1)
         break;
       src[j] = e = pte_make_cow(e);
     }
-    page_ref_share_locked(slot, c);
+    page_ref_share_locked(&v, slot, c);
     dst[j] = e;
   }
-  page_ref_shared_done_locked();
+  page_ref_shared_done_locked(&v);
   page_ref_unlock();
   return j;
 }

@@ -31,11 +31,6 @@ struct spinlock proc_lock = SPINLOCK_INIT("proc", SPIN_RANK_PROC);
 struct proc *proc_list;
 static int proc_next_pid = INIT_PID;
 
-struct proc *proc_current(void)
-{
-  return this_cpu()->proc;
-}
-
 /* Number of records on the list (proc_lock held). */
 static int proc_count_locked(void)
 {
