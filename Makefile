@@ -307,4 +307,10 @@ clean:
 	rm -rf $(B)/* run/hd.img
 	@touch $(B)/.gitkeep
 
--include $(shell find $(B) -name '*.d' 2>/dev/null)
+# The compiler's dependency files, but only of objects whose source still exists: a source that
+# moved or was deleted leaves its .d behind, which would name a file no rule can make.
+dep_src = $(wildcard $(patsubst $(B)/k/%.d,src/%.c,$(filter $(B)/k/%,$(1))) \
+                     $(patsubst $(B)/u/%.d,src/%.c,$(filter $(B)/u/%,$(1))) \
+                     $(patsubst $(B)/u/%.d,src/user/%.c,$(filter $(B)/u/%,$(1))) \
+                     $(patsubst $(B)/u/%.d,src/test/user/%.c,$(filter $(B)/u/%,$(1))))
+-include $(foreach d,$(shell find $(B) -name '*.d' 2>/dev/null),$(if $(call dep_src,$(d)),$(d)))

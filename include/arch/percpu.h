@@ -3,7 +3,7 @@
  * task-state segments, its stacks and its start-up record.
  *
  * cpus[0] is the boot CPU. An application processor (AP) gets a slot in
- * start-up order (smp.c); a slot whose CPU never answered keeps started 0.
+ * start-up order (start/cpus.c); a slot whose CPU never answered keeps started 0.
  * Every started CPU runs the scheduler loop (sched.c) on its own stack.
  *
  * this_cpu() reads the struct through %gs: each CPU's GDT has a descriptor

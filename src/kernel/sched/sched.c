@@ -79,7 +79,7 @@ void sched_run(void)
     tss_set_kernel_stack(p->kstack_top);
     vm_activate(p->pd);
     sched_context_switch(&c->sched_esp, p->context_esp);
-    vm_activate(kernel_pd);   /* this CPU keeps no process's directory loaded (README: TLB shootdown) */
+    vm_activate(kernel_pd);   /* this CPU keeps no process's directory loaded (report/GUIDE.md: TLB shootdown) */
     c->proc = 0;
     spin_unlock(&proc_lock);
   }

@@ -8,9 +8,9 @@
 
 %include "sched.inc"
 
-; The pushes below are the SWITCH_SAVED_REGS words proc_alloc lays out (proc/sched.h).
+; The pushes below are the SWITCH_SAVED_REGS words proc_alloc lays out (sched/sched.h).
 %if SWITCH_SAVED_REGS != 4
-%error "SWITCH_SAVED_REGS (proc/sched.h) no longer matches the registers sched_context_switch saves"
+%error "SWITCH_SAVED_REGS (sched/sched.h) no longer matches the registers sched_context_switch saves"
 %endif
 
 bits 32
