@@ -307,10 +307,7 @@ clean:
 	rm -rf $(B)/* run/hd.img
 	@touch $(B)/.gitkeep
 
-# The compiler's dependency files, but only of objects whose source still exists: a source that
-# moved or was deleted leaves its .d behind, which would name a file no rule can make.
-dep_src = $(wildcard $(patsubst $(B)/k/%.d,src/%.c,$(filter $(B)/k/%,$(1))) \
-                     $(patsubst $(B)/u/%.d,src/%.c,$(filter $(B)/u/%,$(1))) \
-                     $(patsubst $(B)/u/%.d,src/user/%.c,$(filter $(B)/u/%,$(1))) \
-                     $(patsubst $(B)/u/%.d,src/test/user/%.c,$(filter $(B)/u/%,$(1))))
--include $(foreach d,$(shell find $(B) -name '*.d' 2>/dev/null),$(if $(call dep_src,$(d)),$(d)))
+# The compiler's dependency files, but only those whose source (the first prerequisite) still
+# exists: a source that moved or was deleted leaves its .d behind, naming a file no rule makes.
+-include $(shell for d in $$(find $(B) -name '*.d' 2>/dev/null); do \
+                   s=$$(sed -n '1s/^[^:]*:[ ]*\([^ \\]*\).*/\1/p' "$$d"); [ -e "$$s" ] && echo "$$d"; done)
