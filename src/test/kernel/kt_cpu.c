@@ -27,6 +27,9 @@ extern char __kernel_start[], __text_end[], __data_start[], __bss_start[], __bss
 /* Defined in kt_fault.asm: each faults once and resumes at its label. */
 extern uint32_t ktest_read(uint32_t addr);
 extern void ktest_write(uint32_t addr);
+#define KT_WP_OFFSET 0x10
+/* The page kt_cr0_wp_write_protect makes read-only and writes to (in the kernel's 4 KiB map). */
+static uint8_t kt_wp_page[PGSIZE] __attribute__((aligned(PGSIZE)));
 extern void ktest_ud2(void);
 extern char ktest_read_resume[], ktest_write_resume[], ktest_ud2_resume[];
 
@@ -63,15 +66,17 @@ void ktest_cpu(void)
               "hit %d err 0x%x cr2 0x%x (want err 0 = not-present,read,kernel)", trap_expected.hit,
               trap_expected.error, trap_expected.cr2);
 
-  /* CR0.WP: a kernel write to a read-only page must fault (present, write, kernel = 0x3). */
-  pte_t *pte = vm_walk(kernel_pd, (uint32_t)__kernel_start, 0);
+  /* CR0.WP: a kernel write to a read-only page must fault (present, write, kernel = 0x3). The
+   * page is the test's own: with WP off the write lands there, and the check names the bug. */
+  uint32_t wp_page = (uint32_t)kt_wp_page;
+  pte_t *pte = vm_walk(kernel_pd, wp_page, 0);
   pte_t saved = *pte;
   *pte &= ~(pte_t)PTE_W;
-  vm_invlpg((uint32_t)__kernel_start);
+  vm_invlpg(wp_page);
   kt_expect(T_PAGE_FAULT, ktest_write_resume);
-  ktest_write((uint32_t)__kernel_start + 0x10);
+  ktest_write(wp_page + KT_WP_OFFSET);
   *pte = saved;
-  vm_invlpg((uint32_t)__kernel_start);
+  vm_invlpg(wp_page);
   ktest_check("kt_cr0_wp_write_protect", (read_cr0() & CR0_WP) && trap_expected.hit && trap_expected.error == 0x3,
               "CR0 0x%x, hit %d err 0x%x (want 0x3)", read_cr0(), trap_expected.hit, trap_expected.error);
 
