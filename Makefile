@@ -5,7 +5,7 @@
 #   make run        QEMU (window with $DISPLAY, else serial on this terminal); MEM=128
 #   make debug      Bochs with its debugger, symbols and magic breakpoints [DEBUG_RC=build/debug-cow.rc]
 #   make gdb        QEMU paused with its gdb stub, and gdb attached [GDB_PORT=1234]
-#   make test       the self-tests and the user test suite in QEMU (32 and 256 MiB, then 32 MiB
+#   make test       the self-tests and the user test suite in QEMU (16, 32 and 256 MiB, then 32 MiB
 #                   on -cpu 486, pentium and max: TEST_CPUS), the suite once more with fork()
 #                   sharing page tables (32 MiB) [FORK=sharedpt: only that], then the shell typed
 #                   into on serial and keyboard (run/test/test-shell.sh)
@@ -26,7 +26,7 @@
 MEM        ?= 128
 PROG       ?= echo
 ARGS       ?=
-TEST_MEMS  ?= 32 256
+TEST_MEMS  ?= 16 32 256
 SHAREDPT_MEMS ?= 32
 FORK       ?=
 TEST_CPUS  ?= 486 pentium max

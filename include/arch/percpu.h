@@ -82,7 +82,7 @@ struct cpu {
   /* What an AP saw once it ran in C, for the boot screen and kt_smp. */
   uint8_t seen_apic_id;        /* read from its own local APIC ID register */
   uint32_t seen_esp;           /* its stack pointer in smp_ap_main */
-  uint32_t seen_cr0, seen_cr3;
+  uint32_t seen_cr0, seen_cr3; /* CR0 at its start (cpu0: kernel_main), CR3 (APs) */
 };
 
 extern struct cpu cpus[CPU_MAX];

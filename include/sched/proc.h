@@ -66,7 +66,8 @@ int proc_kill(int pid);
  * there is no such process. Safe in an interrupt handler. */
 int proc_interrupt(int pid);
 /* Sleep on chan until proc_wakeup(chan). The caller holds lk, the lock of the condition it
- * checked (or proc_lock itself); it is released while asleep and held again on return. */
+ * checked (or proc_lock itself); it is released while asleep and held again on return. A process
+ * already killed returns at once: every caller loops and checks killed_by. */
 void proc_sleep(const void *chan, struct spinlock *lk);
 /* An EMBRYO record becomes RUNNABLE (an idle CPU is woken to run it). */
 void proc_make_runnable(struct proc *p);

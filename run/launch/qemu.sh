@@ -135,7 +135,7 @@ has_window() {
 
 # check_mem MEM: exit with a usage error unless MEM is a whole number of MiB.
 check_mem() {
-    [[ $1 =~ ^[1-9][0-9]*$ ]] || die "MEM_MIB must be a positive number of MiB, not '$1'"
+    [[ $1 =~ ^[1-9][0-9]*$ ]] || die "the memory size (make run MEM=..., in MiB) must be a positive number, not '$1'"
 }
 
 # machine_args IMAGE MEM: fill MACHINE with the options every mode shares.

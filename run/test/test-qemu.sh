@@ -231,7 +231,8 @@ watch_check_env() {
 # 0 when it is gone.
 proc_cpu_ms() {
     local f
-    read -r -a f <"/proc/$1/stat" 2>/dev/null || { echo 0; return; }
+    # (the braces: a redirection that fails is reported before a 2> on the same command applies)
+    { read -r -a f <"/proc/$1/stat"; } 2>/dev/null || { echo 0; return; }
     # fields 14 and 15 (utime, stime) in clock ticks; the name field has no spaces here
     echo $(((f[13] + f[14]) * 1000 / CLK_TCK))
 }

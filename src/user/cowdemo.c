@@ -104,7 +104,7 @@ static void demo_shared_tables(int pausing)
     exit(0);
   }
   memstat(&m1);
-  printf("[cowdemo] the fork took %u kernel frames (a page directory and a kernel stack) and %u user frames;\n",
+  printf("[cowdemo] the fork took %u kernel frames (its page directory and kernel stack) and %u user frames;\n",
          m0.kernel_free_pages - m1.kernel_free_pages - (m1.table_copies - m0.table_copies),
          m0.free_pages - m1.free_pages - (m1.cow_copies - m0.cow_copies));
   printf("[cowdemo] frames shared %u -> %u: no PTE touched; page tables shared now %u\n", m0.shared_pages,

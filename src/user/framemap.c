@@ -43,7 +43,10 @@ int main(int argc, char *argv[])
     if (i > 0)
       sleep(FRAMEMAP_INTERVAL);
     if (fmap_grid_update(&framemap_grid) < 0) {
-      printf("framemap: process %d is gone\n", pid);
+      if (i == 0)
+        printf("framemap: there is no process %d\n", pid);
+      else
+        printf("framemap: process %d is gone\n", pid);
       return 1;
     }
     fmap_grid_render(&framemap_grid, &out);

@@ -99,7 +99,8 @@ int smp_start_ap(struct cpu *c, uint32_t cr3, void (*cont)(struct cpu *))
 void smp_ap_main(struct cpu *c)
 {
   gdt_init_cpu(c);
-  write_cr0((read_cr0() | CR0_EM) & ~(uint32_t)(CR0_MP | CR0_TS));   /* as the boot CPU; WP comes from the trampoline */
+  /* As the boot CPU (kernel_main): x87 traps, caching on; WP comes from the trampoline. */
+  write_cr0((read_cr0() | CR0_EM) & ~(uint32_t)(CR0_MP | CR0_TS | CR0_CD | CR0_NW));
   c->seen_cr0 = read_cr0();
   c->seen_cr3 = read_cr3();
   c->seen_esp = (uint32_t)__builtin_frame_address(0);

@@ -115,10 +115,15 @@ void proc_sleep(const void *chan, struct spinlock *lk)
     spin_lock(&proc_lock);           /* a waker needs proc_lock too: it cannot slip in between */
     spin_unlock(lk);
   }
-  p->wait_chan = chan;
-  p->state = PROC_SLEEPING;
-  sched_switch_out();
-  p->wait_chan = 0;
+  /* A kill marks killed_by under proc_lock, held here from now on: one that came before is
+   * seen on the next line (no sleep: the caller's loop sees it and returns), one that comes
+   * later finds this process SLEEPING and makes it runnable. Either way no kill is lost. */
+  if (!p->killed_by) {
+    p->wait_chan = chan;
+    p->state = PROC_SLEEPING;
+    sched_switch_out();
+    p->wait_chan = 0;
+  }
   if (lk != &proc_lock) {
     spin_unlock(&proc_lock);
     spin_lock(lk);

@@ -82,7 +82,8 @@ static void cpus_print(void)
   for (int i = 1; i < CPU_MAX; i++)
     if (cpus[i].started)
       n += fmt_snprintf(line + n, sizeof line - (uint32_t)n, ", cpu%d apic %u up", i, cpus[i].apic_id);
-  kprintf("%s; %d CPU%s up, processes run on every CPU\n", line, smp_cpus_up(), smp_cpus_up() == 1 ? "" : "s");
+  int up = smp_cpus_up();
+  kprintf("%s; %d CPU%s up%s\n", line, up, up == 1 ? "" : "s", up == 1 ? "" : ", processes run on every CPU");
 }
 
 /* The rest of an AP's start, after the machine's part (smp_ap_main): the IDT, its scratch page,

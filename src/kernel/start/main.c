@@ -85,8 +85,12 @@ void kernel_main(void)
   pit_init();
   /* WP: supervisor writes honour read-only pages (copy-on-write depends on it).
    * EM: the kernel keeps no per-process x87 state, so x87 use traps (#NM) and
-   * kills the program instead of leaking registers between processes. */
-  write_cr0((read_cr0() | CR0_WP | CR0_EM) & ~(uint32_t)(CR0_MP | CR0_TS));
+   * kills the program instead of leaking registers between processes.
+   * CD, NW: caching on. A CPU leaves reset with both set, and not every BIOS
+   * clears them (Bochs' does not): the kernel would run uncached. The cache
+   * holds nothing to write back (no line is filled while CD is set). */
+  write_cr0((read_cr0() | CR0_WP | CR0_EM) & ~(uint32_t)(CR0_MP | CR0_TS | CR0_CD | CR0_NW));
+  cpus[0].seen_cr0 = read_cr0();
   mm_init(bi);
   tss_set_double_fault_cr3(read_cr3());
   mm_print_layout();

@@ -44,6 +44,19 @@ static int kt_conf_cpus(void)
   return 0;
 }
 
+/* Every started CPU, the boot CPU too, runs with caching on: CD and NW clear in the CR0 it
+ * recorded at its start (a BIOS may leave them set; the kernel clears them). */
+static void kt_smp_caches_on(void)
+{
+  int uncached = -1;
+  for (int i = 0; i < CPU_MAX && uncached < 0; i++)
+    if (cpus[i].started && (cpus[i].seen_cr0 & (CR0_CD | CR0_NW)))
+      uncached = i;
+  ktest_check("kt_cpu_caches_on", uncached < 0 && !(read_cr0() & (CR0_CD | CR0_NW)),
+              "cpu%d runs with caching off: CR0 0x%08x (CD or NW set)", uncached < 0 ? this_cpu()->id : uncached,
+              uncached < 0 ? read_cr0() : cpus[uncached].seen_cr0);
+}
+
 /* Each started AP saw its own APIC ID, its own stack, the kernel's page directory, PG and WP;
  * one line per property, naming the first AP that breaks it. */
 static void kt_smp_ap_records(void)
@@ -121,6 +134,7 @@ static void kt_smp_checksum(void)
 
 void ktest_smp(void)
 {
+  kt_smp_caches_on();
   kt_smp_kmap();
   kt_smp_checksum();
   const struct fw_config *fw = &fw_config;

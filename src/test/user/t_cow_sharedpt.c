@@ -25,7 +25,7 @@
 #include "test/utest.h"
 
 #define SPT_REGION_MAX_PAGES  16384     /* 64 MiB */
-#define SPT_REGION_MIN_PAGES  2048      /* 8 MiB: the last page lies in its own table */
+#define SPT_REGION_MIN_PAGES  1024      /* 4 MiB, one table's worth: what a 16 MiB machine can give */
 #define SPT_FREE_SHARE        2         /* the region takes at most half of the free frames (OLD copies it) */
 #define SPT_FORK_KFRAMES      3         /* a page directory and a two-page kernel stack (KSTACK_PAGES) */
 #define SPT_STACK_PAGES       8         /* USER_STACK_PAGES: a stack-table copy shares at most these */

@@ -4,7 +4,10 @@
  * A killed process dies with status -1 the next time it enters or leaves the
  * kernel or at its next timer tick: a child spinning in user mode, one blocked
  * in read() on a pipe, one in sleep(), one that kills itself, and a batch of
- * spinning children. kill() of a pid that does not exist returns -1.
+ * spinning children. kill() of a pid that does not exist returns -1. A storm of
+ * kills, each landing at a different moment of a child's way into read() on
+ * an empty pipe: no kill may be lost between the child's last look at its
+ * kill mark and its sleep (the child would sleep for ever).
  * Usage: t_proc_kill [quick]
  */
 #include "user.h"
@@ -18,6 +21,11 @@
 #define KILL_BATCH_QUICK   2
 #define KILL_BATCH_FULL    10
 #define KILL_BATCH_MAX     10
+#define KILL_STORM_QUICK   40
+#define KILL_STORM_FULL    300
+#define KILL_STORM_SPREAD  64    /* delays before the kill, in steps of KILL_STORM_STEP loop rounds */
+#define KILL_STORM_STEP    40
+#define KILL_STORM_TICKS   (2 * HZ)  /* a killed child is gone long before this */
 
 /* Kill a spinning child after it got going; waitpid must give its pid and -1. */
 static int kill_check_spinning(void)
@@ -134,6 +142,62 @@ static void kill_check_batch(int batch)
               batch, started, killed, reaped, bad_status);
 }
 
+/* Non-zero while process pid exists and still has its address space (not yet exited). */
+static int kill_alive(int pid)
+{
+  unsigned char b;
+  struct framesnap snap = { FRAMESNAP_PROC, pid, 0, 1, &b, 0, 0 };
+  return framesnap(&snap) >= 0;
+}
+
+/* Kill children on their way into read() on an empty pipe, each after a different delay; every
+ * one must be gone within KILL_STORM_TICKS. A kill lost between the child's last look at its
+ * kill mark and its sleep leaves it asleep: found, reported, then freed by closing the pipe. */
+static void kill_check_storm(int rounds)
+{
+  int lost = 0, first_lost = 0, first_round = -1, bad = 0, bad_status = KILL_STATUS;
+  for (int r = 0; r < rounds; r++) {
+    int fds[2], status = 0;
+    char c;
+    if (pipe(fds) < 0) {
+      bad++;
+      continue;
+    }
+    int pid = fork();
+    if (pid == 0) {
+      close(fds[1]);
+      read(fds[0], &c, 1);
+      exit(KILL_CHILD_CODE);
+    }
+    close(fds[0]);
+    for (volatile int spin = 0; spin < (r % KILL_STORM_SPREAD) * KILL_STORM_STEP; spin++) {
+    }
+    if (pid < 0 || kill(pid) < 0) {
+      bad++;
+      close(fds[1]);
+      if (pid > 0)
+        waitpid(pid, &status);
+      continue;
+    }
+    int t0 = uptime();
+    while (kill_alive(pid) && uptime() - t0 < KILL_STORM_TICKS)
+      sleep(1);
+    if (kill_alive(pid) && lost++ == 0) {
+      first_lost = pid;
+      first_round = r;
+    }
+    close(fds[1]);                       /* a child that slept through its kill wakes and dies */
+    if (waitpid(pid, &status) != pid)
+      bad++;
+    else if (status != KILL_STATUS && bad_status == KILL_STATUS)
+      bad_status = status;
+  }
+  utest_check("proc_kill_storm", lost == 0 && bad == 0 && bad_status == KILL_STATUS,
+              "%d of %d children blocked in read() still lived %d ticks after kill (first: pid %d, round %d: "
+              "the kill was lost); %d rounds failed to fork, kill or reap; a status was %d",
+              lost, rounds, KILL_STORM_TICKS, first_lost, first_round, bad, bad_status);
+}
+
 /* kill() of pids that do not exist (one just reaped, one never used) fails. */
 static void kill_check_nonexistent(int reaped_pid)
 {
@@ -159,6 +223,7 @@ int main(int argc, char *argv[])
   kill_check_sleeping();
   kill_check_self();
   kill_check_batch(batch);
+  kill_check_storm(utest_quick(argc, argv) ? KILL_STORM_QUICK : KILL_STORM_FULL);
   memstat(&after);
   bad = memcheck();
   utest_check("proc_kill_no_leak", after.free_pages == before.free_pages && bad == 0,
