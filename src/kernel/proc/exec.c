@@ -140,7 +140,6 @@ int exec_load(struct proc *p, const char *path, char *const argv[], int argc)
   p->tf->esp = sp;
   p->heap_start = p->brk = PG_ROUND_UP(end);
   p->data_start = data_start;
-  p->thread_group = 0;
   pde_t *old = p->pd;
   p->pd = pd;
   vm_space_in_flux(-1);
@@ -148,6 +147,10 @@ int exec_load(struct proc *p, const char *path, char *const argv[], int argc)
     vm_activate(pd);
     proc_space_destroy(old);
   }
+  /* Only now does p stop sharing pages writable with its THREAD relatives: while the old space
+   * was torn down (pausing between tables) its frames were still theirs too, and a relative's
+   * fork that saw no live relative would share tables holding writable shared entries. */
+  p->thread_group = 0;
   return 0;
 
 bad:
