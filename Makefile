@@ -12,7 +12,8 @@
 #                   (first make layers)
 #   make layers     no kernel include or symbol use reaches up a layer (src/kernel/layers.txt)
 #   make test-bochs the same suite in Bochs
-#   make check PROG=name [ARGS="a b"]   one program, with leak and memcheck verdict
+#   make check PROG=name [ARGS="a b"]   one program, with leak and memcheck verdict, its output as it
+#                   comes; on SMP CPUs as make run [FORK=sharedpt] [CHECK_TIMEOUT=600]
 #   make bench      fork and COW benchmarks, parallel COW faults on BENCH_SMP CPUs; build/bench.csv
 #                   and report/figures/*.png
 #   make screenshots                    the lab report's screenshots
@@ -37,6 +38,8 @@ TEST_SMP   ?= 2 4
 TEST_SMP_MEM ?= 32
 TEST_TIMEOUT ?= 900
 GDB_PORT   ?= 1234
+# make check: seconds before the run is stopped
+CHECK_TIMEOUT ?= 600
 BOCHS_TIMEOUT ?= 2400
 BOCHS_CPUS ?= 2
 # make bench: the parallel COW fault rows boot build/bench-parN.img on N CPUs for each N.
@@ -286,8 +289,9 @@ test-bochs: $(B)/test-quick.img
 check: $(IMAGE_DEPS)
 	@mkdir -p $(B)/conf
 	printf 'check\n%s %s\n' "$(PROG)" "$(ARGS)" > $(B)/conf/check.conf
+	$(if $(filter sharedpt,$(FORK)),printf 'fork=sharedpt\n' >> $(B)/conf/check.conf)
 	$(call image,$(B)/check.img,$(B)/conf/check.conf)
-	run/test/check.sh $(B)/check.img $(MEM)
+	SMP=$(SMP) run/test/check.sh $(B)/check.img $(MEM) $(CHECK_TIMEOUT)
 
 # deliberately broken kernels against the suite (slow; not part of `make test`)
 .PHONY: mutants

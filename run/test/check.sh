@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # check.sh - `make check`: boot an image whose init runs one program, show
-# its output, and say whether it passed.
+# its output as it comes, and say whether it passed.
 #
 #   run/test/check.sh IMAGE [MEM_MIB] [TIMEOUT_S]
+#
+# SMP in the environment sets the CPU count (run/launch/qemu.sh). Ctrl-C stops
+# QEMU too, and says so.
 #
 # Passes (exit 0) only when init reports the program exited 0 with no frame
 # leaked in either pool and memcheck clean, and the kernel says PASS
@@ -17,10 +20,17 @@ here=$(cd "$(dirname "$0")" && pwd)
 log=build/serial-check.log
 
 rc=0
-timeout "$limit" "$here/../launch/qemu.sh" headless "$image" "$mem" "$log" || rc=$?
-
-# The program's own output: everything after the boot lines.
-sed -n '/^\[kernel\] boot mode/,$p' "$log" | tail -n +2 | tr -d '\r'
+: >"$log"
+timeout "$limit" "$here/../launch/qemu.sh" headless "$image" "$mem" "$log" &
+qemu=$!
+trap 'kill "$qemu" 2>/dev/null; wait "$qemu" 2>/dev/null; echo "check: stopped by the user" >&2; exit 130' INT TERM
+# The program's own output as it arrives: everything after the boot lines.
+tail -n +1 -F --pid="$qemu" "$log" 2>/dev/null |
+  awk '/^\[kernel\] boot mode/ { on = 1; next } on { sub(/\r$/, ""); print; fflush() }' &
+show=$!
+wait "$qemu" || rc=$?
+wait "$show" 2>/dev/null || true
+trap - INT TERM
 
 verdict=$(grep -a '^\[init\] ' "$log" | tail -1 | tr -d '\r' || true)
 if [ "$rc" -eq 33 ] && grep -aq '^\[kernel\] result: PASS' "$log"; then
