@@ -1,7 +1,7 @@
 /*
  * sh.c - a small shell on the console (keyboard and serial).
  *
- * Built-ins: help, ls, mem, trace [0|1]. Anything else is a program name
+ * Built-ins: help, ls, mem, trace [0|1], exit. Anything else is a program name
  * with arguments ("double quotes" keep spaces), run in a child that is the
  * console's foreground process while it runs, so Ctrl-C kills it. The
  * shell itself is never traced: `trace 1` traces the programs it runs.
@@ -20,7 +20,9 @@ static const char sh_help[] =
   "  help        this text\n"
   "  ls          the programs on the disk\n"
   "  mem         the memstat counters\n"
-  "  trace 0|1   copy-on-write trace off/on for the programs run from here on\n"
+  "  trace 0|1   copy-on-write trace off/on for the programs run from here on;\n"
+  "              trace alone says which\n"
+  "  exit        leave this shell: back to the shell that ran it (init starts the first again)\n"
   "anything else runs a program: NAME [ARGS]; \"two words\" is one argument\n"
   "keys: Ctrl-C stops the running program, or drops the line being typed;\n"
   "      Ctrl-D on an empty line only prints a reminder (the shell never exits);\n"
@@ -89,6 +91,24 @@ static void sh_exec(char *argv[])
     printf("sh: %s exited with status %d\n", argv[0], status);
 }
 
+/* The trace built-in: arg "0" or "1" sets the level for the programs run from here on; no arg
+ * says which it is. */
+static void sh_set_trace(const char *arg)
+{
+  if (!arg) {
+    printf("cow trace %d: %s for the programs run from here on (trace 0|1 changes it)\n", sh_trace,
+           sh_trace ? "one [cow] line per copy-on-write fault" : "off");
+    return;
+  }
+  if (strcmp(arg, "0") != 0 && strcmp(arg, "1") != 0) {
+    printf("sh: trace takes 0 (off) or 1 (on), not '%s'\n", arg);
+    return;
+  }
+  int was = sh_trace;
+  sh_trace = atoi(arg);
+  printf("cow trace %d for the programs run from here on%s\n", sh_trace, was == sh_trace ? " (it already was)" : "");
+}
+
 /* Run one command line. */
 static void sh_run(char *line)
 {
@@ -112,9 +132,9 @@ static void sh_run(char *line)
   } else if (strcmp(argv[0], "mem") == 0) {
     sh_mem();
   } else if (strcmp(argv[0], "trace") == 0) {
-    int old = sh_trace;
-    sh_trace = argc > 1 ? atoi(argv[1]) : 1;
-    printf("cow trace %d for the programs run from here on (was %d)\n", sh_trace, old);
+    sh_set_trace(argc > 1 ? argv[1] : 0);
+  } else if (strcmp(argv[0], "exit") == 0) {
+    exit(0);
   } else {
     sh_exec(argv);
   }
