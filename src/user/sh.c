@@ -25,7 +25,7 @@ static const char sh_help[] =
   "  exit        leave this shell: back to the shell that ran it (init starts the first again)\n"
   "anything else runs a program: NAME [ARGS]; \"two words\" is one argument\n"
   "keys: Ctrl-C stops the running program, or drops the line being typed;\n"
-  "      Ctrl-D on an empty line only prints a reminder (the shell never exits);\n"
+  "      Ctrl-D on an empty line only prints a reminder (it does not leave the shell);\n"
   "      Backspace erases; a line holds at most %d characters\n"
   "leave QEMU: Ctrl-A then x in the terminal, or close the QEMU window\n";
 
