@@ -90,8 +90,8 @@ char *utest_itoa(int v, char *buf);
 
 /* ---- children ---- */
 
-/* Fork a child that exits with code at once; return its pid once it has exited (EOF on
- * a pipe only it holds), or -1. */
+/* Fork a child that exits with code at once; return its pid once it is a zombie (EOF on a pipe
+ * only it holds, then kill() failing), or -1. */
 int utest_zombie(int code);
 /* Spin in user mode forever, never entering the kernel. */
 void utest_spin(void) __attribute__((noreturn));

@@ -347,6 +347,8 @@ char *utest_itoa(int v, char *buf)
 
 /* ---- children ---- */
 
+#define UTEST_ZOMBIE_TICKS (2 * HZ)   /* far longer than any exit takes */
+
 int utest_zombie(int code)
 {
   int eof[2], pid;
@@ -361,6 +363,10 @@ int utest_zombie(int code)
   if (pid > 0)
     read(eof[0], &c, 1);
   close(eof[0]);
+  /* EOF comes when exit closes the child's files, before its address space is gone; kill()
+   * fails only once it is a zombie (killing a process on its way out changes nothing). */
+  for (int t = 0; pid > 0 && t < UTEST_ZOMBIE_TICKS && kill(pid) == 0; t++)
+    sleep(1);
   return pid;
 }
 
