@@ -213,6 +213,24 @@ def entry_words(e):
             % (e, e & ~0xfff, e & 0xfff, "set" if e & 0x200 else "clear", "set" if e & 2 else "clear"))
 
 
+PTE_W, PTE_COW, PTE_FRAME = 0x2, 0x200, ~0xfff
+
+
+def check_copy(where, before, after):
+    """Fail unless BEFORE is a shared copy-on-write entry and AFTER the writer's private copy:
+    a new frame, R/W set, PTE_COW clear. The text around each transcript says exactly that."""
+    problems = []
+    if not before & PTE_COW or before & PTE_W:
+        problems.append("the first entry %s is not a shared one (PTE_COW set, R/W clear)" % entry_words(before))
+    if (after & PTE_FRAME) == (before & PTE_FRAME):
+        problems.append("the second entry %s points at the same frame, not at a copy" % entry_words(after))
+    if not after & PTE_W or after & PTE_COW:
+        problems.append("the second entry %s is not private (R/W set, PTE_COW clear)" % entry_words(after))
+    if problems:
+        fail("%s does not show the copy its text describes: %s; the run stopped somewhere else "
+             "(another fault, or the same breakpoint again)" % (where, "; ".join(problems)))
+
+
 def gen_bochs_notes():
     t = read(BOCHS_TXT)
     ptes = re.findall(r"PTE: 0x0*([0-9a-f]+)", t)
@@ -220,12 +238,17 @@ def gen_bochs_notes():
     cr2 = re.search(r"CR2=page fault laddr=0x0*([0-9a-f]+)", t)
     if len(ptes) < 2 or len(words) < 2 or not cr2:
         fail("the Bochs transcript lacks its two PTEs, its two memory dumps or CR2")
+    if "Breakpoint 2" not in t:
+        fail("the Bochs transcript never reached its second breakpoint (cow_trace)")
     before, after = int(ptes[0], 16), int(ptes[1], 16)
-    same = words[0].split() == words[1].split()
+    check_copy(BOCHS_TXT, before, after)
+    if words[0].split() != words[1].split():
+        fail("%s: the words under the stack top differ before and after the copy (%s / %s)"
+             % (BOCHS_TXT, words[0], words[1]))
     return ("CR2 is `0x%s`, the first write to a shared page. Before the copy the PTE is %s. At the second "
-            "stop the entry is %s. The words under the stack top read %s through both mappings%s."
-            % (cr2.group(1), entry_words(before), entry_words(after), "the same" if same else "differently",
-               ": the copy went through the scratch page" if same else ""))
+            "stop the entry is %s. The words under the stack top read the same through both mappings: "
+            "the copy went through the scratch page."
+            % (cr2.group(1), entry_words(before), entry_words(after)))
 
 
 def gen_gdb_notes():
@@ -234,7 +257,11 @@ def gen_gdb_notes():
     sym = re.search(r"^(\S+) \+ \d+ in section \.text of (\S+)$", t, re.M)
     if len(ptes) < 2 or not sym:
         fail("the gdb transcript lacks its two PTEs or the user symbol")
+    if t.count("Breakpoint 1,") != 1:
+        fail("%s: breakpoint 1 was hit %d times; `finish` must return from the first fault"
+             % (GDB_TXT, t.count("Breakpoint 1,")))
     before, after = int(ptes[0], 16), int(ptes[1], 16)
+    check_copy(GDB_TXT, before, after)
     return ("Before the handler ran, the entry behind CR2 is %s; after `finish` it is %s. `usersym` loaded "
             "`%s`, the unstripped copy of the program that wrote, and `info symbol` names `%s` as the "
             "function holding the faulting user `eip`." % (entry_words(before), entry_words(after),
