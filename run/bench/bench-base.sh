@@ -2,9 +2,10 @@
 # bench-base.sh - the instruction counts of the kernel as it was before SMP, measured in the
 # same `make bench` run as the current kernel (run/bench/bench.sh calls it).
 #
-# Exports commit BENCH_BASE (default 4b0be10^, the last commit before processes ran on
-# several CPUs) from this repository's history into build/bench-base/src, builds its
-# build/bench.img there with its own Makefile, boots it once on 1 CPU under the same
+# Exports commit BENCH_BASE (default 645a87d: main just before the merge that made every CPU run
+# processes, so the kernel SMP was added to, with the changes made beside the SMP work) from this
+# repository's history into build/bench-base/src, builds its build/bench.img there with its own
+# Makefile, boots it once on 1 CPU under the same
 # `-icount shift=0,sleep=off` as the current kernel's instruction run, and writes its forkbench
 # csv rows to build/bench-base.csv (the columns of run/bench/bench.sh's first seven). Without the
 # history (a source tarball) or when the old tree does not build, it says why on stderr,
@@ -15,7 +16,7 @@ set -euo pipefail
 
 cd "$(dirname "$0")/../.."
 
-BENCH_BASE=${BENCH_BASE:-4b0be10^}
+BENCH_BASE=${BENCH_BASE:-645a87d}
 BENCH_MEM=${BENCH_MEM:-512}
 BENCH_TIMEOUT=${BENCH_TIMEOUT:-1800}
 BASE_DIR=build/bench-base
