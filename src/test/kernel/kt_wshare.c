@@ -19,7 +19,7 @@
 #define KT_WS_PID     9001          /* the two records' pids: far above any the self-tests reach */
 #define KT_WS_GROUP   9001          /* the THREAD group they join in the allowed case */
 
-/* A process record for memcheck to walk (never scheduled): pid, name and space pd, on the list. */
+/* A process record for memcheck to walk (an embryo: no CPU runs it): pid, name and space pd, on the list. */
 static struct proc *kt_ws_proc(int pid, const char *name, pde_t *pd)
 {
   struct proc *p = kmalloc(sizeof *p);
@@ -27,7 +27,7 @@ static struct proc *kt_ws_proc(int pid, const char *name, pde_t *pd)
     return 0;
   memset(p, 0, sizeof *p);
   p->pid = pid;
-  p->state = PROC_RUNNABLE;
+  p->state = PROC_EMBRYO;                /* walked by memcheck, never picked by a scheduler */
   p->pd = pd;
   strncpy_z(p->name, name, sizeof p->name);
   spin_lock(&proc_lock);
