@@ -18,6 +18,8 @@ void ktest_tty(void);
 void ktest_cpu(void);
 void ktest_mm(void);
 void ktest_ptshare(void);
+/* The isolation rule: memcheck's report of a frame writable in two spaces, the table copy (kt_wshare.c). */
+void ktest_wshare(void);
 void ktest_cpu_check(void);
 void ktest_smp(void);
 /* Tests of several CPUs at work: scratch pages, TLB shootdown. */

@@ -47,11 +47,16 @@ static void framesnap_proc_chunk(const struct proc *p, uint32_t first, uint32_t 
   vm_each_user_pte(p->pd, 0, framesnap_chunk_pte, &c);
 }
 
-/* The live process whose frames FRAMESNAP_PROC reads, or 0. */
-static const struct proc *framesnap_target(int pid)
+/* Non-zero when pid is a live process with an address space (FRAMESNAP_PROC's target). Both are
+ * read under proc_lock: once it is let go the record may be freed by the process's parent on
+ * another CPU, and its memory reused. */
+static int framesnap_target(int pid)
 {
-  const struct proc *p = proc_find(pid);
-  return p && p->pd ? p : 0;
+  spin_lock(&proc_lock);
+  const struct proc *p = proc_find_locked(pid);
+  int live = p && p->pd;
+  spin_unlock(&proc_lock);
+  return live;
 }
 
 int framesnap_copy(uint32_t ureq)

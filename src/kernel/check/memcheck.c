@@ -11,15 +11,17 @@
  * count 0 and one directory.
  *
  * The page tables' copy-on-write invariants: a PTE_COW entry is a user
- * entry and read-only (a writable entry never carries PTE_COW), and a
- * frame shared copy-on-write is writable through no mapping at all (an
- * entry under a read-only shared-table PDE is not writable).
+ * entry and read-only (a writable entry never carries PTE_COW), a frame
+ * shared copy-on-write is writable through no mapping at all (an entry
+ * under a read-only shared-table PDE is not writable), and no frame is
+ * writable in two spaces that are not THREAD relatives (memcheck_wshare.c).
  *
  * The check lets other processes run while it compares and starts again if
  * a count moved.
  */
 #include "mm/mm.h"
 #include "check/memcheck.h"
+#include "check/memcheck_wshare.h"
 #include "mm/pool.h"
 #include "mm/pageref.h"
 #include "mm/kheap.h"
@@ -73,6 +75,8 @@ struct memcheck_walk {
   uint8_t *seen;                       /* one byte per user frame */
   uint16_t *counts;                    /* mappings counted per user frame */
   struct memcheck_tables *tables;
+  struct memcheck_wshare *ws;
+  int table_writable;                  /* the table being walked may hold writable entries */
   int bad;
 };
 
@@ -163,6 +167,7 @@ static int memcheck_table_use(uint32_t i, pde_t pde, void *arg)
             w->p->pid, i, pde, count);
     t->bad++;
   }
+  w->table_writable = (pde & (PTE_W | PDE_SHARED_PT)) != 0;
   return t->users[pool_frame_slot(&pool_kernel, pt)]++ == 0;
 }
 
@@ -178,12 +183,16 @@ static void memcheck_count_pte(uint32_t va, pte_t pte, void *arg)
     return;
   }
   w->counts[pool_frame_slot(&pool_user, pa)]++;
+  memcheck_wshare_entry(w->ws, va, pte, w->table_writable);
 }
 
-/* Count the user mappings of p into counts; returns the number of bad entries. */
-static int memcheck_count_space(const struct proc *p, uint16_t *counts, struct memcheck_tables *t)
+/* Count the user mappings of p into counts, and its writable ones into ws; returns the number of
+ * bad entries. */
+static int memcheck_count_space(const struct proc *p, uint16_t *counts, struct memcheck_tables *t,
+                                struct memcheck_wshare *ws)
 {
-  struct memcheck_walk w = { .p = p, .counts = counts, .tables = t };
+  struct memcheck_walk w = { .p = p, .counts = counts, .tables = t, .ws = ws };
+  memcheck_wshare_space(ws, p);
   vm_each_user_pte(p->pd, memcheck_table_use, memcheck_count_pte, &w);
   return w.bad;
 }
@@ -219,6 +228,7 @@ static void memcheck_frame_print(const struct memcheck_frame_report *r)
 static int memcheck_run(uint16_t *counts, struct memcheck_tables *t, int preempt)
 {
   struct memcheck_frame_report shown[MEMCHECK_SHOWN];
+  struct memcheck_wshare ws;
   uint32_t copies[CPU_MAX];
   int nbugs = 0;
   do {
@@ -235,9 +245,11 @@ static int memcheck_run(uint16_t *counts, struct memcheck_tables *t, int preempt
   int bad = 0;
   spin_lock(&proc_lock);
   pt_share_lock();                     /* no table made private on another CPU half-way */
+  memcheck_wshare_begin(&ws, t->seen); /* the scratch is free until memcheck_cow_sharing */
   for (struct proc *p = proc_list; p; p = p->next)
     if (p->pd && p->state != PROC_ZOMBIE)
-      bad += memcheck_count_space(p, counts, t);
+      bad += memcheck_count_space(p, counts, t, &ws);
+  bad += ws.bad;
   pt_share_each(memcheck_table_count, t);
   page_ref_lock();
   bad += memcheck_cow_sharing(t->seen);

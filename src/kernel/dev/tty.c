@@ -240,9 +240,16 @@ int tty_echo_set(int on)
 
 int tty_set_foreground(int pid)
 {
-  struct proc *cur = proc_current(), *p = pid ? proc_find(pid) : 0;
-  if (pid && (!p || (p != cur && p->parent != cur)))
-    return -1;
+  struct proc *cur = proc_current();
+  if (pid) {
+    /* p->parent is read under proc_lock: once it is let go p may exit and be freed */
+    spin_lock(&proc_lock);
+    const struct proc *p = proc_find_locked(pid);
+    int allowed = p && (p == cur || p->parent == cur);
+    spin_unlock(&proc_lock);
+    if (!allowed)
+      return -1;
+  }
   spin_lock(&tty_lock);
   tty_fg = pid;
   spin_unlock(&tty_lock);

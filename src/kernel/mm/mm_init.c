@@ -15,11 +15,15 @@
 #include "mm/vm.h"
 #include "arch/printk.h"
 #include "lib/string.h"
+#include "lib/fmt.h"
 
 #define MIB               (1024u * 1024u)
 #define KPOOL_SHARE       4            /* the kernel pool ends at a quarter of RAM ... */
 #define KPOOL_END_MIN     (6 * MIB)    /* ... but not below 6 MiB ... */
 #define KPOOL_END_MAX     (32 * MIB)   /* ... nor above 32 MiB */
+#define E820_TYPE_BAD     5            /* the last type with a name (E820 "bad memory") */
+#define ADDR_4GIB         (1ull << 32)
+#define HEX64_LEN         20           /* "0x" and up to 16 digits and a NUL */
 
 struct mm_layout mm_layout;
 const struct bootinfo *mm_bootinfo;
@@ -152,17 +156,45 @@ int mm_frame_is_ram(uint32_t pa)
   return mm_frame_usable(mm_bootinfo, pa);
 }
 
+/* A physical address in hex into buf: eight digits below 4 GiB, all of them above. */
+static const char *mm_hex64(char *buf, uint64_t v)
+{
+  uint32_t hi = (uint32_t)(v >> 32), lo = (uint32_t)v;
+  if (hi)
+    fmt_snprintf(buf, HEX64_LEN, "0x%x%08x", hi, lo);
+  else
+    fmt_snprintf(buf, HEX64_LEN, "0x%08x", lo);
+  return buf;
+}
+
+/* One line of the E820 map: the region's full 64-bit range and type, and for usable RAM the part
+ * the pools leave out (at or above MM_ADDR_LIMIT: 32-bit paging without PAE cannot reach it). */
+static void mm_print_e820(const struct e820_entry *e)
+{
+  static const char *const types[] = { "?", "usable", "reserved", "ACPI data", "ACPI NVS", "bad" };
+  char first[HEX64_LEN], last[HEX64_LEN];
+  uint64_t end = e->base + e->length;    /* exclusive */
+  const char *type = e->type <= E820_TYPE_BAD ? types[e->type] : "?";
+  const char *note = "";
+  if (e->length == 0)
+    note = " (empty)";
+  else if (e->type == E820_USABLE && e->base >= ADDR_4GIB)
+    note = ", above 4 GiB: not used";
+  else if (e->type == E820_USABLE && e->base >= MM_ADDR_LIMIT)
+    note = ", above the kernel's address limit: not used";
+  else if (e->type == E820_USABLE && end > MM_ADDR_LIMIT)
+    note = ", only the part below the kernel's address limit used";
+  kprintf("[mm]   %s-%s %s%s\n", mm_hex64(first, e->base), mm_hex64(last, e->length ? end - 1 : e->base), type,
+          note);
+}
+
 void mm_print_layout(void)
 {
   const struct bootinfo *bi = mm_bootinfo;
   const struct mm_layout *l = &mm_layout;
-  static const char *const types[] = { "?", "usable", "reserved", "ACPI data", "ACPI NVS", "bad" };
   kprintf("[mm] BIOS E820 memory map (%u entries):\n", bi->e820_count);
-  for (uint32_t i = 0; i < bi->e820_count; i++) {
-    const struct e820_entry *e = &bi->e820[i];
-    kprintf("[mm]   0x%08x-0x%08x %s\n", (uint32_t)e->base, (uint32_t)(e->base + e->length - 1),
-            e->type <= 5 ? types[e->type] : "?");
-  }
+  for (uint32_t i = 0; i < bi->e820_count; i++)
+    mm_print_e820(&bi->e820[i]);
   kprintf("[mm] usable RAM %u KiB; kernel image 0x%08x-0x%08x\n", l->usable_bytes / 1024, KERNEL_PHYS,
           l->kernel_end);
   if (l->ignored_bytes)

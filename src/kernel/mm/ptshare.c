@@ -55,9 +55,21 @@ static void pt_count_drop(uint16_t *c)
 }
 
 /* A copy of the shared table old for one writer: every present page gains a reference, every
- * writable entry becomes PTE_COW in both (pte_make_cow), under one hold of the count lock. A page
- * shared writable with a THREAD sibling stays writable in both (nothing a sharer saw changes).
- * Returns the new table's frame or 0. */
+ * writable entry becomes PTE_COW in both (pte_make_cow), whatever its count, under one hold of the
+ * count lock. Returns the new table's frame or 0.
+ *
+ * Why no frame stays writable in two spaces: after the copy the frame is mapped by (at least) two
+ * tables that belong to different spaces, the copy (the writer's) and old (every other user).
+ * Fork's rule (fork_share_table) gives such a frame PTE_W in neither. A frame whose count was
+ * already above 1 is no exception: no THREAD relative can use a shared table (a THREAD fork makes
+ * the parent's tables private first, and a shared fork of a process with a live THREAD relative
+ * falls back to COW), so its other references are another table's copy-on-write entries, or a
+ * relative that is exiting or exec'ing and never writes again. Left writable, old's next user to
+ * write would reuse old in place (count 1: its PDE turns writable, no PTE is read) and write
+ * the frame the copy writes too. Turned read-only here, each writer's first write faults and the
+ * copy-on-write path copies (count above 1) or reuses (count 1). No TLB shootdown is needed for
+ * old: every space that uses it reaches it through a read-only PDE (PDE_SHARED_PT), so no CPU
+ * holds a writable translation through it; the writer's space is flushed by pt_unshare. */
 static uint32_t pt_copy_table(pte_t *old)
 {
   uint32_t pa = kframe_alloc();
@@ -71,7 +83,7 @@ static uint32_t pt_copy_table(pte_t *old)
     if (!(e & PTE_P))
       continue;
     uint32_t slot, c = page_ref_mapped_locked(&v, PTE_ADDR(e), &slot);
-    if ((e & PTE_W) && c == 1)
+    if (e & PTE_W)
       old[j] = e = pte_make_cow(e);
     page_ref_share_locked(&v, slot, c);
     copy[j] = e;

@@ -140,9 +140,13 @@ int exec_load(struct proc *p, const char *path, char *const argv[], int argc)
   p->tf->esp = sp;
   p->heap_start = p->brk = PG_ROUND_UP(end);
   p->data_start = data_start;
+  /* The space stays marked in flux from the switch until the old one is gone. Once p->pd is the
+   * new space nothing walks the old one, yet its frames keep their references until
+   * proc_space_destroy drops them: a memcheck between the switch and the teardown would count
+   * those frames with no mapping. memcheck waits while a space is in flux, and the old space's
+   * own teardown marks it again inside this mark, so the count never drops to 0 in between. */
   pde_t *old = p->pd;
   p->pd = pd;
-  vm_space_in_flux(-1);
   if (old) {
     vm_activate(pd);
     proc_space_destroy(old);
@@ -151,6 +155,7 @@ int exec_load(struct proc *p, const char *path, char *const argv[], int argc)
    * was torn down (pausing between tables) its frames were still theirs too, and a relative's
    * fork that saw no live relative would share tables holding writable shared entries. */
   p->thread_group = 0;
+  vm_space_in_flux(-1);
   return 0;
 
 bad:

@@ -62,6 +62,37 @@ void proc_check_killed(const struct trap_frame *tf)
   proc_exit(PROC_KILLED);
 }
 
+/* What a dying p lets go of before it becomes a zombie: its address space is detached from p
+ * (p->pd cleared), then its files are closed, then the space is destroyed.
+ *
+ * The space is marked in flux first, so no checker is walking it (memcheck and framesnap walk
+ * only while nothing is in flux, holding the flux lock), and p->pd is cleared before the
+ * directory is freed: a checker that starts after the mark drops finds no pd on p, never a freed
+ * (maybe reused) directory on a process still running. The mark also covers the teardown, whose
+ * frames are still counted while p->pd is 0 (p runs on the kernel's directory meanwhile: the
+ * scheduler loads it for a process with no pd). The detach comes before the files close, so one
+ * who sees the end of p's pipe finds p without a space already (framesnap refuses it).
+ *
+ * A THREAD relative that forks meanwhile sees p as gone and may share its tables holding entries
+ * still writable here: p never writes again, and a copy of such a table write-protects them
+ * (ptshare.c). */
+static void proc_exit_release(struct proc *p)
+{
+  vm_space_in_flux(1);
+  spin_lock(&proc_lock);
+  pde_t *pd = p->pd;
+  p->pd = 0;
+  spin_unlock(&proc_lock);
+  for (int fd = 0; fd < PROC_NOFILE; fd++) {
+    if (p->files[fd])
+      file_close(p->files[fd]);
+    p->files[fd] = 0;
+  }
+  if (pd)
+    proc_space_destroy(pd);
+  vm_space_in_flux(-1);
+}
+
 /* Give p's children to init; wake init if one of them is already a zombie (proc_lock held). */
 static void proc_reparent_children(struct proc *p)
 {
@@ -80,13 +111,7 @@ void proc_exit(int status)
   if (p == proc_init)
     proc_init_exit(status);
   sti();                               /* from a fault too: the teardown lets others run */
-  for (int fd = 0; fd < PROC_NOFILE; fd++) {
-    if (p->files[fd])
-      file_close(p->files[fd]);
-    p->files[fd] = 0;
-  }
-  proc_space_destroy(p->pd);
-  p->pd = 0;
+  proc_exit_release(p);
   spin_lock(&proc_lock);               /* held until this CPU's scheduler is off our stack */
   proc_reparent_children(p);
   p->exit_status = status;

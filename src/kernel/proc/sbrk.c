@@ -59,7 +59,14 @@ int proc_sbrk(int inc)
     if (new > old || new < p->heap_start || pt_unshare_range(p->pd, PG_ROUND_UP(new), PG_ROUND_UP(old)) < 0)
       return -1;
     p->brk = new;                       /* pages above a break may be mapped, never below */
+    /* Each page's entry is cleared before its reference is dropped (vm_unmap_range; the other
+     * order would free a frame still mapped), with no lock over the pair: a memcheck in between
+     * would see a frame counted but not mapped. Marked in flux, as growth is: memcheck walks the
+     * spaces only while nothing is in flux, holding the flux lock so no mark starts during its
+     * walk, and starts again when a mark or a count change appears while it compares. */
+    vm_space_in_flux(1);
     sbrk_unmap(p, PG_ROUND_UP(new), PG_ROUND_UP(old));
+    vm_space_in_flux(-1);
   }
   p->brk = new;
   return (int)old;

@@ -77,7 +77,7 @@ void sched_run(void)
     p->cpu = c->id;
     c->proc = p;
     tss_set_kernel_stack(p->kstack_top);
-    vm_activate(p->pd);
+    vm_activate(p->pd ? p->pd : kernel_pd);   /* no pd: it is exiting, its space detached (exit.c) */
     sched_context_switch(&c->sched_esp, p->context_esp);
     vm_activate(kernel_pd);   /* this CPU keeps no process's directory loaded (report/GUIDE.md: TLB shootdown) */
     c->proc = 0;

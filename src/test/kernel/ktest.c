@@ -42,6 +42,7 @@ void ktest_run_all(void)
   ktest_cpu_check();
   ktest_mm();
   ktest_ptshare();
+  ktest_wshare();
   ktest_smp();
   ktest_smp_run();
   ktest_spin();
