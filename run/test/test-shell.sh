@@ -355,16 +355,16 @@ if wait_for "$mark" $'\\+\n\\$ $' 120; then
         why="the fork line does not name one copier and one reuser: '$fork'"
     fi
     [[ -z $why && $(grep -c '^\[cow\] .*name=cowdemo .* copy frame' <<<"$out") -lt 1 ]] && why="no [cow] copy line"
-    pt=$(grep '^\[cowdemo\] then both wrote their stacks' <<<"$out")
+    pt=$(grep '^\[cowdemo\] stacks written: ' <<<"$out")
     [[ -z $why && ! $pt =~ \(table\ copies\ \+1,\ reuses\ \+1\)$ ]] &&
         why="the stacks' table was not copied once and reused once after the shared-table fork: '$pt'"
-    now=$(grep '^\[cowdemo\] now, child waiting: ' <<<"$out")
-    wrote=$(grep '^\[cowdemo\] after the child.s write: ' <<<"$out")
-    cowf=$(grep '^\[cowdemo\] the same fork page by page' <<<"$out")
-    pages=$(sed -n 's/^\[cowdemo\] .* (\([0-9]*\) pages); xfork.*/\1/p' <<<"$out")
+    now=$(grep '^\[cowdemo\] child waiting: ' <<<"$out")
+    wrote=$(grep '^\[cowdemo\] then: page tables shared ' <<<"$out")
+    cowf=$(grep '^\[cowdemo\] page by page' <<<"$out")
+    pages=$(sed -n 's/^\[cowdemo\] .* (\([0-9]*\) pages) written; xfork.*/\1/p' <<<"$out")
     if [[ -z $why ]]; then
         if [[ ! $now =~ page\ tables\ shared\ 0\ -\>\ ([0-9]+).*frames\ shared\ 0\ -\>\ ([0-9]+) ]]; then
-            why="no 'now, child waiting' line with the shared counts from 0: '$now'"
+            why="no 'child waiting' line with the shared counts from 0: '$now'"
         else
             t1=${BASH_REMATCH[1]} f1=${BASH_REMATCH[2]}
             # 8 stack pages (USER_STACK_PAGES), the one both wrote copied: 1..7 shared

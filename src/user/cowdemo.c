@@ -195,7 +195,7 @@ static void demo_shared_child(struct demo_turns *t, int *big, int last)
   demo_turn_give(t->to_parent[1], &token, 1);
   demo_turn_take(t->to_child[0], &token, 1);
   cowtrace(1);
-  printf("[cowdemo] child writes the last heap page: its page table is copied, then the page\n");
+  printf("[cowdemo] child writes the last heap page: table copy, then page copy\n");
   big[last] = -1;
   cowtrace(0);
   demo_turn_give(t->to_parent[1], &token, 1);
@@ -208,22 +208,21 @@ static void demo_shared_child(struct demo_turns *t, int *big, int last)
 static void demo_shared_after_fork(const struct memstat *m0, const struct memstat *m1)
 {
   unsigned tcopies = m1->table_copies - m0->table_copies, treuses = m1->table_reuses - m0->table_reuses;
-  printf("[cowdemo] the fork copied no PTE: it took %u kernel frames (page directory, kernel stack) and %u "
-         "user frames\n",
+  printf("[cowdemo] no PTE copied; %u kernel frames (directory, kernel stack), %u user\n",
          m0->kernel_free_pages - m1->kernel_free_pages - tcopies, m0->free_pages - m1->free_pages -
          (m1->cow_copies - m0->cow_copies));
-  printf("[cowdemo] then both wrote their stacks: the first writer copied the stack's table, the other "
-         "reused it (table copies +%u, reuses +%u)\n", tcopies, treuses);
-  printf("[cowdemo] now, child waiting: page tables shared %u -> %u (all but the stack's); frames shared "
-         "%u -> %u (the stack pages in both stack tables, but the one both wrote)\n",
+  printf("[cowdemo] stacks written: the 1st writer copied the stack's table, the 2nd reused it "
+         "(table copies +%u, reuses +%u)\n", tcopies, treuses);
+  printf("[cowdemo] child waiting: page tables shared %u -> %u (all but the stack's), frames "
+         "shared %u -> %u (stack pages but the one written)\n",
          m0->shared_tables, m1->shared_tables, m0->shared_pages, m1->shared_pages);
 }
 
 /* What the child's write did, from m1 (before it) and m2 (after it, the child waiting). */
 static void demo_shared_after_write(const struct memstat *m1, const struct memstat *m2)
 {
-  printf("[cowdemo] after the child's write: page tables shared %u -> %u, table copies +%u; frames shared "
-         "%u -> %u (the last table's pages, now in two tables, but the one copied)\n",
+  printf("[cowdemo] then: page tables shared %u -> %u, table copies +%u; frames shared %u -> %u "
+         "(the last table's pages, now in two tables)\n",
          m1->shared_tables, m2->shared_tables, m2->table_copies - m1->table_copies, m1->shared_pages,
          m2->shared_pages);
 }
@@ -248,7 +247,7 @@ static void demo_cow_fork_shares(void)
   demo_turn_give(t.to_child[1], &token, 1);
   wait(0);
   demo_turns_close(&t);
-  printf("[cowdemo] the same fork page by page (FORK_POLICY_COW), child waiting: frames shared %u -> %u, "
+  printf("[cowdemo] page by page (FORK_POLICY_COW), child waiting: frames shared %u -> %u, "
          "page tables shared %u -> %u\n", m0.shared_pages, m1.shared_pages, m0.shared_tables, m1.shared_tables);
 }
 
@@ -270,7 +269,7 @@ static void demo_shared_tables(int mode)
     big[i * DEMO_PAGE_WORDS] = i;
   int last = (pages - 1) * (int)DEMO_PAGE_WORDS;
   int old_trace = cowtrace(0);
-  printf("[cowdemo] %d KiB of heap written (%d pages); xfork(FORK_POLICY_SHARED_PT) ...\n", pages * 4, pages);
+  printf("[cowdemo] %d KiB heap (%d pages) written; xfork(FORK_POLICY_SHARED_PT):\n", pages * 4, pages);
   memstat(&m0);
   int pid = xfork(FORK_POLICY_SHARED_PT);
   if (pid == 0)
@@ -286,7 +285,7 @@ static void demo_shared_tables(int mode)
   wait(0);
   demo_turns_close(&t);
   cowtrace(1);
-  printf("[cowdemo] parent writes the same page with the child gone: its table is reused, then the page\n");
+  printf("[cowdemo] parent writes it, the child gone: table reuse, then page reuse\n");
   big[last] = pages;
   cowtrace(0);
   demo_cow_fork_shares();
