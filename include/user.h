@@ -53,7 +53,7 @@ int cowtrace(int level);       /* the caller's trace: 0 off, 1 one [cow] line pe
                                   (at most COWTRACE_LINES_PER_SECOND over the machine); children
                                   forked afterwards inherit it, exec keeps it; returns the old
                                   level, -1 for another level. Each call first prints the count of
-                                  [cow] lines held back, if any */
+                                  [cow] lines held back, if any, and restarts the second */
 int setfg(int pid);            /* the console's foreground process, killed with what it forked by
                                   Ctrl-C: 0 none, the caller or its child; -1 otherwise */
 unsigned vtop(const void *va); /* physical address behind va, 0 if unmapped (teaching aid) */

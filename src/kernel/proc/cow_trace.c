@@ -7,7 +7,9 @@
  * COW_TRACE_MAX_LINES in a window of COW_TRACE_WINDOW_TICKS (one second). The lines held back
  * are counted, and the count is printed as one line, "[cow] N lines not shown (...)", before
  * the next line that is shown, and at the next cowtrace call (the shell makes one after
- * each program it ran), so a storm of faults ends with its count on the screen.
+ * each program it ran), so a storm of faults ends with its count on the screen. A cowtrace
+ * call also starts a new window: a program the shell starts (its child calls cowtrace just
+ * before exec) gets the whole allowance, whatever ran just before it.
  *
  * The window and the counts are shared by every CPU and kept with atomic operations, no
  * lock: a fault may come while the tty or a pipe lock is held, and printing takes the
@@ -39,6 +41,13 @@ static void cow_trace_report_held(void)
     kprintf("[cow] %u lines not shown (the trace shows at most %d a second)\n", held, COW_TRACE_MAX_LINES);
 }
 
+/* Start a new window at this tick with nothing shown in it yet. */
+static void cow_trace_new_window(void)
+{
+  __atomic_store_n(&cow_trace_window, clock_ticks(), __ATOMIC_RELEASE);
+  __atomic_store_n(&cow_trace_shown, 0, __ATOMIC_RELEASE);
+}
+
 /* May one more line be shown now? Starts a new window when the last one is over; a line that
  * may not be shown is counted as held back. */
 static int cow_trace_admit(void)
@@ -62,6 +71,7 @@ int cow_trace_set(int level)
   if (level != COW_TRACE_OFF && level != COW_TRACE_ON)
     return -1;
   cow_trace_report_held();
+  cow_trace_new_window();
   int old = p->cow_trace;
   p->cow_trace = level;
   return old;
