@@ -215,7 +215,7 @@ image = $(B)/mkimage $(1) $(B)/boot/mbr.bin $(B)/boot/loader.bin $(B)/kernel.elf
 
 $(B)/conf/run.conf: Makefile
 	@mkdir -p $(dir $@)
-	printf 'run\ncowdemo\n' > $@
+	printf 'run\ncowdemo short\n' > $@
 $(B)/conf/test.conf: Makefile
 	@mkdir -p $(dir $@)
 	printf 'test\ntestsuite\n' > $@

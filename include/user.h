@@ -10,6 +10,7 @@
 
 #define PGSIZE 4096
 #define HZ 100                 /* timer ticks per second */
+#define COWTRACE_LINES_PER_SECOND 32   /* [cow] lines the kernel shows a second; it counts the rest */
 #define FORK_POLICY_OLD    1   /* eager copy of every user page */
 #define FORK_POLICY_COW    2   /* copy-on-write: what fork() does */
 #define FORK_POLICY_THREAD 3   /* child shares data, bss and heap writable; private stack */
@@ -48,8 +49,11 @@ int yield(void);
 int uptime(void);              /* ticks since boot */
 int memstat(struct memstat *st);
 int memcheck(void);            /* the kernel's consistency check: number of mismatches */
-int cowtrace(int level);       /* the caller's trace: 0 off, 1 one line per COW fault; children
-                                  forked afterwards inherit it, exec keeps it; returns the old level */
+int cowtrace(int level);       /* the caller's trace: 0 off, 1 one [cow] line per COW decision
+                                  (at most COWTRACE_LINES_PER_SECOND over the machine); children
+                                  forked afterwards inherit it, exec keeps it; returns the old
+                                  level, -1 for another level. Each call first prints the count of
+                                  [cow] lines held back, if any, and restarts the second */
 int setfg(int pid);            /* the console's foreground process, killed with what it forked by
                                   Ctrl-C: 0 none, the caller or its child; -1 otherwise */
 unsigned vtop(const void *va); /* physical address behind va, 0 if unmapped (teaching aid) */

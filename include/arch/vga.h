@@ -26,5 +26,7 @@ void vga_set_colors(enum vga_color fg, enum vga_color bg);
 uint16_t vga_cell(int row, int col);
 /* The current cursor row. */
 int vga_row(void);
+/* The cursor's column, 0 .. VGA_COLS - 1. */
+int vga_col(void);
 
 #endif

@@ -32,8 +32,10 @@ void proc_check_killed(const struct trap_frame *tf);
  * the current process traces (its level is not 0). */
 struct cow_report;
 void cow_trace(uint32_t va, uint32_t err, uint32_t eip, const struct cow_report *rep);
-/* Set the current process's trace level (0 off, 1 one line per COW fault of its own); the
- * processes it creates afterwards inherit it. Returns the old level. */
+/* Print the count of [cow] lines the rate limit held back, if any, and start a new window of
+ * the limit; then set the current
+ * process's trace level (0 off, 1 one line per COW decision of its own); the processes it
+ * creates afterwards inherit it. Returns the old level, -1 (nothing set) for another level. */
 int cow_trace_set(int level);
 /* Tear down the user space pd and free its directory, pausing for the scheduler between page
  * tables (exit, exec, a fork that failed half-way). */

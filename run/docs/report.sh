@@ -30,7 +30,7 @@ report_time() {
 # two breakpoints are the same fault on the same CPU (make debug itself runs two).
 report_bochs() {
   rm -f run/hd.img.lock
-  BOCHS_DISPLAY=rfb BOCHS_IMAGE=run/hd.img timeout 300 \
+  BOCHS_DISPLAY=rfb BOCHS_IMAGE=run/hd.img BOCHS_CYLINDERS=$(run/launch/bochs-cylinders.sh run/hd.img) timeout 300 \
     bochs -q -f run/launch/bochsrc 'display_library: rfb, options="timeout=0"' 'cpu: count=1' \
     < build/debug-cow-batch.rc > "$out/bochs.raw" 2>&1 ||
     { echo "report: Bochs session failed; see $out/bochs.raw" >&2; return 1; }

@@ -33,6 +33,8 @@ if [ -n "${DISPLAY:-}" ]; then
   fi
 fi
 export BOCHS_IMAGE=$image
+BOCHS_CYLINDERS=$(run/launch/bochs-cylinders.sh "$image") || exit 2
+export BOCHS_CYLINDERS
 rm -f "$image.lock"
 echo "bochs-debug: display $BOCHS_DISPLAY; serial output in build/serial-debug.log" >&2
 echo "bochs-debug: try: lb \"c_page_fault_handler\"  c  creg  info tab  page ADDR  x /4wx ADDR" >&2

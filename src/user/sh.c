@@ -20,8 +20,10 @@ static const char sh_help[] =
   "  help        this text\n"
   "  ls          the programs on the disk\n"
   "  mem         the memstat counters\n"
-  "  trace 0|1   copy-on-write trace off/on for the programs run from here on;\n"
-  "              trace alone says which\n"
+  "  trace       say which trace level the programs run from here on get\n"
+  "  trace 0     copy-on-write trace off for them\n"
+  "  trace 1     one [cow] line per copy-on-write decision of theirs, at most %d a\n"
+  "              second; then one line counts those not shown (no other level)\n"
   "  exit        leave this shell: back to the shell that ran it (init starts the first again)\n"
   "anything else runs a program: NAME [ARGS]; \"two words\" is one argument\n"
   "keys: Ctrl-C stops the running program, or drops the line being typed;\n"
@@ -87,6 +89,8 @@ static void sh_exec(char *argv[])
   int status = 0;
   int got = waitpid(pid, &status);
   setfg(0);
+  cowtrace(0);                   /* the shell stays untraced; the call prints the count of [cow]
+                                    lines the kernel's rate limit held back, before the prompt */
   if (got == pid && status != 0 && status != EXEC_FAILED && status != EXIT_KILLED)
     printf("sh: %s exited with status %d\n", argv[0], status);
 }
@@ -97,7 +101,7 @@ static void sh_set_trace(const char *arg)
 {
   if (!arg) {
     printf("cow trace %d: %s for the programs run from here on (trace 0|1 changes it)\n", sh_trace,
-           sh_trace ? "one [cow] line per copy-on-write fault" : "off");
+           sh_trace ? "one [cow] line per copy-on-write decision" : "off");
     return;
   }
   if (strcmp(arg, "0") != 0 && strcmp(arg, "1") != 0) {
@@ -122,7 +126,7 @@ static void sh_run(char *line)
   if (argc == 0)
     return;
   if (strcmp(argv[0], "help") == 0) {
-    printf(sh_help, LINE_MAX - 2);
+    printf(sh_help, COWTRACE_LINES_PER_SECOND, LINE_MAX - 2);
   } else if (strcmp(argv[0], "ls") == 0) {
     int n = proglist(list, LIST_MAX - 1);
     if (n >= 0) {

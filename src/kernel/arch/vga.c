@@ -114,3 +114,8 @@ int vga_row(void)
 {
   return vga_y;
 }
+
+int vga_col(void)
+{
+  return vga_x;
+}

@@ -3,7 +3,9 @@
  *
  * Characters from the PS/2 keyboard (scan code set 1) and from COM1 go
  * through one line discipline: printable characters are stored and echoed,
- * backspace erases, Enter ends the line; read() on fd 0 returns whole lines
+ * a Tab is stored as a Tab and echoed as spaces up to the console's next
+ * column that is a multiple of TTY_TAB_STOP, backspace erases (a Tab's
+ * spaces too), Enter ends the line; read() on fd 0 returns whole lines
  * (a reader with a smaller buffer gets the line in pieces, the last one
  * ending in '\n'). Ctrl-C discards the line being typed and kills the
  * foreground process (and what it forked); with none, it ends a waiting
@@ -21,6 +23,7 @@
 #include "sched/proc.h"
 #include "sched/uaccess.h"
 #include "arch/printk.h"
+#include "arch/vga.h"
 
 #define TTY_BUF        256
 #define KBD_DATA       0x60
@@ -34,6 +37,8 @@
 #define CH_INTR        CH_CTRL('c')
 #define CH_EOF         CH_CTRL('d')
 #define CH_BACKSPACE   0x08
+#define CH_TAB         '\t'
+#define TTY_TAB_STOP   8         /* a Tab's echo ends at a multiple of this column */
 #define CH_ESC         0x1B
 #define CH_DELETE      0x7F
 #define CH_PRINT_FIRST ' '
@@ -44,6 +49,7 @@
 enum tty_esc { TTY_ESC_NONE, TTY_ESC_START, TTY_ESC_SEQ };
 
 static char tty_buf[TTY_BUF];
+static uint8_t tty_cols[TTY_BUF];      /* columns each stored character's echo took (a Tab: 1..8) */
 static uint32_t tty_r, tty_w, tty_e;   /* read, committed-line end, edit end */
 static uint32_t tty_intr_count;        /* Ctrl-C presses that found no foreground process */
 static uint32_t tty_eof_count;         /* Ctrl-D presses on an empty line */
@@ -115,13 +121,34 @@ static void tty_interrupt(void)
   proc_wakeup(&tty_r);
 }
 
+/* Echo c, a Tab as spaces to the next tab stop of the console's column; returns the columns. */
+static int tty_echo_char(char c)
+{
+  static const char spaces[TTY_TAB_STOP] = { ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ' };
+  if (c != CH_TAB) {
+    tty_echo_bytes(&c, 1);
+    return 1;
+  }
+  int cols = TTY_TAB_STOP - vga_col() % TTY_TAB_STOP;
+  tty_echo_bytes(spaces, cols);
+  return cols;
+}
+
+/* Erase the last character of the line being typed from the buffer and from the screen. */
+static void tty_erase(void)
+{
+  tty_e--;
+  for (int i = 0; i < tty_cols[tty_e % TTY_BUF]; i++)
+    tty_echo_bytes("\b \b", 3);
+}
+
 /* Store c at the end of the line being typed and echo it; a full buffer keeps its last slot for '\n'. */
 static void tty_store(char c)
 {
   if (tty_e - tty_r >= TTY_BUF || (tty_e - tty_r >= TTY_BUF - 1 && c != '\n'))
     return;
+  tty_cols[tty_e % TTY_BUF] = (uint8_t)tty_echo_char(c);
   tty_buf[tty_e++ % TTY_BUF] = c;
-  tty_echo_bytes(&c, 1);
   if (c == '\n' || tty_e - tty_r >= TTY_BUF) {
     tty_w = tty_e;
     proc_wakeup(&tty_r);
@@ -144,11 +171,9 @@ static void tty_input_locked(char ch)
       proc_wakeup(&tty_r);
     }
   } else if (c == CH_BACKSPACE || c == CH_DELETE) {
-    if (tty_e != tty_w) {
-      tty_e--;
-      tty_echo_bytes("\b \b", 3);
-    }
-  } else if (c == '\n' || (c >= CH_PRINT_FIRST && c <= CH_PRINT_LAST)) {
+    if (tty_e != tty_w)
+      tty_erase();
+  } else if (c == '\n' || c == CH_TAB || (c >= CH_PRINT_FIRST && c <= CH_PRINT_LAST)) {
     tty_store((char)c);
   }
 }

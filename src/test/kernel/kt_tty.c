@@ -1,7 +1,8 @@
 /*
  * kt_tty.c - self-tests of the console's line discipline: characters are
  * fed as the keyboard and serial interrupts feed them, and the finished
- * lines are taken back without blocking. Echo is off meanwhile.
+ * lines are taken back without blocking. Echo is off meanwhile. A Tab is
+ * stored (its echo is checked by run/test/test-shell.sh, which sees it).
  */
 #include "test/ktest.h"
 #include "dev/tty.h"
@@ -86,7 +87,10 @@ void ktest_tty(void)
   kt_tty_expect("kt_tty_backspace", "ecx\b\x7f" "cho\n", "echo\n");
   kt_tty_expect("kt_tty_ctrl_c_drops_line", "half typed\x03" "ok\n", "ok\n");
   kt_tty_expect("kt_tty_ctrl_d_not_stored", "a\x04" "b\n\x04", "ab\n");
-  kt_tty_expect("kt_tty_control_chars_dropped", "a\x01\x07\t" "b\x1b[A\x1b[1;5Cc\x1bOd" "e\xc3\xa9\n", "abce\n");
+  kt_tty_expect("kt_tty_control_chars_dropped", "a\x01\x07" "b\x1b[A\x1b[1;5Cc\x1bOd" "e\xc3\xa9\n", "abce\n");
+  kt_tty_expect("kt_tty_tab_kept", "echo\ta\t\tb\n", "echo\ta\t\tb\n");
+  kt_tty_expect("kt_tty_tab_erased", "x\t\by\t\x7f\n", "xy\n");
+  kt_tty_expect("kt_tty_tab_ends_escape", "\x1b[\tz\n", "\tz\n");
   kt_tty_long_line();
   tty_echo_set(echo);
 }
