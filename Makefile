@@ -32,8 +32,10 @@ SHAREDPT_MEMS ?= 32
 FORK       ?=
 TEST_CPUS  ?= 486 pentium max
 # CPUs: make run SMP=N (1..8, default 2); make test adds a run per TEST_SMP count at TEST_SMP_MEM MiB;
-# make test-bochs on BOCHS_CPUS (default 2); make debug on 2 (run/launch/bochsrc).
+# make test-bochs on BOCHS_CPUS (default 2); make debug on DEBUG_SMP: SMP, but 1 with DEBUG_RC
+# (a scripted session's stops then belong to one fault).
 SMP        ?= 2
+DEBUG_SMP  ?= $(if $(DEBUG_RC),1,$(SMP))
 TEST_SMP   ?= 2 4
 TEST_SMP_MEM ?= 32
 TEST_TIMEOUT ?= 900
@@ -262,7 +264,7 @@ run: all
 	SMP=$(SMP) run/launch/qemu.sh run run/hd.img $(MEM)
 
 debug: all
-	run/launch/bochs-debug.sh run/hd.img $(DEBUG_RC)
+	BOCHS_CPUS=$(DEBUG_SMP) run/launch/bochs-debug.sh run/hd.img $(DEBUG_RC)
 
 gdb: all
 	GDB_PORT=$(GDB_PORT) run/launch/qemu.sh gdb run/hd.img $(MEM) & sleep 1; \

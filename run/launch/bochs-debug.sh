@@ -9,6 +9,9 @@
 #
 #   run/launch/bochs-debug.sh [IMAGE] [COMMAND_FILE]
 #
+# BOCHS_CPUS sets the CPU count (default: 1 with a command file, so every stop of its session
+# belongs to the same fault on the same CPU; 2, as run/launch/bochsrc says, without one).
+#
 # A command file (e.g. build/debug-cow.rc, made by the build from
 # run/launch/debug-cow.rc.in with this build's addresses) is fed to the debugger
 # first; when it ends, the debugger waits at its prompt.
@@ -38,7 +41,10 @@ export BOCHS_CYLINDERS
 rm -f "$image.lock"
 echo "bochs-debug: display $BOCHS_DISPLAY; serial output in build/serial-debug.log" >&2
 echo "bochs-debug: try: lb \"c_page_fault_handler\"  c  creg  info tab  page ADDR  x /4wx ADDR" >&2
+cpus=${BOCHS_CPUS:-$([ -n "$rc" ] && echo 1 || echo 2)}
+[[ $cpus =~ ^[1-8]$ ]] || { echo "bochs-debug: BOCHS_CPUS must be a number of CPUs from 1 to 8, not '$cpus'" >&2; exit 2; }
+echo "bochs-debug: $cpus CPU(s)" >&2
 if [ -n "$rc" ]; then
-  exec bochs -q -f run/launch/bochsrc -rc "$rc"
+  exec bochs -q -f run/launch/bochsrc "cpu: count=$cpus" -rc "$rc"
 fi
-exec bochs -q -f run/launch/bochsrc
+exec bochs -q -f run/launch/bochsrc "cpu: count=$cpus"
