@@ -212,6 +212,7 @@ static void execf_check_oom_fit(unsigned left)
               got, status, EXECF_NO_EXEC, EXECF_NO_GRAB);
 }
 
+/* The exec'd copies' modes first (told apart by argv[0][0] or argv[1]); otherwise every check. */
 int main(int argc, char *argv[])
 {
   unsigned brk = (unsigned)sbrk(0);   /* first: the break still sits right above the segments */
