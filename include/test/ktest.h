@@ -24,6 +24,8 @@ void ktest_cpu_check(void);
 void ktest_smp(void);
 /* Tests of several CPUs at work: scratch pages, TLB shootdown. */
 void ktest_smp_run(void);
+/* TLB shootdown with every started CPU as the sender in turn, every other one reading (kt_tlb.c). */
+void ktest_tlb(void);
 /* The lock checker: recursive acquire, the lock order, one rank held twice (kt_spin.c). */
 void ktest_spin(void);
 /* At the end of a test run: every CPU that came up ran at least one process. */

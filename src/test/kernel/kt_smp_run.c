@@ -1,10 +1,9 @@
 /*
  * kt_smp_run.c - self-tests of the kernel running on several CPUs at once:
- * each CPU's scratch page is its own, a TLB shootdown reaches a CPU that has
- * the old translation cached, and (at the end of the run) every CPU ran
- * processes.
+ * each CPU's scratch page is its own, TLB shootdowns in every direction
+ * (kt_tlb.c), and (at the end of the run) every CPU ran processes.
  *
- * The second CPU's half of a test runs in its T_IPI_CALL handler
+ * The second CPU's half of the scratch test runs in its T_IPI_CALL handler
  * (smp_call_start), with interrupts masked, while cpu0 runs its own half.
  */
 #include "test/ktest.h"
@@ -14,7 +13,6 @@
 #include "arch/x86.h"
 #include "mm/kheap.h"
 #include "mm/pool.h"
-#include "arch/tlb.h"
 #include "mm/vm.h"
 #include "arch/printk.h"
 #include "lib/string.h"
@@ -23,8 +21,6 @@
 #define KT_SCRATCH_ROUNDS  2000
 #define KT_SCRATCH_SPIN    50        /* pause between writing through the scratch page and reading back */
 #define KT_PATTERN_CPU     0x5C000000u
-#define KT_OLD_WORD        0xAAAAAAAAu
-#define KT_NEW_WORD        0xBBBBBBBBu
 #define KT_OTHER_CPU       1
 
 /* What one CPU saw in the scratch test. */
@@ -85,61 +81,6 @@ static void kt_smp_scratch(void)
     kframe_free(other.frame);
 }
 
-/* The shootdown test's shared state. */
-struct kt_shoot {
-  uint32_t va;
-  volatile int stage;          /* 1: the other CPU has read (cached) va; 2: cpu0 changed the mapping */
-  uint32_t first, second;
-};
-
-/* The other CPU: read va (its TLB now holds the translation), wait for the change, read again. */
-static void kt_shoot_reader(void *arg)
-{
-  struct kt_shoot *s = arg;
-  s->first = *(volatile uint32_t *)s->va;
-  __atomic_store_n(&s->stage, 1, __ATOMIC_SEQ_CST);
-  while (__atomic_load_n(&s->stage, __ATOMIC_SEQ_CST) != 2) {
-    tlb_service();
-    cpu_relax();
-  }
-  s->second = *(volatile uint32_t *)s->va;
-}
-
-/* Change a kernel mapping while another CPU has it cached: after tlb_shootdown it sees the new frame. */
-static void kt_smp_shootdown(void)
-{
-  uint32_t old_pa = kframe_alloc(), new_pa = kframe_alloc(), va = kvpool_alloc(1);
-  struct kt_shoot s = { va, 0, 0, 0 };
-  int ok = old_pa && new_pa && va;
-  if (ok) {
-    *(uint32_t *)P2V(old_pa) = KT_OLD_WORD;
-    *(uint32_t *)P2V(new_pa) = KT_NEW_WORD;
-    vm_map(kernel_pd, va, old_pa, PTE_W);
-    ok = smp_call_start(KT_OTHER_CPU, kt_shoot_reader, &s) == 0;
-  }
-  if (ok) {
-    while (__atomic_load_n(&s.stage, __ATOMIC_SEQ_CST) != 1)
-      cpu_relax();
-    vm_unmap(kernel_pd, va);
-    vm_map(kernel_pd, va, new_pa, PTE_W);
-    tlb_shootdown(va, 1);
-    __atomic_store_n(&s.stage, 2, __ATOMIC_SEQ_CST);
-    smp_call_wait(KT_OTHER_CPU);
-  }
-  ktest_check("kt_smp_shootdown", ok && s.first == KT_OLD_WORD && s.second == KT_NEW_WORD,
-              "cpu1 read 0x%08x before and 0x%08x after the mapping changed (want 0x%08x, 0x%08x)", s.first,
-              s.second, KT_OLD_WORD, KT_NEW_WORD);
-  if (va) {
-    vm_unmap(kernel_pd, va);
-    tlb_shootdown(va, 1);
-    kvpool_free(va, 1);
-  }
-  if (old_pa)
-    kframe_free(old_pa);
-  if (new_pa)
-    kframe_free(new_pa);
-}
-
 void ktest_smp_run(void)
 {
   if (smp_cpus_up() < 2) {
@@ -147,7 +88,7 @@ void ktest_smp_run(void)
     return;
   }
   kt_smp_scratch();
-  kt_smp_shootdown();
+  ktest_tlb();
 }
 
 void kt_smp_all_cpus_ran(void)
