@@ -45,6 +45,6 @@ cpus=${BOCHS_CPUS:-$([ -n "$rc" ] && echo 1 || echo 2)}
 [[ $cpus =~ ^[1-8]$ ]] || { echo "bochs-debug: BOCHS_CPUS must be a number of CPUs from 1 to 8, not '$cpus'" >&2; exit 2; }
 echo "bochs-debug: $cpus CPU(s)" >&2
 if [ -n "$rc" ]; then
-  exec bochs -q -f run/launch/bochsrc "cpu: count=$cpus" -rc "$rc"
+  exec bochs -q -f run/launch/bochsrc -rc "$rc" "cpu: count=$cpus"
 fi
 exec bochs -q -f run/launch/bochsrc "cpu: count=$cpus"
