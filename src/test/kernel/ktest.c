@@ -32,6 +32,16 @@ int ktest_failures(void)
   return ktest_failed;
 }
 
+void ktest_expected_begin(void)
+{
+  kprint_line_prefix("(expected) ");
+}
+
+void ktest_expected_end(void)
+{
+  kprint_line_prefix(0);
+}
+
 void ktest_run_all(void)
 {
   kprintf("[ktest] kernel self-tests\n");
@@ -41,6 +51,7 @@ void ktest_run_all(void)
   ktest_cpu();
   ktest_cpu_check();
   ktest_mm();
+  ktest_cow();         /* before anything built on the copy-on-write decision */
   ktest_ptshare();
   ktest_smp();
   ktest_smp_run();
