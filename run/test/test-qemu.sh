@@ -17,7 +17,8 @@
 #     lines): new is a check line with a name not seen before (`NAME: ok` / `NAME: FAIL`) or a
 #     progress line (`[progress] ...`, printed by long checks) not seen before; seconds of
 #     QEMU's CPU time, so a loaded machine does not stop a healthy run, or of wall time while
-#     QEMU is idle;
+#     QEMU is idle (under a tenth of a CPU while the machine had half a CPU free, or for 4 times
+#     as long whatever the machine did);
 #   - FLOOD_BYTES of serial output came without a new check, or the log grew past
 #     TEST_LOG_CAP bytes (a flood of output; only that much is judged);
 #   - the kernel banner, the suite's first line or its last appeared a second time (a
@@ -40,7 +41,7 @@
 #
 # Exit status: 0 when every run passed, 1 otherwise, 2 on a usage error.
 # Environment: QEMU_ACCEL (see run/launch/qemu.sh), BUILD_DIR (default: build/ of the repository),
-#   TEST_STALL_S (default 15), TEST_FAIL_GRACE_S (default 3), TEST_LOG_CAP (bytes, default 4194304).
+#   TEST_STALL_S (default 15; 60 for a script that sources this file), TEST_FAIL_GRACE_S (default 3), TEST_LOG_CAP (bytes, default 4194304).
 #   TEST_KEEP_GOING  1: let a run go on after its first failed check, and run every size and
 #                 model even after a failed run (default: stop there)
 #   TEST_CPUS     after the memory sizes, one more run per QEMU CPU model in this list
@@ -68,13 +69,16 @@ QEMU_EXIT_PASS=33
 QEMU_EXIT_FAIL=35
 QEMU_EXIT_PANIC=37
 DEFAULT_TIMEOUT_S=600
-STALL_S=${TEST_STALL_S:-15}
+STALL_S=${TEST_STALL_S:-60}   # for a script that sources this file (Bochs is many times slower);
+QEMU_STALL_S=15               # ... QEMU runs of this script use this default
 FAIL_GRACE_S=${TEST_FAIL_GRACE_S:-3}
 LOG_CAP=${TEST_LOG_CAP:-4194304}
 WATCH_POLL_S=0.5
 FLOOD_BYTES=262144         # serial output without a new check that counts as a flood (a
                            # healthy run writes under 16 KiB between two new checks)
-IDLE_PERCENT=10            # an emulator under this share of one CPU counts as idle
+IDLE_PERCENT=10            # an emulator under this share of one CPU counts as idle ...
+HOST_FREE_PERCENT=50       # ... when the machine had this share of one CPU free meanwhile
+IDLE_LONG_FACTOR=4         # ... or for this many times TEST_STALL_S whatever the machine did
 CLK_TCK=$(getconf CLK_TCK)
 STOP_GRACE_S=5             # after SIGTERM, how long an emulator gets before SIGKILL
 
@@ -260,6 +264,13 @@ proc_cpu_ms() {
     echo $(((f[13] + f[14]) * 1000 / CLK_TCK))
 }
 
+# host_free_ms: CPU time the whole machine has spent idle since it booted, in ms (all CPUs).
+host_free_ms() {
+    local cpu user nice system idle iowait rest
+    read -r cpu user nice system idle iowait rest </proc/stat
+    echo $(((idle + iowait) * 1000 / CLK_TCK))
+}
+
 # log_count RE LOG: the number of lines of LOG that match RE (0 when LOG is missing).
 log_count() {
     local n
@@ -272,6 +283,7 @@ watch_start() {
     WATCH_START_MS=$(now_ms)
     WATCH_PROGRESS_MS=$WATCH_START_MS
     WATCH_PROGRESS_CPU_MS=0
+    WATCH_PROGRESS_FREE_MS=$(host_free_ms)
     WATCH_PROGRESS_BYTES=0
     WATCH_NAMES=0
     WATCH_MARKS=0
@@ -308,12 +320,14 @@ watch_marks() {
 # stall or timeout.
 # A stall is STALL_S seconds without a new mark of progress (a check name or a progress line
 # not seen before), counted in the emulator's CPU time (so a loaded machine does not stop a
-# healthy run), or in wall time while the emulator is idle (under IDLE_PERCENT of a CPU: a
-# guest halted or waiting forever).
+# healthy run), or in wall time while the emulator is idle (under IDLE_PERCENT of a CPU while
+# the machine had HOST_FREE_PERCENT of a CPU free, or for IDLE_LONG_FACTOR times as long: a guest
+# halted or waiting forever).
 watch_step() {
-    local log=$1 limit=$2 pid=$3 size names marks fail last now cpu wall_since cpu_since
+    local log=$1 limit=$2 pid=$3 size names marks fail last now cpu free wall_since cpu_since free_since
     now=$(now_ms)
     cpu=$(proc_cpu_ms "$pid")
+    free=$(host_free_ms)
     size=$(stat -c %s "$log" 2>/dev/null || echo 0)
     if ((size > LOG_CAP)); then
         STOP=flood
@@ -343,6 +357,7 @@ watch_step() {
         WATCH_LAST_MARK=$last
         WATCH_PROGRESS_MS=$now
         WATCH_PROGRESS_CPU_MS=$cpu
+        WATCH_PROGRESS_FREE_MS=$free
     fi
     if [[ $fail != - && -z $WATCH_FAIL_NAME ]]; then
         WATCH_FAIL_NAME=$fail
@@ -381,7 +396,9 @@ watch_step() {
         STOP_NOTE="nothing new for $STALL_S s of emulator CPU time (TEST_STALL_S; $((wall_since / 1000)) s of wall time): a loop, a hang or repeated lines; the last new check was '${WATCH_LAST_NAME:-none}', the last progress '${WATCH_LAST_MARK:-none}'"
         return 1
     fi
-    if ((wall_since >= STALL_S * 1000 && cpu_since * 100 < wall_since * IDLE_PERCENT)); then
+    free_since=$((free - WATCH_PROGRESS_FREE_MS))
+    if ((wall_since >= STALL_S * 1000 && cpu_since * 100 < wall_since * IDLE_PERCENT &&
+         (free_since * 100 >= wall_since * HOST_FREE_PERCENT || wall_since >= STALL_S * 1000 * IDLE_LONG_FACTOR))); then
         STOP=stall
         STOP_NOTE="nothing new for $((wall_since / 1000)) s while the emulator was idle (TEST_STALL_S; $((cpu_since / 1000)) s of CPU): a hang; the last new check was '${WATCH_LAST_NAME:-none}', the last progress '${WATCH_LAST_MARK:-none}'"
         return 1
@@ -526,6 +543,7 @@ main() {
 }
 
 if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
+    STALL_S=${TEST_STALL_S:-$QEMU_STALL_S}
     watch_check_env test-qemu
     main "$@"
 fi
