@@ -17,8 +17,8 @@
 #     lines): new is a check line with a name not seen before (`NAME: ok` / `NAME: FAIL`) or a
 #     progress line (`[progress] ...`, printed by long checks) not seen before; seconds of
 #     QEMU's CPU time, so a loaded machine does not stop a healthy run, or of wall time while
-#     QEMU is idle (under a tenth of a CPU while the machine had half a CPU free, or for 4 times
-#     as long whatever the machine did);
+#     QEMU is idle (under a tenth of a CPU, and runnable at under a tenth of the looks: a guest
+#     that waits, not one the machine is too busy to run);
 #   - FLOOD_BYTES of serial output came without a new check, or the log grew past
 #     TEST_LOG_CAP bytes (a flood of output; only that much is judged);
 #   - the kernel banner, the suite's first line or its last appeared a second time (a
@@ -76,9 +76,8 @@ LOG_CAP=${TEST_LOG_CAP:-4194304}
 WATCH_POLL_S=0.5
 FLOOD_BYTES=262144         # serial output without a new check that counts as a flood (a
                            # healthy run writes under 16 KiB between two new checks)
-IDLE_PERCENT=10            # an emulator under this share of one CPU counts as idle ...
-HOST_FREE_PERCENT=50       # ... when the machine had this share of one CPU free meanwhile
-IDLE_LONG_FACTOR=4         # ... or for this many times TEST_STALL_S whatever the machine did
+IDLE_PERCENT=10            # an emulator under this share of one CPU, and runnable (running or
+                           # waiting for a CPU) at under this share of the looks, is idle
 CLK_TCK=$(getconf CLK_TCK)
 STOP_GRACE_S=5             # after SIGTERM, how long an emulator gets before SIGKILL
 
@@ -264,11 +263,16 @@ proc_cpu_ms() {
     echo $(((f[13] + f[14]) * 1000 / CLK_TCK))
 }
 
-# host_free_ms: CPU time the whole machine has spent idle since it booted, in ms (all CPUs).
-host_free_ms() {
-    local cpu user nice system idle iowait rest
-    read -r cpu user nice system idle iowait rest </proc/stat
-    echo $(((idle + iowait) * 1000 / CLK_TCK))
+# proc_runnable PID: 1 when a thread of process PID is running or waiting for a CPU (state R),
+# else 0.
+proc_runnable() {
+    local f s
+    for f in /proc/"$1"/task/*/stat; do
+        { s=$(<"$f"); } 2>/dev/null || continue
+        s=${s##*) }               # the state follows the name, which may hold spaces and ')'
+        [[ ${s%% *} != R ]] || { echo 1; return; }
+    done
+    echo 0
 }
 
 # log_count RE LOG: the number of lines of LOG that match RE (0 when LOG is missing).
@@ -283,7 +287,8 @@ watch_start() {
     WATCH_START_MS=$(now_ms)
     WATCH_PROGRESS_MS=$WATCH_START_MS
     WATCH_PROGRESS_CPU_MS=0
-    WATCH_PROGRESS_FREE_MS=$(host_free_ms)
+    WATCH_LOOKS=0
+    WATCH_RUNNABLE=0
     WATCH_PROGRESS_BYTES=0
     WATCH_NAMES=0
     WATCH_MARKS=0
@@ -320,14 +325,15 @@ watch_marks() {
 # stall or timeout.
 # A stall is STALL_S seconds without a new mark of progress (a check name or a progress line
 # not seen before), counted in the emulator's CPU time (so a loaded machine does not stop a
-# healthy run), or in wall time while the emulator is idle (under IDLE_PERCENT of a CPU while
-# the machine had HOST_FREE_PERCENT of a CPU free, or for IDLE_LONG_FACTOR times as long: a guest
-# halted or waiting forever).
+# healthy run), or in wall time while the emulator is idle (under IDLE_PERCENT of a CPU, and
+# runnable at under IDLE_PERCENT of the looks since the last progress: a guest halted or waiting
+# forever, not one starved by a busy machine).
 watch_step() {
-    local log=$1 limit=$2 pid=$3 size names marks fail last now cpu free wall_since cpu_since free_since
+    local log=$1 limit=$2 pid=$3 size names marks fail last now cpu wall_since cpu_since
     now=$(now_ms)
     cpu=$(proc_cpu_ms "$pid")
-    free=$(host_free_ms)
+    WATCH_LOOKS=$((WATCH_LOOKS + 1))
+    WATCH_RUNNABLE=$((WATCH_RUNNABLE + $(proc_runnable "$pid")))
     size=$(stat -c %s "$log" 2>/dev/null || echo 0)
     if ((size > LOG_CAP)); then
         STOP=flood
@@ -357,7 +363,8 @@ watch_step() {
         WATCH_LAST_MARK=$last
         WATCH_PROGRESS_MS=$now
         WATCH_PROGRESS_CPU_MS=$cpu
-        WATCH_PROGRESS_FREE_MS=$free
+        WATCH_LOOKS=0
+        WATCH_RUNNABLE=0
     fi
     if [[ $fail != - && -z $WATCH_FAIL_NAME ]]; then
         WATCH_FAIL_NAME=$fail
@@ -383,7 +390,7 @@ watch_step() {
         wall_since=$((now - WATCH_FAIL_MS))
         cpu_since=$((cpu - WATCH_FAIL_CPU_MS))
         if ((cpu_since >= FAIL_GRACE_S * 1000 || (wall_since >= FAIL_GRACE_S * 1000 &&
-             cpu_since * 100 < wall_since * IDLE_PERCENT))); then
+             cpu_since * 100 < wall_since * IDLE_PERCENT && WATCH_RUNNABLE * 100 < WATCH_LOOKS * IDLE_PERCENT))); then
             STOP=failed
             STOP_NOTE="stopped $FAIL_GRACE_S s after the first failed check, $WATCH_FAIL_NAME (TEST_FAIL_GRACE_S; TEST_KEEP_GOING=1 lets the run go on)"
             return 1
@@ -396,9 +403,8 @@ watch_step() {
         STOP_NOTE="nothing new for $STALL_S s of emulator CPU time (TEST_STALL_S; $((wall_since / 1000)) s of wall time): a loop, a hang or repeated lines; the last new check was '${WATCH_LAST_NAME:-none}', the last progress '${WATCH_LAST_MARK:-none}'"
         return 1
     fi
-    free_since=$((free - WATCH_PROGRESS_FREE_MS))
     if ((wall_since >= STALL_S * 1000 && cpu_since * 100 < wall_since * IDLE_PERCENT &&
-         (free_since * 100 >= wall_since * HOST_FREE_PERCENT || wall_since >= STALL_S * 1000 * IDLE_LONG_FACTOR))); then
+         WATCH_RUNNABLE * 100 < WATCH_LOOKS * IDLE_PERCENT)); then
         STOP=stall
         STOP_NOTE="nothing new for $((wall_since / 1000)) s while the emulator was idle (TEST_STALL_S; $((cpu_since / 1000)) s of CPU): a hang; the last new check was '${WATCH_LAST_NAME:-none}', the last progress '${WATCH_LAST_MARK:-none}'"
         return 1
