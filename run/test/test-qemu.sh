@@ -41,7 +41,8 @@
 #
 # Exit status: 0 when every run passed, 1 otherwise, 2 on a usage error.
 # Environment: QEMU_ACCEL (see run/launch/qemu.sh), BUILD_DIR (default: build/ of the repository),
-#   TEST_STALL_S (default 15; 60 for a script that sources this file), TEST_FAIL_GRACE_S (default 3), TEST_LOG_CAP (bytes, default 4194304).
+#   TEST_STALL_S (default 15; 60 for a script that sources this file), TEST_FAIL_GRACE_S
+#   (default 3), TEST_LOG_CAP (bytes, default 4194304).
 #   TEST_KEEP_GOING  1: let a run go on after its first failed check, and run every size and
 #                 model even after a failed run (default: stop there)
 #   TEST_CPUS     after the memory sizes, one more run per QEMU CPU model in this list
@@ -166,8 +167,8 @@ judge_context() {
 # judge_run NAME LOG END END_NOTE: print the distinct checks of LOG and the verdict of the
 # run NAME; END says how the emulator stopped (pass, fail, panic: what QEMU's exit status
 # claims; result: stopped at the result line, nothing claimed; failed: stopped after the first
-# failed check; reset, timeout, stall, flood, restart, other) and END_NOTE describes it. Adds to TOTAL_PASSED/TOTAL_FAILED; returns 0
-# when the run passed.
+# failed check; reset, timeout, stall, flood, restart, other) and END_NOTE describes it. Adds to
+# TOTAL_PASSED/TOTAL_FAILED; returns 0 when the run passed.
 judge_run() {
     local name=$1 log=$2 end=$3 note=$4
     local text checks counts ok fail repeats first_at first_name top top_times
