@@ -17,8 +17,8 @@
 #     lines): new is a check line with a name not seen before (`NAME: ok` / `NAME: FAIL`) or a
 #     progress line (`[progress] ...`, printed by long checks) not seen before; seconds of
 #     QEMU's CPU time, so a loaded machine does not stop a healthy run, or of wall time while
-#     QEMU is idle (under a tenth of a CPU, and runnable at under a tenth of the looks: a guest
-#     that waits, not one the machine is too busy to run);
+#     QEMU is idle (it ran, or waited for a CPU to run on, for under half the time: a guest that
+#     waits, not one the machine is too busy to run);
 #   - FLOOD_BYTES of serial output came without a new check, or the log grew past
 #     TEST_LOG_CAP bytes (a flood of output; only that much is judged);
 #   - the kernel banner, the suite's first line or its last appeared a second time (a
@@ -77,8 +77,8 @@ LOG_CAP=${TEST_LOG_CAP:-4194304}
 WATCH_POLL_S=0.5
 FLOOD_BYTES=262144         # serial output without a new check that counts as a flood (a
                            # healthy run writes under 16 KiB between two new checks)
-IDLE_PERCENT=10            # an emulator under this share of one CPU, and runnable (running or
-                           # waiting for a CPU) at under this share of the looks, is idle
+IDLE_PERCENT=50            # an emulator that ran or waited for a CPU for under this share of
+                           # the time (its threads' schedstat; without it, its CPU time) is idle
 CLK_TCK=$(getconf CLK_TCK)
 STOP_GRACE_S=5             # after SIGTERM, how long an emulator gets before SIGKILL
 
@@ -264,16 +264,12 @@ proc_cpu_ms() {
     echo $(((f[13] + f[14]) * 1000 / CLK_TCK))
 }
 
-# proc_runnable PID: 1 when a thread of process PID is running or waiting for a CPU (state R),
-# else 0.
-proc_runnable() {
-    local f s
-    for f in /proc/"$1"/task/*/stat; do
-        { s=$(<"$f"); } 2>/dev/null || continue
-        s=${s##*) }               # the state follows the name, which may hold spaces and ')'
-        [[ ${s%% *} != R ]] || { echo 1; return; }
-    done
-    echo 0
+# proc_demand_ms PID: how long the threads of process PID have run or waited for a CPU to run
+# on, in ms (their schedstat); their CPU time where there is no schedstat; 0 when it is gone.
+proc_demand_ms() {
+    local ms
+    ms=$(cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ ns += $1 + $2 } END { if (NR) printf "%d", ns / 1e6 }')
+    echo "${ms:-$(proc_cpu_ms "$1")}"
 }
 
 # log_count RE LOG: the number of lines of LOG that match RE (0 when LOG is missing).
@@ -288,8 +284,8 @@ watch_start() {
     WATCH_START_MS=$(now_ms)
     WATCH_PROGRESS_MS=$WATCH_START_MS
     WATCH_PROGRESS_CPU_MS=0
-    WATCH_LOOKS=0
-    WATCH_RUNNABLE=0
+    WATCH_PROGRESS_DEMAND_MS=0
+    WATCH_FAIL_DEMAND_MS=0
     WATCH_PROGRESS_BYTES=0
     WATCH_NAMES=0
     WATCH_MARKS=0
@@ -326,15 +322,14 @@ watch_marks() {
 # stall or timeout.
 # A stall is STALL_S seconds without a new mark of progress (a check name or a progress line
 # not seen before), counted in the emulator's CPU time (so a loaded machine does not stop a
-# healthy run), or in wall time while the emulator is idle (under IDLE_PERCENT of a CPU, and
-# runnable at under IDLE_PERCENT of the looks since the last progress: a guest halted or waiting
-# forever, not one starved by a busy machine).
+# healthy run), or in wall time while the emulator is idle (its threads ran or waited for a CPU
+# for under IDLE_PERCENT of the time since the last progress: a guest halted or waiting forever,
+# not one starved by a busy machine).
 watch_step() {
-    local log=$1 limit=$2 pid=$3 size names marks fail last now cpu wall_since cpu_since
+    local log=$1 limit=$2 pid=$3 size names marks fail last now cpu demand wall_since cpu_since
     now=$(now_ms)
     cpu=$(proc_cpu_ms "$pid")
-    WATCH_LOOKS=$((WATCH_LOOKS + 1))
-    WATCH_RUNNABLE=$((WATCH_RUNNABLE + $(proc_runnable "$pid")))
+    demand=$(proc_demand_ms "$pid")
     size=$(stat -c %s "$log" 2>/dev/null || echo 0)
     if ((size > LOG_CAP)); then
         STOP=flood
@@ -364,13 +359,13 @@ watch_step() {
         WATCH_LAST_MARK=$last
         WATCH_PROGRESS_MS=$now
         WATCH_PROGRESS_CPU_MS=$cpu
-        WATCH_LOOKS=0
-        WATCH_RUNNABLE=0
+        WATCH_PROGRESS_DEMAND_MS=$demand
     fi
     if [[ $fail != - && -z $WATCH_FAIL_NAME ]]; then
         WATCH_FAIL_NAME=$fail
         WATCH_FAIL_MS=$now
         WATCH_FAIL_CPU_MS=$cpu
+        WATCH_FAIL_DEMAND_MS=$demand
     fi
     if (($(log_count "$BANNER_RE" "$log") > 1)); then
         STOP=restart
@@ -391,7 +386,7 @@ watch_step() {
         wall_since=$((now - WATCH_FAIL_MS))
         cpu_since=$((cpu - WATCH_FAIL_CPU_MS))
         if ((cpu_since >= FAIL_GRACE_S * 1000 || (wall_since >= FAIL_GRACE_S * 1000 &&
-             cpu_since * 100 < wall_since * IDLE_PERCENT && WATCH_RUNNABLE * 100 < WATCH_LOOKS * IDLE_PERCENT))); then
+             (demand - WATCH_FAIL_DEMAND_MS) * 100 < wall_since * IDLE_PERCENT))); then
             STOP=failed
             STOP_NOTE="stopped $FAIL_GRACE_S s after the first failed check, $WATCH_FAIL_NAME (TEST_FAIL_GRACE_S; TEST_KEEP_GOING=1 lets the run go on)"
             return 1
@@ -404,8 +399,7 @@ watch_step() {
         STOP_NOTE="nothing new for $STALL_S s of emulator CPU time (TEST_STALL_S; $((wall_since / 1000)) s of wall time): a loop, a hang or repeated lines; the last new check was '${WATCH_LAST_NAME:-none}', the last progress '${WATCH_LAST_MARK:-none}'"
         return 1
     fi
-    if ((wall_since >= STALL_S * 1000 && cpu_since * 100 < wall_since * IDLE_PERCENT &&
-         WATCH_RUNNABLE * 100 < WATCH_LOOKS * IDLE_PERCENT)); then
+    if ((wall_since >= STALL_S * 1000 && (demand - WATCH_PROGRESS_DEMAND_MS) * 100 < wall_since * IDLE_PERCENT)); then
         STOP=stall
         STOP_NOTE="nothing new for $((wall_since / 1000)) s while the emulator was idle (TEST_STALL_S; $((cpu_since / 1000)) s of CPU): a hang; the last new check was '${WATCH_LAST_NAME:-none}', the last progress '${WATCH_LAST_MARK:-none}'"
         return 1
