@@ -42,6 +42,10 @@ void ktest_expected_end(void)
   kprint_line_prefix(0);
 }
 
+/* The groups in order: what one builds on is checked before it (the library, the devices and
+ * the CPU, the memory manager, then the copy-on-write decision, then shared page tables, which
+ * make their copies with it, then the other CPUs), so the first FAIL names the most basic
+ * broken step. */
 void ktest_run_all(void)
 {
   kprintf("[ktest] kernel self-tests\n");

@@ -38,8 +38,8 @@ static const char *const suite_tests[] = {
 #define SUITE_GROUPS 8
 #define SUITE_STRAY_STATUS 213   /* exit status of a process caught running the runner's code */
 
-/* The order of the groups: a program belongs to the first entry that begins its name; those of
- * no group run after the last group. Each group runs in name order. */
+/* The order of the groups: a program belongs to the first non-empty entry that begins its name;
+ * the empty entry is where the programs of no group run. Each group runs in name order. */
 static const char *const suite_order[SUITE_GROUPS] = {
   "t_cow_basic", "t_cow_", "t_mem_", "t_proc_", "t_sh_", "", "t_acc_", "t_smp_",
 };
