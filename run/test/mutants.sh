@@ -79,8 +79,9 @@ mutant_patch() {
 # of run/test/test-qemu.sh for the first run that failed (else the first run), and the panic and
 # trap lines of that run's serial log (BUILDDIR/serial-RUN.log).
 mutant_ending() {
-    local verdict panic task run serial
-    verdict=$(grep -m1 -E '^-- [a-z0-9_]+: FAIL' "$1" || grep -m1 -E '^-- [a-z0-9_]+: PASS' "$1" || true)
+    local verdict panic task run serial text
+    text=$(sed 's/^ *[0-9]*\.[0-9] //' "$1")   # without mutant_timed's seconds
+    verdict=$(grep -m1 -E '^-- [a-z0-9_]+: FAIL' <<<"$text" || grep -m1 -E '^-- [a-z0-9_]+: PASS' <<<"$text" || true)
     run=$(sed -n 's/^-- \([a-z0-9_]*\): .*/\1/p' <<<"$verdict")
     serial=$2/serial-$run.log
     case $verdict in
