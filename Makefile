@@ -5,11 +5,11 @@
 #   make run        QEMU (window with $DISPLAY, else serial on this terminal); MEM=128
 #   make debug      Bochs with its debugger, symbols and magic breakpoints [DEBUG_RC=build/debug-cow.rc]
 #   make gdb        QEMU paused with its gdb stub, and gdb attached [GDB_PORT=1234]
-#   make test       the self-tests and the user test suite in QEMU (16, 32 and 256 MiB, then 32 MiB
-#                   on -cpu 486, pentium and max: TEST_CPUS), the suite once more with fork()
-#                   sharing page tables (32 MiB) [FORK=sharedpt: only that], then the shell typed
-#                   into on serial and keyboard (run/test/test-shell.sh)
-#                   (first make layers)
+#   make test       the self-tests and the user test suite in QEMU: 16 MiB, on 2 CPUs, once more with
+#                   fork() sharing page tables (32 MiB, 2 CPUs) [FORK=sharedpt: only that], then 32
+#                   and 256 MiB, 32 MiB on -cpu 486, pentium and max (TEST_CPUS), on 4 CPUs, then the
+#                   shell typed into on serial and keyboard (run/test/test-shell.sh); stops at the
+#                   first failed run (run/test/test-modes.sh) (first make layers)
 #   make layers     no kernel include or symbol use reaches up a layer (src/kernel/layers.txt)
 #   make test-bochs the same suite in Bochs
 #   make check PROG=name [ARGS="a b"]   one program, with leak and memcheck verdict, its output as it
@@ -88,7 +88,7 @@ USER_SYM := $(patsubst %.c,$(B)/user/%.elf,$(notdir $(USER_SRC)))
 PROGRAMS := $(G)/programs.list
 FLAGS := $(G)/flags
 
-.PHONY: all run debug gdb test test-bochs check bench screenshots report clean setup docs-check layers \
+.PHONY: all run debug gdb test test-images test-bochs check bench screenshots report clean setup docs-check layers \
         build-check FORCE
 .SECONDARY:
 
@@ -230,10 +230,11 @@ $(B)/conf/test-quick.conf: Makefile
 $(B)/conf/shots.conf: Makefile
 	@mkdir -p $(dir $@)
 	printf 'run\npause boot;cowdemo pause;framemap -c 640;pause framemap;faultdemo;pause fault;testsuite quick;pause suite\n' > $@
-# The SMP test images name the CPU count they expect (kt_smp checks it).
+# The SMP test images name the CPU count they expect (kt_smp checks it); their suite runs the
+# programs written for several CPUs right after t_cow_basic (testsuite.c).
 $(B)/conf/test-smp%.conf: Makefile
 	@mkdir -p $(dir $@)
-	printf 'test\ntestsuite\ncpus %s\n' $* > $@
+	printf 'test\ntestsuite full smp\ncpus %s\n' $* > $@
 $(B)/conf/bench.conf: Makefile
 	@mkdir -p $(dir $@)
 	printf 'check\nforkbench\n' > $@
@@ -270,8 +271,10 @@ gdb: all
 	GDB_PORT=$(GDB_PORT) run/launch/qemu.sh gdb run/hd.img $(MEM) & sleep 1; \
 	  GDB_PORT=$(GDB_PORT) gdb -q -x run/launch/gdbinit; kill %1 2>/dev/null || true
 
+# test-images: every image make test boots (make mutants builds them before it starts the clock).
+test-images: $(B)/test.img $(B)/test-sharedpt.img run/hd.img $(B)/kernel.sym $(foreach n,$(TEST_SMP),$(B)/test-smp$(n).img)
 # FORK=sharedpt: only the suite with plain fork() sharing page tables, at TEST_MEMS.
-test: $(B)/test.img $(B)/test-sharedpt.img run/hd.img $(B)/kernel.sym $(foreach n,$(TEST_SMP),$(B)/test-smp$(n).img)
+test: test-images
 	run/test/layers.py
 	TEST_CPUS="$(TEST_CPUS)" TEST_SMP="$(TEST_SMP)" TEST_SMP_MEM="$(TEST_SMP_MEM)" run/test/test-modes.sh "$(FORK)" "$(TEST_MEMS)" "$(SHAREDPT_MEMS)" $(TEST_TIMEOUT)
 

@@ -10,6 +10,10 @@ void ktest_run_all(void);
 int ktest_check(const char *name, int cond, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Number of failed self-tests so far. */
 int ktest_failures(void);
+/* Between these two, every line this CPU prints starts with "(expected) ": a self-test that
+ * plants an error marks what the kernel prints about it, so no one reads it as a real one. */
+void ktest_expected_begin(void);
+void ktest_expected_end(void);
 
 /* The groups, one file each under src/test/kernel/. */
 void ktest_lib(void);
@@ -17,6 +21,8 @@ void ktest_dev(void);
 void ktest_tty(void);
 void ktest_cpu(void);
 void ktest_mm(void);
+/* The copy-on-write decision on a write fault: reuse at count 1, copy when shared (kt_cow.c). */
+void ktest_cow(void);
 void ktest_ptshare(void);
 /* The isolation rule: memcheck's report of a frame writable in two spaces, the table copy (kt_wshare.c). */
 void ktest_wshare(void);

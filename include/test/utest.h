@@ -27,6 +27,10 @@ void utest_ok(const char *name);
 void utest_fail(const char *name, const char *fmt, ...);
 /* Pass when cond is non-zero, otherwise fail with the formatted detail; returns cond != 0. */
 int utest_check(const char *name, int cond, const char *fmt, ...);
+/* Print `[progress] name done/total`: a long check is still moving. The test runner counts a
+ * progress line it has not seen before as progress (run/test/test-qemu.sh), so a check that
+ * takes longer than a few seconds prints one every second or so of its work. */
+void utest_progress(const char *name, int done, int total);
 /* 0 when no check in this process failed, 1 otherwise. */
 int utest_status(void);
 /* Non-zero when the program was started with "quick" as its first argument. */

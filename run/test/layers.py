@@ -102,9 +102,15 @@ def object_source(obj, kdir):
     return None
 
 
-def nm(obj, flags):
-    out = subprocess.run(["nm"] + flags + [obj], capture_output=True, text=True, check=True).stdout
-    return [line.split() for line in out.splitlines() if line.strip()]
+def nm_all(objs, flags):
+    """{object: [nm line split in words]} for every object, from one nm run."""
+    out = subprocess.run(["nm", "-A"] + flags + objs, capture_output=True, text=True, check=True).stdout
+    table = {obj: [] for obj in objs}
+    for line in out.splitlines():
+        obj, sep, rest = line.partition(":")
+        if sep and obj in table and rest.strip():
+            table[obj].append(rest.split())
+    return table
 
 
 def check_symbols(names, folders, kdir, problems):
@@ -114,9 +120,10 @@ def check_symbols(names, folders, kdir, problems):
     if not objs:
         sys.exit("layers: no kernel objects under %s (run make first)" % kdir)
     owner = {}
+    defined, undefined = nm_all(objs, ["--defined-only"]), nm_all(objs, ["--undefined-only"])
     for obj in objs:
         src = object_source(obj, kdir)
-        for words in nm(obj, ["--defined-only"]):
+        for words in defined[obj]:
             if len(words) == 3 and words[1] in "TDBRC" and src:
                 owner[words[2]] = src
     for obj in objs:
@@ -125,7 +132,7 @@ def check_symbols(names, folders, kdir, problems):
         if mine is None:
             continue
         lines = None
-        for words in nm(obj, ["--undefined-only"]):
+        for words in undefined[obj]:
             sym = words[-1]
             theirs = rank_of(owner[sym], folders) if sym in owner else None
             if theirs is None or theirs <= mine:

@@ -9,12 +9,14 @@
 # pass), the script copies the working tree (without build output) into
 # build/mutants/NAME, reusing the object files of build/ so only what the patch touches is
 # rebuilt; applies the patch there (the real source is never modified; a patch that no
-# longer applies stops with its rejects shown); builds; runs
+# longer applies stops with its rejects shown); builds every image `make test` boots; runs
 # `make test TEST_MEMS=$MUTANT_MEMS` with a limit of MUTANT_LIMIT_S seconds; and records
-# the verdict, the first failed check, the closing line and the seconds the test took.
+# the verdict, the first failed check, the seconds until `make test` named it (its line
+# `-- first failed check: NAME`), the closing line and the seconds the test took.
 #
 # Output: one line per mutant as it finishes, then the table as markdown, also written to
-# MUTANTS_REPORT. Logs: build/mutants/NAME/{patch,build,test}.log.
+# MUTANTS_REPORT. Logs: build/mutants/NAME/{patch,build,test}.log (test.log: each line after
+# the seconds since `make test` started).
 # Exit status: 0 when the unchanged tree passed and every mutant failed within the limit;
 # 1 when a mutant passed, took longer, did not build, or a patch did not apply; 2 on a
 # usage error.
@@ -30,7 +32,7 @@ MEMS=${MUTANT_MEMS:-32}
 LIMIT_S=${MUTANT_LIMIT_S:-180}
 REPORT=${MUTANTS_REPORT:-$REPO_DIR/report/mutants.md}
 CONTROL=none
-STALL_S=${TEST_STALL_S:-60}    # as run/test/test-qemu.sh, for the table's words
+STALL_S=${TEST_STALL_S:-15}    # as run/test/test-qemu.sh, for the table's words
 MAKE_JOBS=2
 
 ROWS=()
@@ -77,18 +79,20 @@ mutant_patch() {
 # of run/test/test-qemu.sh for the first run that failed (else the first run), and the panic and
 # trap lines of that run's serial log (BUILDDIR/serial-RUN.log).
 mutant_ending() {
-    local verdict panic task run serial
-    verdict=$(grep -m1 -E '^-- [a-z0-9_]+: FAIL' "$1" || grep -m1 -E '^-- [a-z0-9_]+: PASS' "$1" || true)
+    local verdict panic task run serial text
+    text=$(sed 's/^ *[0-9]*\.[0-9] //' "$1")   # without mutant_timed's seconds
+    verdict=$(grep -m1 -E '^-- [a-z0-9_]+: FAIL' <<<"$text" || grep -m1 -E '^-- [a-z0-9_]+: PASS' <<<"$text" || true)
     run=$(sed -n 's/^-- \([a-z0-9_]*\): .*/\1/p' <<<"$verdict")
     serial=$2/serial-$run.log
     case $verdict in
         *": PASS "*) echo "kernel reported PASS" ;;
+        *"after the first failed check"*) echo "stopped soon after the first failed check" ;;
         *"panic: "*)
             panic=$(grep -a -m1 -o '\[panic\] .*' "$serial" | tr -d '\r' | cut -c 9-90 || true)
             task=$(grep -a -m1 -o '\[trap\] task: [^ ]*' "$serial" | cut -c 14- || true)
             echo "panic${task:+ in $task}: ${panic:-no panic line}" ;;
-        *"while the emulator was idle"*) echo "hang: stopped after $STALL_S s without a new check" ;;
-        *"of emulator CPU time"*) echo "loop: stopped after $STALL_S s of CPU without a new check" ;;
+        *"while the emulator was idle"*) echo "hang: stopped after $STALL_S s idle without progress" ;;
+        *"of emulator CPU time"*) echo "loop: stopped after $STALL_S s of CPU without progress" ;;
         *"bytes of output without a new check"*) echo "flood: stopped, output without a new check" ;;
         *"serial log passed"*) echo "flood: stopped at the serial log cap" ;;
         *"a second time"*) echo "restart: stopped at the second start" ;;
@@ -100,34 +104,54 @@ mutant_ending() {
     esac
 }
 
-# mutant_row NAME VERDICT FIRST ENDING CLOSING SECONDS: print the result line and keep the row.
+# mutant_row NAME VERDICT FIRST ENDING CLOSING SECONDS NAMED_S LOAD: print the result line and
+# keep the row.
 mutant_row() {
-    printf '%-22s %-6s %-34s %-22s %4s s  %s\n' "$1" "$2" "$3" "$5" "$6" "$4"
-    ROWS+=("| \`$1\` | $(mutant_bug "$1") | $2 | ${3:+\`$3\`} | $4 | $5 | $6 |")
+    printf '%-22s %-6s %-34s %5s s %-22s %4s s %5s  %s\n' "$1" "$2" "$3" "$7" "$5" "$6" "$8" "$4"
+    ROWS+=("| \`$1\` | $(mutant_bug "$1") | $2 | ${3:+\`$3\`} | $7 | $4 | $5 | $6 | $8 |")
+}
+
+# host_load: the machine's load average over the last minute.
+host_load() {
+    cut -d' ' -f1 /proc/loadavg
+}
+
+# mutant_timed LOG COMMAND...: run COMMAND with its output in LOG, each line after the seconds
+# since the start; returns COMMAND's status.
+mutant_timed() {
+    local log=$1 start=${EPOCHREALTIME/[.,]/} line tenths
+    shift
+    "$@" 2>&1 | while IFS= read -r line; do
+        tenths=$(((${EPOCHREALTIME/[.,]/} - start) / 100000))   # no process per line: no lag
+        printf '%4d.%d %s\n' $((tenths / 10)) $((tenths % 10)) "$line"
+    done >"$log"
+    return "${PIPESTATUS[0]}"
 }
 
 # mutant_run NAME: copy, patch, build and test one mutant; record its row; set BAD when
 # it does not behave as it must.
 mutant_run() {
-    local name=$1 dir=$WORK_DIR/$1 status=0 start seconds verdict first closing
+    local name=$1 dir=$WORK_DIR/$1 status=0 start seconds verdict first closing named load
     mutant_copy "$name"
     if ! mutant_patch "$name"; then
-        mutant_row "$name" "PATCH FAILED" "" "" "" 0
+        mutant_row "$name" "PATCH FAILED" "" "" "" 0 "" ""
         BAD=1
         return
     fi
-    if ! make -C "$dir" -j"$MAKE_JOBS" build/test.img >"$dir/build.log" 2>&1; then
+    if ! make -C "$dir" -j"$MAKE_JOBS" test-images >"$dir/build.log" 2>&1; then
         echo "mutants: $name does not build (build/mutants/$name/build.log):" >&2
         grep -m5 -E 'error|Error' "$dir/build.log" | sed 's/^/    /' >&2 || true
-        mutant_row "$name" "BUILD FAILED" "" "" "" 0
+        mutant_row "$name" "BUILD FAILED" "" "" "" 0 "" ""
         BAD=1
         return
     fi
+    load=$(host_load)
     start=$EPOCHREALTIME
-    timeout -k 10 "$LIMIT_S" make -C "$dir" test TEST_MEMS="$MEMS" >"$dir/test.log" 2>&1 || status=$?
+    mutant_timed "$dir/test.log" timeout -k 10 "$LIMIT_S" make -C "$dir" test TEST_MEMS="$MEMS" || status=$?
     seconds=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f", b - a }')
-    first=$(sed -n 's/^-- first failed check: \([a-z0-9_]*\).*/\1/p' "$dir/test.log" | head -n 1)
-    closing=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$dir/test.log" | tail -n 1 || true)
+    first=$(sed -n 's/^ *[0-9.]* -- first failed check: \([a-z0-9_]*\).*/\1/p' "$dir/test.log" | head -n 1)
+    named=$(awk '/^ *[0-9.]+ -- first failed check: / { printf "%.0f", $1; exit }' "$dir/test.log")
+    closing=$(sed -n 's/^ *[0-9.]* //p' "$dir/test.log" | grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -n 1 || true)
     if ((status == 124 || status == 137)); then
         verdict="TIMEOUT"
         BAD=1
@@ -140,7 +164,7 @@ mutant_run() {
         [[ -n $closing ]] || { verdict="FAIL (no closing line)"; BAD=1; }
     fi
     mutant_row "$name" "$verdict" "$first" "$(mutant_ending "$dir/test.log" "$dir/build")" \
-        "$closing" "$seconds"
+        "$closing" "$seconds" "$named" "$load"
 }
 
 # mutants_table: the markdown table of every recorded row, with how it was made.
@@ -152,11 +176,13 @@ mutants_table() {
     echo "Generated by \`make mutants\` (run/test/mutants.sh) on $(date -u '+%Y-%m-%d %H:%M UTC'), source $SOURCE,"
     echo "QEMU accelerator $accel, \`make test TEST_MEMS=$MEMS\` per kernel, limit $LIMIT_S s. Each mutant is"
     echo "the tree with one patch from run/test/mutants/ applied; \`none\` is the tree unchanged and must pass."
-    echo "Seconds are those of \`make test\` alone (the image is built before); the first failed check is"
-    echo "the one \`make test\` names, and the next column says how the run ended."
+    echo "Seconds are those of \`make test\` alone (the images are built before); the first failed check is"
+    echo "the one \`make test\` names, \"named after\" the seconds until it printed that name, and the next"
+    echo "column says how the run ended; load is the host's load average over the minute before the test"
+    echo "(the times are wall-clock seconds on a shared machine)."
     echo
-    echo "| mutant | the bug | verdict | first failed check | how the run ended | closing line | seconds |"
-    echo "|---|---|---|---|---|---|---|"
+    echo "| mutant | the bug | verdict | first failed check | named after (s) | how the run ended | closing line | seconds | load |"
+    echo "|---|---|---|---|---|---|---|---|---|"
     printf '%s\n' "${ROWS[@]}"
 }
 
@@ -179,7 +205,8 @@ main() {
     git -C "$REPO_DIR" diff --quiet HEAD -- . ":(exclude)${REPORT#"$REPO_DIR"/}" 2>/dev/null ||
         SOURCE+=" with uncommitted changes"
     mkdir -p "$WORK_DIR"
-    printf '%-22s %-6s %-34s %-22s %6s  %s\n' mutant verdict "first failed check" "closing line" seconds "how the run ended"
+    printf '%-22s %-6s %-34s %7s %-22s %6s %5s  %s\n' mutant verdict "first failed check" named "closing line" seconds load \
+        "how the run ended"
     for name in "$CONTROL" "${names[@]}"; do
         mutant_run "$name"
     done

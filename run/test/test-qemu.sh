@@ -4,15 +4,21 @@
 # (it sources this file).
 #
 # usage: run/test/test-qemu.sh IMAGE MEM_MIB... [TIMEOUT_S] [LABEL]
-#   MEM_MIB...  one size or several in one word, e.g. "32 256"
+#   MEM_MIB...  one size or several in one word, e.g. "32 256" ("" with TEST_CPUS: only those runs)
 #   TIMEOUT_S   overall limit for each boot, default 600
 #   LABEL       names the runs, default "qemu": run LABEL_MEMm logs its serial output to
 #               build/serial-LABEL_MEMm.log and QEMU's stderr to build/qemu-LABEL_MEMm.err
 #
 # Whatever the kernel does, a run ends soon after its last real progress. It is stopped when:
-#   - no check line with a new name (`NAME: ok` / `NAME: FAIL`) came for TEST_STALL_S
-#     seconds (a loop, a hang, or a flood of repeated lines): seconds of QEMU's CPU time,
-#     so a loaded machine does not stop a healthy run, or of wall time while QEMU is idle;
+#   - a check failed (the first `NAME: FAIL` line) TEST_FAIL_GRACE_S seconds of QEMU's CPU
+#     time ago (the lines that follow it, a memcheck diagnosis or a panic, are in the log by
+#     then), unless TEST_KEEP_GOING=1;
+#   - nothing new came for TEST_STALL_S seconds (a loop, a hang, or a flood of repeated
+#     lines): new is a check line with a name not seen before (`NAME: ok` / `NAME: FAIL`) or a
+#     progress line (`[progress] ...`, printed by long checks) not seen before; seconds of
+#     QEMU's CPU time, so a loaded machine does not stop a healthy run, or of wall time while
+#     QEMU is idle (it ran, or waited for a CPU to run on, for under half the time: a guest that
+#     waits, not one the machine is too busy to run);
 #   - FLOOD_BYTES of serial output came without a new check, or the log grew past
 #     TEST_LOG_CAP bytes (a flood of output; only that much is judged);
 #   - the kernel banner, the suite's first line or its last appeared a second time (a
@@ -27,16 +33,21 @@
 #
 # Output, per run: a header "== qemu MEM MiB (kvm|tcg) ==", each distinct check once (its
 # first FAIL line if it ever failed, else its ok line), and a verdict line. A failed run
-# then shows the first failed check by name with the serial lines around it, and the last
-# lines of the log. The last line is the total over all runs, counting each check name once
-# per run (never log lines or repetitions): `N passed, N failed`.
+# then shows the first failed check by name with the serial lines around it (and the
+# [memcheck] diagnosis lines that follow it a little later), and the last lines of the log.
+# Lines the kernel self-tests print on purpose (planted errors) start with `(expected)` in
+# the log. The last line is the total over all runs, counting each check name once per run
+# (never log lines or repetitions): `N passed, N failed`.
 #
 # Exit status: 0 when every run passed, 1 otherwise, 2 on a usage error.
 # Environment: QEMU_ACCEL (see run/launch/qemu.sh), BUILD_DIR (default: build/ of the repository),
-#   TEST_STALL_S (default 60), TEST_LOG_CAP (bytes, default 4194304).
-#   TEST_KEEP_GOING  1: run every size and model even after a failed run (default: stop there)
+#   TEST_STALL_S (default 15; 60 for a script that sources this file), TEST_FAIL_GRACE_S
+#   (default 3), TEST_LOG_CAP (bytes, default 4194304).
+#   TEST_KEEP_GOING  1: let a run go on after its first failed check, and run every size and
+#                 model even after a failed run (default: stop there)
 #   TEST_CPUS     after the memory sizes, one more run per QEMU CPU model in this list
 #                 (e.g. "486 pentium max"), at TEST_CPU_MEM MiB (default 32), named LABEL_cpuMODEL.
+#   TEST_ACCEL    the accelerator (kvm or tcg) when the caller has asked run/launch/qemu.sh already
 set -euo pipefail
 
 RUN_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -45,8 +56,13 @@ BUILD_DIR=${BUILD_DIR:-$REPO_DIR/build}
 TAIL_LINES=30
 CONTEXT_BEFORE=10          # serial lines shown before the first failed check
 CONTEXT_AFTER=5            # ... and after it
+CONTEXT_DIAG_SCAN=40       # how far after it [memcheck] diagnosis lines are looked for
+CONTEXT_DIAG_MAX=6         # ... and at most how many of them are shown
+DIAG_RE='^\[memcheck\] '
 SHOW_LINE_CHARS=300        # longer serial lines are cut when shown
 CHECK_RE='^[a-z0-9_]+: (ok|FAIL)'
+FAIL_RE='^[a-z0-9_]+: FAIL'
+PROGRESS_RE='^\[progress\] '
 BANNER_RE='^\[kernel\] cowos: '
 SUITE_START_RE='^\[suite\] [0-9]+ test programs, mode '
 SUITE_END_RE='^\[suite\] [0-9]+ of [0-9]+ test programs passed'
@@ -54,12 +70,15 @@ QEMU_EXIT_PASS=33
 QEMU_EXIT_FAIL=35
 QEMU_EXIT_PANIC=37
 DEFAULT_TIMEOUT_S=600
-STALL_S=${TEST_STALL_S:-60}
+STALL_S=${TEST_STALL_S:-60}   # for a script that sources this file (Bochs is many times slower);
+QEMU_STALL_S=15               # ... QEMU runs of this script use this default
+FAIL_GRACE_S=${TEST_FAIL_GRACE_S:-3}
 LOG_CAP=${TEST_LOG_CAP:-4194304}
 WATCH_POLL_S=0.5
 FLOOD_BYTES=262144         # serial output without a new check that counts as a flood (a
                            # healthy run writes under 16 KiB between two new checks)
-IDLE_PERCENT=10            # an emulator under this share of one CPU counts as idle
+IDLE_PERCENT=50            # an emulator that ran or waited for a CPU for under this share of
+                           # the time (its threads' schedstat; without it, its CPU time) is idle
 CLK_TCK=$(getconf CLK_TCK)
 STOP_GRACE_S=5             # after SIGTERM, how long an emulator gets before SIGKILL
 
@@ -130,21 +149,26 @@ judge_checks() {
 }
 
 # judge_context LOG LINENO NAME: print the serial lines around line LINENO of LOG, the
-# first failed check NAME, with that line marked.
+# first failed check NAME, with that line marked; then the [memcheck] diagnosis lines that
+# came within CONTEXT_DIAG_SCAN lines after it and are not shown yet (at most
+# CONTEXT_DIAG_MAX, after a "..." line when lines were left out).
 judge_context() {
     local log=$1 at=$2 name=$3 from
     from=$((at > CONTEXT_BEFORE ? at - CONTEXT_BEFORE : 1))
     echo "-- first failed check: $name (line $at of ${log#"$REPO_DIR"/}) --"
-    judge_log_text "$log" | sed -n "${from},$((at + CONTEXT_AFTER))p" | judge_show |
-        awk -v mark=$((at - from + 1)) '{ print (NR == mark ? ">> " : "   ") $0 }'
+    judge_log_text "$log" | sed -n "${from},$((at + CONTEXT_DIAG_SCAN))p" | judge_show |
+        awk -v mark=$((at - from + 1)) -v after="$CONTEXT_AFTER" -v diag="$DIAG_RE" -v max="$CONTEXT_DIAG_MAX" '
+            BEGIN { last = mark + after }
+            NR <= mark + after { print (NR == mark ? ">> " : "   ") $0; next }
+            $0 ~ diag && shown < max { if (NR > last + 1) print "   ..."; print "   " $0; shown++; last = NR }'
     echo "-- end of the lines around $name --"
 }
 
 # judge_run NAME LOG END END_NOTE: print the distinct checks of LOG and the verdict of the
 # run NAME; END says how the emulator stopped (pass, fail, panic: what QEMU's exit status
-# claims; result: stopped at the result line, nothing claimed; reset, timeout, stall, flood,
-# restart, other) and END_NOTE describes it. Adds to TOTAL_PASSED/TOTAL_FAILED; returns 0
-# when the run passed.
+# claims; result: stopped at the result line, nothing claimed; failed: stopped after the first
+# failed check; reset, timeout, stall, flood, restart, other) and END_NOTE describes it. Adds to
+# TOTAL_PASSED/TOTAL_FAILED; returns 0 when the run passed.
 judge_run() {
     local name=$1 log=$2 end=$3 note=$4
     local text checks counts ok fail repeats first_at first_name top top_times
@@ -163,7 +187,10 @@ judge_run() {
 
     if [[ -n $panic || $end == panic || $result == *"result: PANIC"* ]]; then
         why="panic: ${panic:-no [panic] line} ($note)"
-    elif [[ $end == timeout || $end == stall || $end == flood || $end == restart || $end == reset ]]; then
+    elif [[ $end == failed ]] && ((fail > 0)); then
+        why="$note"
+        extra=0
+    elif [[ $end == timeout || $end == stall || $end == flood || $end == restart || $end == reset || $end == failed ]]; then
         why="$note"
     elif (($(grep -acE "$BANNER_RE" <<<"$text") > 1)); then
         why="the kernel booted a second time in one run ($note)"
@@ -237,6 +264,14 @@ proc_cpu_ms() {
     echo $(((f[13] + f[14]) * 1000 / CLK_TCK))
 }
 
+# proc_demand_ms PID: how long the threads of process PID have run or waited for a CPU to run
+# on, in ms (their schedstat); their CPU time where there is no schedstat; 0 when it is gone.
+proc_demand_ms() {
+    local ms
+    ms=$(cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ ns += $1 + $2 } END { if (NR) printf "%d", ns / 1e6 }')
+    echo "${ms:-$(proc_cpu_ms "$1")}"
+}
+
 # log_count RE LOG: the number of lines of LOG that match RE (0 when LOG is missing).
 log_count() {
     local n
@@ -249,45 +284,88 @@ watch_start() {
     WATCH_START_MS=$(now_ms)
     WATCH_PROGRESS_MS=$WATCH_START_MS
     WATCH_PROGRESS_CPU_MS=0
+    WATCH_PROGRESS_DEMAND_MS=0
+    WATCH_FAIL_DEMAND_MS=0
     WATCH_PROGRESS_BYTES=0
     WATCH_NAMES=0
+    WATCH_MARKS=0
     WATCH_LAST_NAME=""
+    WATCH_LAST_MARK=""
     WATCH_LONGEST_MS=0
     WATCH_LONGEST_CPU_MS=0
+    WATCH_LONGEST_AFTER=""
+    WATCH_FAIL_NAME=""
+    WATCH_FAIL_MS=0
+    WATCH_FAIL_CPU_MS=0
+}
+
+# watch_marks LOG: print "NAMES MARKS FAIL LAST": the number of distinct check names in LOG,
+# the number of distinct marks of progress (check names and progress lines), the name of the
+# first failed check ("-" when none) and the last mark ("-" when none; a progress line as its
+# words joined by "_").
+watch_marks() {
+    tr -d '\r' <"$1" 2>/dev/null | awk -v cre="$CHECK_RE" -v pre="$PROGRESS_RE" -v fre="$FAIL_RE" '
+        $0 ~ cre {
+            name = $0; sub(/:.*/, "", name)
+            if (!(name in checks)) { checks[name] = 1; names++; marks++; last = name }
+            if (fail == "" && $0 ~ fre) fail = name
+        }
+        $0 ~ pre && !($0 in progress) {
+            progress[$0] = 1; marks++; last = $0; sub(/^\[progress\] /, "", last); gsub(/[^A-Za-z0-9_.\/-]+/, "_", last)
+        }
+        END { printf "%d %d %s %s\n", names, marks, (fail == "" ? "-" : fail), (last == "" ? "-" : last) }'
 }
 
 # watch_step LOG LIMIT_S PID: look once at LOG, written by the emulator PID; set STOP and
-# STOP_NOTE (and return 1) when the run must be stopped: flood (FLOOD_BYTES without a new
-# check, or LOG_CAP in all), restart, stall or timeout.
-# A stall is STALL_S seconds without a new check name, counted in the emulator's CPU time
-# (so a loaded machine does not stop a healthy run), or in wall time while the emulator
-# is idle (under IDLE_PERCENT of a CPU: a guest halted or waiting forever).
+# STOP_NOTE (and return 1) when the run must be stopped: failed (TEST_FAIL_GRACE_S after the
+# first failed check), flood (FLOOD_BYTES without a new check, or LOG_CAP in all), restart,
+# stall or timeout.
+# A stall is STALL_S seconds without a new mark of progress (a check name or a progress line
+# not seen before), counted in the emulator's CPU time (so a loaded machine does not stop a
+# healthy run), or in wall time while the emulator is idle (its threads ran or waited for a CPU
+# for under IDLE_PERCENT of the time since the last progress: a guest halted or waiting forever,
+# not one starved by a busy machine).
 watch_step() {
-    local log=$1 limit=$2 pid=$3 size names now cpu wall_since cpu_since
+    local log=$1 limit=$2 pid=$3 size names marks fail last now cpu demand wall_since cpu_since
     now=$(now_ms)
     cpu=$(proc_cpu_ms "$pid")
+    demand=$(proc_demand_ms "$pid")
     size=$(stat -c %s "$log" 2>/dev/null || echo 0)
     if ((size > LOG_CAP)); then
         STOP=flood
         STOP_NOTE="the serial log passed $LOG_CAP bytes (TEST_LOG_CAP): a flood of output; the last new check was '${WATCH_LAST_NAME:-none}'"
         return 1
     fi
+    read -r names marks fail last < <(watch_marks "$log")
+    if ((names > WATCH_NAMES)); then
+        WATCH_NAMES=$names
+        WATCH_PROGRESS_BYTES=$size
+        WATCH_LAST_NAME=$(grep -aoE "$CHECK_RE" "$log" 2>/dev/null | tail -n 1 | cut -d: -f1) || true
+    fi
     if ((size - WATCH_PROGRESS_BYTES > FLOOD_BYTES)); then
         STOP=flood
         STOP_NOTE="$((size - WATCH_PROGRESS_BYTES)) bytes of output without a new check: a flood; the last new check was '${WATCH_LAST_NAME:-none}'"
         return 1
     fi
-    names=$(grep -aoE "$CHECK_RE" "$log" 2>/dev/null | cut -d: -f1 | sort -u | wc -l) || true
-    if ((names > WATCH_NAMES)); then
+    if ((marks > WATCH_MARKS)); then
         wall_since=$((now - WATCH_PROGRESS_MS))
         cpu_since=$((cpu - WATCH_PROGRESS_CPU_MS))
         ((wall_since <= WATCH_LONGEST_MS)) || WATCH_LONGEST_MS=$wall_since
-        ((cpu_since <= WATCH_LONGEST_CPU_MS)) || WATCH_LONGEST_CPU_MS=$cpu_since
-        WATCH_NAMES=$names
+        if ((cpu_since > WATCH_LONGEST_CPU_MS)); then
+            WATCH_LONGEST_CPU_MS=$cpu_since
+            WATCH_LONGEST_AFTER=${WATCH_LAST_MARK:-the start}
+        fi
+        WATCH_MARKS=$marks
+        WATCH_LAST_MARK=$last
         WATCH_PROGRESS_MS=$now
         WATCH_PROGRESS_CPU_MS=$cpu
-        WATCH_PROGRESS_BYTES=$size
-        WATCH_LAST_NAME=$(grep -aoE "$CHECK_RE" "$log" 2>/dev/null | tail -n 1 | cut -d: -f1) || true
+        WATCH_PROGRESS_DEMAND_MS=$demand
+    fi
+    if [[ $fail != - && -z $WATCH_FAIL_NAME ]]; then
+        WATCH_FAIL_NAME=$fail
+        WATCH_FAIL_MS=$now
+        WATCH_FAIL_CPU_MS=$cpu
+        WATCH_FAIL_DEMAND_MS=$demand
     fi
     if (($(log_count "$BANNER_RE" "$log") > 1)); then
         STOP=restart
@@ -304,16 +382,26 @@ watch_step() {
         STOP_NOTE="the test suite finished a second time in one boot (a copy of the runner)"
         return 1
     fi
+    if [[ -n $WATCH_FAIL_NAME && ${TEST_KEEP_GOING:-0} != 1 ]]; then
+        wall_since=$((now - WATCH_FAIL_MS))
+        cpu_since=$((cpu - WATCH_FAIL_CPU_MS))
+        if ((cpu_since >= FAIL_GRACE_S * 1000 || (wall_since >= FAIL_GRACE_S * 1000 &&
+             (demand - WATCH_FAIL_DEMAND_MS) * 100 < wall_since * IDLE_PERCENT))); then
+            STOP=failed
+            STOP_NOTE="stopped $FAIL_GRACE_S s after the first failed check, $WATCH_FAIL_NAME (TEST_FAIL_GRACE_S; TEST_KEEP_GOING=1 lets the run go on)"
+            return 1
+        fi
+    fi
     wall_since=$((now - WATCH_PROGRESS_MS))
     cpu_since=$((cpu - WATCH_PROGRESS_CPU_MS))
     if ((cpu_since >= STALL_S * 1000)); then
         STOP=stall
-        STOP_NOTE="no new check for $STALL_S s of emulator CPU time (TEST_STALL_S; $((wall_since / 1000)) s of wall time): a loop, a hang or repeated lines; the last new check was '${WATCH_LAST_NAME:-none}'"
+        STOP_NOTE="nothing new for $STALL_S s of emulator CPU time (TEST_STALL_S; $((wall_since / 1000)) s of wall time): a loop, a hang or repeated lines; the last new check was '${WATCH_LAST_NAME:-none}', the last progress '${WATCH_LAST_MARK:-none}'"
         return 1
     fi
-    if ((wall_since >= STALL_S * 1000 && cpu_since * 100 < wall_since * IDLE_PERCENT)); then
+    if ((wall_since >= STALL_S * 1000 && (demand - WATCH_PROGRESS_DEMAND_MS) * 100 < wall_since * IDLE_PERCENT)); then
         STOP=stall
-        STOP_NOTE="no new check for $((wall_since / 1000)) s while the emulator was idle (TEST_STALL_S; $((cpu_since / 1000)) s of CPU): a hang; the last new check was '${WATCH_LAST_NAME:-none}'"
+        STOP_NOTE="nothing new for $((wall_since / 1000)) s while the emulator was idle (TEST_STALL_S; $((cpu_since / 1000)) s of CPU): a hang; the last new check was '${WATCH_LAST_NAME:-none}', the last progress '${WATCH_LAST_MARK:-none}'"
         return 1
     fi
     if ((now - WATCH_START_MS >= limit * 1000)); then
@@ -324,10 +412,11 @@ watch_step() {
     return 0
 }
 
-# watch_longest: the longest wait for a new check name so far, in wall and CPU time.
+# watch_longest: the longest wait for something new so far, in wall and CPU time, and what
+# came before it.
 watch_longest() {
-    printf '%d.%d s (emulator CPU %d.%d s)' $((WATCH_LONGEST_MS / 1000)) $((WATCH_LONGEST_MS % 1000 / 100)) \
-        $((WATCH_LONGEST_CPU_MS / 1000)) $((WATCH_LONGEST_CPU_MS % 1000 / 100))
+    printf '%d.%d s (emulator CPU %d.%d s, after %s)' $((WATCH_LONGEST_MS / 1000)) $((WATCH_LONGEST_MS % 1000 / 100)) \
+        $((WATCH_LONGEST_CPU_MS / 1000)) $((WATCH_LONGEST_CPU_MS % 1000 / 100)) "${WATCH_LONGEST_AFTER:-the start}"
 }
 
 # watch_stop PID: end the emulator PID (started by this script): TERM, then KILL after
@@ -405,7 +494,7 @@ qemu_test() {
     fi
     QEMU_PID=""
     seconds=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
-    END_NOTE+=", $seconds s, longest wait for a new check $(watch_longest)"
+    END_NOTE+=", $seconds s, longest wait for progress $(watch_longest)"
     if judge_run "$name" "$log" "$END" "$END_NOTE"; then
         return 0
     fi
@@ -425,14 +514,14 @@ main() {
     [[ $limit =~ ^[1-9][0-9]*$ ]] || { echo "test-qemu: TIMEOUT_S must be seconds, not '$limit'" >&2; exit 2; }
     [[ $label =~ ^[a-z0-9_]+$ ]] || { echo "test-qemu: LABEL must match [a-z0-9_]+, not '$label'" >&2; exit 2; }
     read -r -a mems <<<"$mems"
-    ((${#mems[@]} > 0)) || usage
+    ((${#mems[@]} > 0)) || [[ -n ${TEST_CPUS:-} ]] || usage
     for mem in "${mems[@]}"; do
         [[ $mem =~ ^[1-9][0-9]*$ ]] || { echo "test-qemu: MEM_MIB must be a number, not '$mem'" >&2; exit 2; }
     done
     mkdir -p "$BUILD_DIR"
     trap qemu_cleanup EXIT
     trap 'exit 130' INT TERM
-    accel=$("$RUN_DIR/../launch/qemu.sh" accel)
+    accel=${TEST_ACCEL:-$("$RUN_DIR/../launch/qemu.sh" accel)}
     local runs=() skipped=() run
     for mem in "${mems[@]}"; do runs+=("mem $mem"); done
     for cpu in ${TEST_CPUS:-}; do runs+=("cpu $cpu"); done
@@ -455,6 +544,7 @@ main() {
 }
 
 if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
+    STALL_S=${TEST_STALL_S:-$QEMU_STALL_S}
     watch_check_env test-qemu
     main "$@"
 fi

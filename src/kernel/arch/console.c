@@ -40,6 +40,8 @@ struct kprintf_buf {
 };
 
 static int console_at_line_start = 1;
+static const char *console_prefix;            /* put before each line console_prefix_cpu starts */
+static int console_prefix_cpu = -1;
 static struct spinlock console_lock = SPINLOCK_INIT("console", SPIN_RANK_CONSOLE);   /* VGA, COM1 output and the state here */
 static volatile int console_panic_cpu = -1;   /* the CPU printing a panic; the others stop at their next print */
 
@@ -168,8 +170,12 @@ void kwrite(const char *s, int n)
   for (int i = 0; i < n; i++) {
     if (console_escape(s[i]))
       continue;
-    if (console_at_line_start)
+    if (console_at_line_start) {
       console_color_for(s + i, n - i);
+      if (console_prefix && console_prefix_cpu == this_cpu()->id)
+        for (const char *p = console_prefix; *p; p++)
+          console_putc(*p);
+    }
     console_putc(s[i]);
     console_at_line_start = s[i] == '\n';
     if (console_at_line_start) {
@@ -179,6 +185,14 @@ void kwrite(const char *s, int n)
   }
   if (panicking < 0)
     spin_unlock(&console_lock);
+}
+
+void kprint_line_prefix(const char *prefix)
+{
+  spin_lock(&console_lock);
+  console_prefix = prefix;
+  console_prefix_cpu = prefix ? this_cpu()->id : -1;
+  spin_unlock(&console_lock);
 }
 
 /* Collect characters; flush to the consoles when the buffer fills. */
@@ -219,6 +233,7 @@ void panic(const char *fmt, ...)
       expected != me)
     for (;;)                             /* one panic at a time: the first CPU reports */
       hlt();
+  console_prefix = 0;                    /* a panic is never an expected line */
   if (!console_at_line_start)
     kwrite("\n", 1);
   kprintf("[panic] cpu%d: ", me);

@@ -32,6 +32,20 @@ int ktest_failures(void)
   return ktest_failed;
 }
 
+void ktest_expected_begin(void)
+{
+  kprint_line_prefix("(expected) ");
+}
+
+void ktest_expected_end(void)
+{
+  kprint_line_prefix(0);
+}
+
+/* The groups in order: what one builds on is checked before it (the library, the devices and
+ * the CPU, the memory manager, then the copy-on-write decision, then shared page tables, which
+ * make their copies with it, then the other CPUs), so the first FAIL names the most basic
+ * broken step. */
 void ktest_run_all(void)
 {
   kprintf("[ktest] kernel self-tests\n");
@@ -41,6 +55,7 @@ void ktest_run_all(void)
   ktest_cpu();
   ktest_cpu_check();
   ktest_mm();
+  ktest_cow();         /* before anything built on the copy-on-write decision */
   ktest_ptshare();
   ktest_wshare();
   ktest_smp();

@@ -53,6 +53,11 @@ int utest_check(const char *name, int cond, const char *fmt, ...)
   return 0;
 }
 
+void utest_progress(const char *name, int done, int total)
+{
+  printf("[progress] %s %d/%d\n", name, done, total);
+}
+
 int utest_status(void)
 {
   return utest_failed ? 1 : 0;

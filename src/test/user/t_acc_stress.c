@@ -50,6 +50,7 @@
 #define STRESS_EXEC_BASE      100000   /* exec'd image: this plus the worker id */
 #define STRESS_KILLED         (-1)
 #define STRESS_MEMCHECK_FRAMES 65536u  /* up to this many user frames: memcheck after every step */
+#define STRESS_PROGRESS_STEPS 200      /* a progress line after this many steps */
 
 enum stress_op { OP_FORK, OP_WRITE, OP_READ, OP_GROW, OP_SHRINK, OP_EXEC, OP_EXIT, OP_KILL,
                  OP_REAP, OP_NOP, OP_COUNT };
@@ -586,6 +587,8 @@ static int stress_run(unsigned seed, int steps, int ops[OP_COUNT], int *fork_fai
       *max_live = live;
     if (bad)
       break;
+    if ((step + 1) % STRESS_PROGRESS_STEPS == 0)
+      utest_progress("acc_stress_steps", step + 1, steps);
     if ((step + 1) % stress_memcheck_every != 0 && step + 1 < steps)
       continue;
     mc = memcheck();

@@ -2,8 +2,10 @@
  * t_cow_basic - the copy-on-write fork, one page at a time.
  *
  * Right after fork, before the child runs, memcheck finds the shared pages'
- * counts and entries consistent. Fork flushes the TLB: a page the parent
- * wrote just before fork is still protected right after it. The child sees
+ * counts and entries consistent. The parent is write-protected: its first
+ * write after fork, to a page it wrote just before (so the TLB holds a
+ * writable entry unless fork flushed it), faults and copies instead of
+ * landing in the frame the child sees. The child sees
  * the parent's value (114514) at the same virtual address in the same frame
  * (vtop); the child's write copies the frame
  * (cow_copies + 1, one frame) while the parent keeps its value and frame; the
@@ -210,8 +212,9 @@ static void basic_check_text(void)
               r.frame_after, frame, main_frame, r.faults, (unsigned)r.seen, sum);
 }
 
-/* Fork must flush the parent's TLB: writes right after fork, to a page written just
- * before it, must fault and copy rather than land in the frame the child sees. The
+/* Fork must write-protect the parent, its entries and its TLB: writes right after fork, to
+ * a page written just before it, must fault and copy rather than land in the frame the
+ * child sees. The
  * fork result itself is the first store (word 0); the parent's word 2 is the evidence.
  * (Meaningful when the parent runs on after fork, as it normally does.) */
 static void basic_check_tlb(void)
@@ -220,7 +223,7 @@ static void basic_check_tlb(void)
   char c = 'g';
 
   if (pipe(go) < 0) {
-    utest_fail("cow_basic_tlb_flush", "pipe failed");
+    utest_fail("cow_basic_parent_write_protected", "pipe failed");
     return;
   }
   basic_tlb[2] = BASIC_TLB_OLD;   /* the TLB now holds a writable entry for the page */
@@ -238,9 +241,11 @@ static void basic_check_tlb(void)
   close(go[1]);
   if (pid > 0)
     got = waitpid(pid, &status);
-  utest_check("cow_basic_tlb_flush",
+  utest_check("cow_basic_parent_write_protected",
               pid > 0 && got == pid && status == BASIC_TLB_OLD && basic_tlb[2] == BASIC_TLB_NEW,
-              "child %d: status %d, parent has %d (want %d); waitpid %d", pid, status,
+              "the child %d read %d (want %d, the value before fork; %d is the parent's write after "
+              "fork: the parent's entry stayed writable, or its TLB kept a writable entry), the "
+              "parent has %d (want %d); waitpid %d", pid, status, BASIC_TLB_OLD, BASIC_TLB_NEW,
               basic_tlb[2], BASIC_TLB_NEW, got);
 }
 

@@ -5,13 +5,24 @@
  * that it exited 0, that the user and kernel pools are back to their free
  * counts, and that memcheck finds nothing; that verdict is the line
  * `suite_NAME: ok` or `suite_NAME: FAIL: ...`. argv[1] ("quick" or
- * "full", default full) is passed on to every program.
+ * "full", default full) is passed on to every program; argv[2] "smp" picks
+ * the order for a machine with several CPUs (below).
+ *
+ * Order: what a check depends on is checked before it, so the first failed
+ * check names the most basic broken step. t_cow_basic runs first (fork
+ * shares, the child's write copies, the parent is write-protected, the last
+ * reference is reused), then the other copy-on-write programs, memory,
+ * processes, the shell's argument passing, programs of no group, the
+ * acceptance programs (t_acc_*, whole scenarios) and last the programs
+ * written for several CPUs (t_smp_*). With "smp" the t_smp_* programs come
+ * right after t_cow_basic: such a run follows a one-CPU run that has checked
+ * the rest already, and what it is there for is what needs several CPUs.
+ * (The kernel self-tests run before all of this, at boot: src/test/kernel.)
  *
  * The runner must survive the kernel it judges: it starts each program
  * with the eager-copy fork, which leaves the runner's own page-table
  * entries alone, so a broken copy-on-write fork (a stale TLB entry, a
- * missing reference) breaks the test programs, never the runner. t_cow_basic
- * runs first, so the first failed check names the most basic broken step.
+ * missing reference) breaks the test programs, never the runner.
  * A process that still finds its way back into the runner's code says so
  * and exits, and the suite stops instead of running twice: the check
  * `suite_runner_alone`.
@@ -24,11 +35,17 @@ static const char *const suite_tests[] = {
 };
 
 #define SUITE_COUNT (sizeof suite_tests / sizeof suite_tests[0])
-#define SUITE_FIRST_COUNT (sizeof suite_first / sizeof suite_first[0])
+#define SUITE_GROUPS 8
 #define SUITE_STRAY_STATUS 213   /* exit status of a process caught running the runner's code */
 
-/* Programs run before the rest, in this order: the most basic checks. */
-static const char *const suite_first[] = { "t_cow_basic" };
+/* The order of the groups: a program belongs to the first non-empty entry that begins its name;
+ * the empty entry is where the programs of no group run. Each group runs in name order. */
+static const char *const suite_order[SUITE_GROUPS] = {
+  "t_cow_basic", "t_cow_", "t_mem_", "t_proc_", "t_sh_", "", "t_acc_", "t_smp_",
+};
+static const char *const suite_order_smp[SUITE_GROUPS] = {
+  "t_cow_basic", "t_smp_", "t_cow_", "t_mem_", "t_proc_", "t_sh_", "", "t_acc_",
+};
 #define SUITE_SETTLE_TICKS 20   /* ticks a frame count may take to come back (init reaping orphans) */
 
 static unsigned suite_passed;
@@ -47,13 +64,26 @@ static void suite_guard(const char *where)
   exit(SUITE_STRAY_STATUS);
 }
 
-/* Non-zero when name is one of the n names in list. */
-static int suite_listed(const char *const *list, unsigned n, const char *name)
+/* Non-zero when prefix begins name. */
+static int suite_begins(const char *name, const char *prefix)
 {
-  for (unsigned i = 0; i < n; i++)
-    if (strcmp(list[i], name) == 0)
-      return 1;
-  return 0;
+  while (*prefix && *prefix == *name)
+    prefix++, name++;
+  return *prefix == 0;
+}
+
+/* The group of name in order: the first non-empty entry that begins it; the empty entry's
+ * index when none does. */
+static unsigned suite_group(const char *const *order, const char *name)
+{
+  unsigned none = SUITE_GROUPS;
+  for (unsigned g = 0; g < SUITE_GROUPS; g++) {
+    if (order[g][0] == 0)
+      none = g;
+    else if (suite_begins(name, order[g]))
+      return g;
+  }
+  return none;
 }
 
 /* Run one test program with mode; print its verdict line. */
@@ -95,15 +125,16 @@ static void suite_run(const char *name, char *mode)
 int main(int argc, char *argv[])
 {
   char *mode = argc > 1 ? argv[1] : "full";
+  int smp = argc > 2 && strcmp(argv[2], "smp") == 0;
+  const char *const *order = smp ? suite_order_smp : suite_order;
   int old_trace = cowtrace(0);   /* tests run untraced unless they turn it on */
   suite_pid = getpid();
-  printf("[suite] %u test programs, mode %s\n", (unsigned)SUITE_COUNT, mode);
-  for (unsigned i = 0; i < SUITE_FIRST_COUNT && !suite_stray_seen; i++)
-    if (suite_listed(suite_tests, SUITE_COUNT, suite_first[i]))
-      suite_run(suite_first[i], mode);
-  for (unsigned i = 0; i < SUITE_COUNT && !suite_stray_seen; i++)
-    if (!suite_listed(suite_first, SUITE_FIRST_COUNT, suite_tests[i]))
-      suite_run(suite_tests[i], mode);
+  printf("[suite] %u test programs, mode %s, %s order\n", (unsigned)SUITE_COUNT, mode,
+         smp ? "several-CPU" : "one-CPU");
+  for (unsigned g = 0; g <= SUITE_GROUPS; g++)
+    for (unsigned i = 0; i < SUITE_COUNT && !suite_stray_seen; i++)
+      if (suite_group(order, suite_tests[i]) == g)
+        suite_run(suite_tests[i], mode);
   suite_guard("the summary");
   utest_check("suite_runner_alone", !suite_stray_seen,
               "a child came back into the runner's code; the suite stopped there");
