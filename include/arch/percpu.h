@@ -36,6 +36,7 @@ struct tss {
 
 struct proc;
 struct spinlock;
+struct vm_space;
 
 /* Copy-on-write fault counts, kept per CPU so the fault path shares no counter line. */
 struct cpu_cow_counts {
@@ -62,6 +63,7 @@ struct cpu {
   struct tss tss_df;           /* the double-fault task (vector 8 is a task gate) */
   /* Scheduling (sched.c): only this CPU writes these, except where noted. */
   struct proc *proc;           /* the process running here, 0 in the scheduler loop */
+  struct vm_space *vm;         /* the address space this CPU runs in, 0 in the scheduler loop (vmspace.c) */
   uint32_t sched_esp;          /* the scheduler loop's saved stack pointer */
   volatile int resched;        /* a tick came since proc was switched in */
   volatile int idle;           /* halted in the scheduler loop (read by wakers) */

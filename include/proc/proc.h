@@ -38,7 +38,10 @@ void cow_trace(uint32_t va, uint32_t err, uint32_t eip, const struct cow_report 
  * creates afterwards inherit it. Returns the old level, -1 (nothing set) for another level. */
 int cow_trace_set(int level);
 /* Tear down the user space pd and free its directory, pausing for the scheduler between page
- * tables (exit, exec, a fork that failed half-way). */
-void proc_space_destroy(pde_t *pd);
+ * tables (exit, exec, a fork that failed half-way). vs is the space pd was (or was to be) the
+ * directory of, or 0 for a directory no space held: it panics if a CPU other than this one
+ * may still hold translations of vs. */
+struct vm_space;
+void proc_space_destroy(struct vm_space *vs, pde_t *pd);
 
 #endif

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include "arch/percpu.h"
 #include "mm/vm.h"
+#include "mm/vmspace.h"
 #include "arch/trapframe.h"
 #include "arch/spinlock.h"
 
@@ -25,7 +26,7 @@ struct proc {
   int cpu;                       /* the CPU it runs on (or last ran on) */
   char name[PROC_NAME_LEN];
   struct proc *parent;
-  pde_t *pd;                     /* page directory (kernel virtual address) */
+  struct vm_space vm;            /* its address space: page directory (vm.pd) and the CPUs in it */
   uint32_t kstack_top;           /* top of the kernel stack (guard page below it) */
   uint32_t context_esp;          /* saved kernel esp while switched out */
   struct trap_frame *tf;         /* user registers at the top of the kernel stack */

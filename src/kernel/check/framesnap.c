@@ -44,7 +44,7 @@ static void framesnap_chunk_pte(uint32_t va, pte_t pte, void *arg)
 static void framesnap_proc_chunk(const struct proc *p, uint32_t first, uint32_t n, uint8_t *out)
 {
   struct framesnap_chunk c = { first, n, out };
-  vm_each_user_pte(p->pd, 0, framesnap_chunk_pte, &c);
+  vm_each_user_pte(p->vm.pd, 0, framesnap_chunk_pte, &c);
 }
 
 /* Non-zero when pid is a live process with an address space (FRAMESNAP_PROC's target). Both are
@@ -54,7 +54,7 @@ static int framesnap_target(int pid)
 {
   spin_lock(&proc_lock);
   const struct proc *p = proc_find_locked(pid);
-  int live = p && p->pd;
+  int live = p && p->vm.pd;
   spin_unlock(&proc_lock);
   return live;
 }
@@ -90,7 +90,7 @@ int framesnap_copy(uint32_t ureq)
       const struct proc *p = proc_find_locked(req.pid);   /* it may have exited since the last chunk */
       memset(chunk, 0, n);
       page_ref_lock();
-      if (p && p->pd)
+      if (p && p->vm.pd)
         framesnap_proc_chunk(p, req.start + done, n, chunk);
       page_ref_unlock();
       spin_unlock(&proc_lock);

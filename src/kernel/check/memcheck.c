@@ -120,12 +120,12 @@ static int memcheck_cow_sharing(uint8_t *seen)
   struct memcheck_walk w = { .seen = seen };
   memset(seen, 0, pool_user.frames);
   for (struct proc *p = proc_list; p; p = p->next)
-    if (p->pd && p->state != PROC_ZOMBIE)
-      vm_each_user_pte(p->pd, 0, memcheck_mark_sharing, &w);
+    if (p->vm.pd && p->state != PROC_ZOMBIE)
+      vm_each_user_pte(p->vm.pd, 0, memcheck_mark_sharing, &w);
   for (struct proc *p = proc_list; p; p = p->next)
-    if (p->pd && p->state != PROC_ZOMBIE) {
+    if (p->vm.pd && p->state != PROC_ZOMBIE) {
       w.p = p;
-      vm_each_user_pte(p->pd, memcheck_table_writable, memcheck_report_sharing, &w);
+      vm_each_user_pte(p->vm.pd, memcheck_table_writable, memcheck_report_sharing, &w);
     }
   return w.bad;
 }
@@ -193,7 +193,7 @@ static int memcheck_count_space(const struct proc *p, uint16_t *counts, struct m
 {
   struct memcheck_walk w = { .p = p, .counts = counts, .tables = t, .ws = ws };
   memcheck_wshare_space(ws, p);
-  vm_each_user_pte(p->pd, memcheck_table_use, memcheck_count_pte, &w);
+  vm_each_user_pte(p->vm.pd, memcheck_table_use, memcheck_count_pte, &w);
   return w.bad;
 }
 
@@ -247,7 +247,7 @@ static int memcheck_run(uint16_t *counts, struct memcheck_tables *t, int preempt
   pt_share_lock();                     /* no table made private on another CPU half-way */
   memcheck_wshare_begin(&ws, t->seen); /* the scratch is free until memcheck_cow_sharing */
   for (struct proc *p = proc_list; p; p = p->next)
-    if (p->pd && p->state != PROC_ZOMBIE)
+    if (p->vm.pd && p->state != PROC_ZOMBIE)
       bad += memcheck_count_space(p, counts, t, &ws);
   bad += ws.bad;
   pt_share_each(memcheck_table_count, t);

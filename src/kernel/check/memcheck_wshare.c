@@ -56,7 +56,7 @@ static void wshare_find_pte(uint32_t va, pte_t pte, void *arg)
 static uint32_t wshare_find_va(const struct proc *p, uint32_t pa)
 {
   struct wshare_find f = { pa, 0 };
-  vm_each_user_pte(p->pd, 0, wshare_find_pte, &f);
+  vm_each_user_pte(p->vm.pd, 0, wshare_find_pte, &f);
   return f.va;
 }
 

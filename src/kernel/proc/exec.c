@@ -14,6 +14,7 @@
 #include "fs/archive.h"
 #include "mm/pageref.h"
 #include "mm/vm.h"
+#include "mm/vmspace.h"
 #include "mm/kheap.h"
 #include "lib/elf.h"
 #include "lib/string.h"
@@ -140,17 +141,18 @@ int exec_load(struct proc *p, const char *path, char *const argv[], int argc)
   p->tf->esp = sp;
   p->heap_start = p->brk = PG_ROUND_UP(end);
   p->data_start = data_start;
-  /* The space stays marked in flux from the switch until the old one is gone. Once p->pd is the
+  /* The space stays marked in flux from the switch until the old one is gone. Once p->vm.pd is the
    * new space nothing walks the old one, yet its frames keep their references until
    * proc_space_destroy drops them: a memcheck between the switch and the teardown would count
    * those frames with no mapping. memcheck waits while a space is in flux, and the old space's
-   * own teardown marks it again inside this mark, so the count never drops to 0 in between. */
-  pde_t *old = p->pd;
-  p->pd = pd;
-  if (old) {
-    vm_activate(pd);
-    proc_space_destroy(old);
-  }
+   * own teardown marks it again inside this mark, so the count never drops to 0 in between.
+   * The swap keeps this CPU in p's CPU set and loads the new directory (vmspace.h): the old
+   * one's teardown then finds no other CPU in the set, and this CPU no longer on it. */
+  spin_lock(&proc_lock);
+  pde_t *old = vm_space_replace(&p->vm, pd);
+  spin_unlock(&proc_lock);
+  if (old)
+    proc_space_destroy(&p->vm, old);
   /* Only now does p stop sharing pages writable with its THREAD relatives: while the old space
    * was torn down (pausing between tables) its frames were still theirs too, and a relative's
    * fork that saw no live relative would share tables holding writable shared entries. */
@@ -159,7 +161,7 @@ int exec_load(struct proc *p, const char *path, char *const argv[], int argc)
   return 0;
 
 bad:
-  proc_space_destroy(pd);
+  proc_space_destroy(&p->vm, pd);
   vm_space_in_flux(-1);
   return -1;
 }

@@ -14,14 +14,17 @@
 #include "fs/file.h"
 #include "mm/kheap.h"
 #include "mm/vm.h"
+#include "mm/vmspace.h"
 #include "arch/x86.h"
 #include "arch/printk.h"
 
 static struct proc *proc_init;
 static void (*proc_init_exit)(int status);   /* what init's exit means (proc_start_init's caller) */
 
-void proc_space_destroy(pde_t *pd)
+void proc_space_destroy(struct vm_space *vs, pde_t *pd)
 {
+  if (vs)
+    vm_space_check_alone(vs, "proc_space_destroy");
   vm_space_teardown_begin(pd);
   for (uint32_t i = 0; vm_space_teardown_next(pd, &i);)
     sched_preempt_point();            /* one table (at most 1024 entries) between points */
@@ -34,8 +37,9 @@ static void proc_release(struct proc *p)
   for (int fd = 0; fd < PROC_NOFILE; fd++)
     if (p->files[fd])
       file_close(p->files[fd]);
-  if (p->pd)
-    proc_space_destroy(p->pd);
+  if (p->vm.pd)
+    proc_space_destroy(&p->vm, p->vm.pd);
+  vm_space_check_alone(&p->vm, "proc_release");   /* the record goes: no CPU may be in it */
   kstack_free(p->kstack_top);
   kfree(p);
 }
@@ -63,15 +67,17 @@ void proc_check_killed(const struct trap_frame *tf)
 }
 
 /* What a dying p lets go of before it becomes a zombie: its address space is detached from p
- * (p->pd cleared), then its files are closed, then the space is destroyed.
+ * (p->vm.pd cleared, this CPU on kernel_pd and out of p's CPU set), then its files are closed,
+ * then the space is destroyed.
  *
  * The space is marked in flux first, so no checker is walking it (memcheck and framesnap walk
- * only while nothing is in flux, holding the flux lock), and p->pd is cleared before the
+ * only while nothing is in flux, holding the flux lock), and p->vm.pd is cleared before the
  * directory is freed: a checker that starts after the mark drops finds no pd on p, never a freed
  * (maybe reused) directory on a process still running. The mark also covers the teardown, whose
- * frames are still counted while p->pd is 0 (p runs on the kernel's directory meanwhile: the
- * scheduler loads it for a process with no pd). The detach comes before the files close, so one
- * who sees the end of p's pipe finds p without a space already (framesnap refuses it).
+ * frames are still counted while p->vm.pd is 0 (p runs on the kernel's directory meanwhile: the
+ * detach loads it, and the scheduler loads it for a process with no pd). The detach comes before
+ * the files close, so one who sees the end of p's pipe finds p without a space already
+ * (framesnap refuses it).
  *
  * A THREAD relative that forks meanwhile sees p as gone and may share its tables holding entries
  * still writable here: p never writes again, and a copy of such a table write-protects them
@@ -80,8 +86,7 @@ static void proc_exit_release(struct proc *p)
 {
   vm_space_in_flux(1);
   spin_lock(&proc_lock);
-  pde_t *pd = p->pd;
-  p->pd = 0;
+  pde_t *pd = vm_space_detach(&p->vm);
   spin_unlock(&proc_lock);
   for (int fd = 0; fd < PROC_NOFILE; fd++) {
     if (p->files[fd])
@@ -89,7 +94,7 @@ static void proc_exit_release(struct proc *p)
     p->files[fd] = 0;
   }
   if (pd)
-    proc_space_destroy(pd);
+    proc_space_destroy(&p->vm, pd);
   vm_space_in_flux(-1);
 }
 

@@ -121,8 +121,8 @@ static int fork_cow_table(pte_t *ppt, pte_t *cpt, uint32_t i)
 /* Give the child the pages of one parent page table (user PDE index i); -1 when out of memory. */
 static int fork_copy_table(struct proc *parent, struct proc *child, int policy, uint32_t i)
 {
-  pte_t *ppt = P2V(PTE_ADDR(parent->pd[i]));
-  pte_t *cpt = vm_walk(child->pd, PGADDR(i, 0, 0), 1);
+  pte_t *ppt = P2V(PTE_ADDR(parent->vm.pd[i]));
+  pte_t *cpt = vm_walk(child->vm.pd, PGADDR(i, 0, 0), 1);
   int locked = 0, rc = 0;
   if (!cpt)
     return -1;
@@ -153,7 +153,7 @@ static int fork_copy_table(struct proc *parent, struct proc *child, int policy, 
 static int fork_copy_space(struct proc *parent, struct proc *child, int policy)
 {
   for (uint32_t i = 0; i < USER_PDES; i++) {
-    if (!(parent->pd[i] & PTE_P))
+    if (!(parent->vm.pd[i] & PTE_P))
       continue;
     if (fork_copy_table(parent, child, policy, i) < 0 || sched_preempt_point() < 0)
       return -1;
@@ -171,7 +171,7 @@ static int fork_shares_writable(const struct proc *p)
   int shares = 0;
   spin_lock(&proc_lock);
   for (const struct proc *q = proc_list; q && !shares; q = q->next)
-    shares = q != p && q->thread_group == p->thread_group && q->pd && q->state != PROC_ZOMBIE;
+    shares = q != p && q->thread_group == p->thread_group && q->vm.pd && q->state != PROC_ZOMBIE;
   spin_unlock(&proc_lock);
   return shares;
 }
@@ -184,18 +184,18 @@ int copy_process(int policy)
     return -1;
   if (policy == FORK_POLICY_SHARED_PT && fork_shares_writable(parent))
     policy = FORK_POLICY_COW;
-  if (policy == FORK_POLICY_THREAD && pt_unshare_range(parent->pd, 0, USER_TOP) < 0)
+  if (policy == FORK_POLICY_THREAD && pt_unshare_range(parent->vm.pd, 0, USER_TOP) < 0)
     return -1;
   struct proc *child = proc_alloc(parent->name);
   if (!child)
     return -1;
   vm_space_in_flux(1);                 /* frames are counted before the child maps them: memcheck waits */
-  child->pd = vm_space_create();
-  if (!child->pd)
+  child->vm.pd = vm_space_create();
+  if (!child->vm.pd)
     goto bad;
   int ok = 0;
   if (policy == FORK_POLICY_SHARED_PT)
-    pt_share_space(parent->pd, child->pd);
+    pt_share_space(parent->vm.pd, child->vm.pd);
   else
     ok = fork_copy_space(parent, child, policy);
   /* Parent entries lost PTE_W: drop its stale writable TLB entries before it runs on. */

@@ -23,7 +23,7 @@
 static void sbrk_unmap(struct proc *p, uint32_t start, uint32_t end)
 {
   for (uint32_t va = start; va < end; va += SBRK_UNMAP_CHUNK) {
-    vm_unmap_range(p->pd, va, end - va > SBRK_UNMAP_CHUNK ? va + SBRK_UNMAP_CHUNK : end);
+    vm_unmap_range(p->vm.pd, va, end - va > SBRK_UNMAP_CHUNK ? va + SBRK_UNMAP_CHUNK : end);
     sched_preempt_point();
   }
 }
@@ -34,14 +34,14 @@ int proc_sbrk(int inc)
   struct proc *p = proc_current();
   uint32_t old = p->brk, new = old + (uint32_t)inc;
   if (inc > 0) {
-    if (new < old || new > USER_STACK_GUARD || pt_unshare_range(p->pd, PG_ROUND_UP(old), new) < 0)
+    if (new < old || new > USER_STACK_GUARD || pt_unshare_range(p->vm.pd, PG_ROUND_UP(old), new) < 0)
       return -1;
     vm_space_in_flux(1);                /* a frame is counted before it is mapped: memcheck waits */
     for (uint32_t va = PG_ROUND_UP(old); va < new; va += PGSIZE) {
       uint32_t pa = page_alloc_user();
       if (pa)
         vm_zero_frame(pa);
-      if (!pa || vm_map(p->pd, va, pa, PTE_W | PTE_U) < 0) {
+      if (!pa || vm_map(p->vm.pd, va, pa, PTE_W | PTE_U) < 0) {
         if (pa)
           page_ref_dec(pa);
         sbrk_unmap(p, PG_ROUND_UP(old), va);
@@ -56,7 +56,7 @@ int proc_sbrk(int inc)
     }
     vm_space_in_flux(-1);
   } else if (inc < 0) {
-    if (new > old || new < p->heap_start || pt_unshare_range(p->pd, PG_ROUND_UP(new), PG_ROUND_UP(old)) < 0)
+    if (new > old || new < p->heap_start || pt_unshare_range(p->vm.pd, PG_ROUND_UP(new), PG_ROUND_UP(old)) < 0)
       return -1;
     p->brk = new;                       /* pages above a break may be mapped, never below */
     /* Each page's entry is cleared before its reference is dropped (vm_unmap_range; the other

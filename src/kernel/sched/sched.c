@@ -28,6 +28,7 @@
 #include "arch/x86.h"
 #include "arch/tlb.h"
 #include "mm/vm.h"
+#include "mm/vmspace.h"
 #include "arch/printk.h"
 
 #define CLOCK_FIRST_TICK_MS 200            /* twenty ticks at HZ: far beyond the first */
@@ -77,9 +78,12 @@ void sched_run(void)
     p->cpu = c->id;
     c->proc = p;
     tss_set_kernel_stack(p->kstack_top);
-    vm_activate(p->pd ? p->pd : kernel_pd);   /* no pd: it is exiting, its space detached (exit.c) */
+    vm_space_enter(&p->vm);   /* no pd: it is exiting, its space detached (exit.c) */
     sched_context_switch(&c->sched_esp, p->context_esp);
-    vm_activate(kernel_pd);   /* this CPU keeps no process's directory loaded (report/GUIDE.md: TLB shootdown) */
+    /* This CPU keeps no process's directory loaded (report/GUIDE.md: TLB shootdown), and leaves
+     * the space before proc_lock goes: whoever finds p not RUNNING under proc_lock knows this
+     * CPU's bit is clear. */
+    vm_space_leave(&p->vm);
     c->proc = 0;
     spin_unlock(&proc_lock);
   }

@@ -68,7 +68,7 @@ static int sys_setfg(uint32_t pid, uint32_t b, uint32_t c) { (void)b, (void)c; r
 static int sys_vtop(uint32_t va, uint32_t b, uint32_t c)
 {
   (void)b, (void)c;
-  return va >= USER_TOP ? 0 : (int)vm_vaddr2paddr(proc_current()->pd, va);
+  return va >= USER_TOP ? 0 : (int)vm_vaddr2paddr(proc_current()->vm.pd, va);
 }
 
 /* exec's path and arguments in the kernel: one per call, since an exec lets others run. */

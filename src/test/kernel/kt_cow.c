@@ -27,7 +27,7 @@ static pde_t *kt_cow_space(uint32_t pa)
   if (!pd)
     return 0;
   if (vm_map(pd, KT_COW_VA, pa, PTE_W | PTE_U) < 0) {
-    proc_space_destroy(pd);
+    proc_space_destroy(0, pd);
     return 0;
   }
   pte_t *pte = vm_walk(pd, KT_COW_VA, 0);
@@ -105,7 +105,7 @@ static void kt_cow_reuse(void)
   ktest_check("kt_cow_reuse_clears_cow", (e & (PTE_P | PTE_U | PTE_W)) == (PTE_P | PTE_U | PTE_W) && !(e & PTE_COW),
               "entry after the write 0x%x: writable %d, PTE_COW %d (want 1, 0)", e, (e & PTE_W) != 0,
               (e & PTE_COW) != 0);
-  proc_space_destroy(pd);
+  proc_space_destroy(0, pd);
 }
 
 /* A COW page shared by two spaces: the first writer copies, the last one reuses. */
@@ -122,7 +122,7 @@ static void kt_cow_copy(void)
   }
   if (!b) {
     if (a)
-      proc_space_destroy(a);
+      proc_space_destroy(0, a);
     else if (pa)
       page_ref_dec(pa);
     ktest_check("kt_cow_copy_when_shared", 0, "out of memory for two spaces sharing a page");
@@ -156,8 +156,8 @@ static void kt_cow_copy(void)
               "the other space writes next: result %d (want %d, reused), entry 0x%x (want frame 0x%x, writable, "
               "no PTE_COW), count %u",
               r, COW_REUSED, ea, pa, page_ref_get(PTE_ADDR(ea)));
-  proc_space_destroy(b);
-  proc_space_destroy(a);
+  proc_space_destroy(0, b);
+  proc_space_destroy(0, a);
 }
 
 void ktest_cow(void)

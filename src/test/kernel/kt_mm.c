@@ -129,7 +129,7 @@ static void kt_space(void)
   pte_t old = vm_unmap(pd, KT_VA);
   uint32_t after = vm_vaddr2paddr(pd, KT_VA);
   vm_map(pd, KT_VA, pa, PTE_W | PTE_U);
-  proc_space_destroy(pd);      /* drops the frame's last reference */
+  proc_space_destroy(0, pd);      /* drops the frame's last reference */
   ktest_check("kt_space_map_translate", mapped && t == pa + 0x123 && in_current == 0 && zero_page == 0,
               "mapped %d, translated 0x%x (want 0x%x), current space 0x%x", mapped, t, pa + 0x123, in_current);
   ktest_check("kt_space_unmap", PTE_ADDR(old) == pa && (old & PTE_U) && after == 0, "old pte 0x%x, after 0x%x", old,
@@ -186,7 +186,7 @@ static void kt_memcheck(void)
   pool_free(&pool_user, leak, 1);
   vm_unmap(pd, KT_VA);
   vm_unmap(pd, KT_VA + PGSIZE);
-  proc_space_destroy(pd);
+  proc_space_destroy(0, pd);
   int after = memcheck();
   ktest_check("kt_memcheck_clean", clean == 0, "memcheck found %d problems on a clean system", clean);
   ktest_check("kt_memcheck_planted", planted == 3, "planted 3 mismatches, memcheck found %d", planted);

@@ -97,19 +97,19 @@ void ktest_ptshare(void)
   ktest_check("kt_ptshare_reuse", reused == PT_REUSED && PTE_ADDR(a[x]) == V2P(pt) && (a[x] & PTE_W) &&
               !(a[x] & PDE_SHARED_PT) && pt_share_count(V2P(pt)) == 0,
               "result %d, PDE a 0x%x, count %u", reused, a[x], pt_share_count(V2P(pt)));
-  proc_space_destroy(b);
-  proc_space_destroy(a);
+  proc_space_destroy(0, b);
+  proc_space_destroy(0, a);
 
   /* Destroy the parent side first, then the child: the table outlives its maker. */
   int built = kt_pt_spaces(&a, &b);
   if (built) {
     pt_share_space(a, b);
     pt = P2V(PTE_ADDR(a[x]));
-    proc_space_destroy(a);
+    proc_space_destroy(0, a);
   }
   uint32_t left = built ? pt_share_count(V2P(pt)) : 0, mapped = built ? vm_vaddr2paddr(b, KT_PT_VA) : 0;
   if (built)
-    proc_space_destroy(b);
+    proc_space_destroy(0, b);
   ktest_check("kt_ptshare_release", built && left == 1 && mapped != 0 && pool_kernel.free == kfree0 &&
               pool_user.free == ufree0,
               "count after the first exit %u (want 1), still mapped 0x%x, kernel free %u (was %u), user free %u (was %u)",

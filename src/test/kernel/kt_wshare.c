@@ -28,7 +28,7 @@ static struct proc *kt_ws_proc(int pid, const char *name, pde_t *pd)
   memset(p, 0, sizeof *p);
   p->pid = pid;
   p->state = PROC_EMBRYO;                /* walked by memcheck, never picked by a scheduler */
-  p->pd = pd;
+  p->vm.pd = pd;
   strncpy_z(p->name, name, sizeof p->name);
   spin_lock(&proc_lock);
   p->next = proc_list;
@@ -73,7 +73,7 @@ bad:
 static void kt_ws_destroy(pde_t *pd)
 {
   if (pd)
-    proc_space_destroy(pd);
+    proc_space_destroy(0, pd);
 }
 
 /* The bad state built on purpose: one frame mapped writable in two spaces. memcheck must report

@@ -1,0 +1,46 @@
+/*
+ * vmspace.h - an address space as the CPUs see it: a page directory and the
+ * set of CPUs that may hold translations of it.
+ *
+ * A process's space (struct proc's vm) is entered by the CPU that switches
+ * the process in and left when it switches out (sched.c). The CPU set
+ * belongs to the space object, not to one directory: exec replaces the
+ * directory under a CPU that stays in the space (vm_space_replace), exit
+ * takes the directory away (vm_space_detach). Whoever changes a user
+ * mapping of the space can then reach exactly the CPUs that may cache it
+ * (vm_space_shootdown), and whoever frees a directory can check that no
+ * other CPU still runs on it (vm_space_check_alone).
+ *
+ * Ordering: a CPU sets its bit with a locked OR (a full barrier) before it
+ * loads CR3, and clears it only after it has loaded another directory. A
+ * shootdown writes the entries, fences, then reads the set: a CPU it does
+ * not find either left before the read or sets its bit after the writes,
+ * so its page walks see the new entries.
+ */
+#ifndef MM_VMSPACE_H
+#define MM_VMSPACE_H
+#include <stdint.h>
+#include "arch/mmu.h"
+
+struct vm_space {
+  pde_t *pd;                 /* the page directory; changed under proc_lock (exit detaches, exec swaps) */
+  volatile uint32_t cpus;    /* bit i: CPU i may hold translations of this space (atomic or/and only) */
+};
+
+/* This CPU runs in vs from now on: its bit is set before CR3 = vs->pd; this_cpu()->vm = vs. A space
+ * with no directory (its process is exiting) loads kernel_pd and sets no bit. Interrupts masked. */
+void vm_space_enter(struct vm_space *vs);
+/* This CPU leaves vs: CR3 = kernel_pd first, then its bit is cleared; this_cpu()->vm = 0.
+ * Interrupts masked. */
+void vm_space_leave(struct vm_space *vs);
+/* Make pd vs's directory and return the old one (exec, proc_lock held). A CPU running in vs keeps
+ * its bit and loads pd; a space no CPU runs in (a process not started yet) only changes pd. */
+pde_t *vm_space_replace(struct vm_space *vs, pde_t *pd);
+/* Take vs's directory away and return it (exit, proc_lock held): this CPU, if it runs in vs, loads
+ * kernel_pd and then clears its bit, and stays in vs with no directory until it switches out. */
+pde_t *vm_space_detach(struct vm_space *vs);
+/* Panic, naming the CPU, if a CPU other than this one may still hold translations of vs: who is
+ * about to free a directory of vs. */
+void vm_space_check_alone(const struct vm_space *vs, const char *who);
+
+#endif
