@@ -80,6 +80,7 @@ struct cpu {
   uint32_t *scratch_pte;
   struct cpu_cow_counts cow;
   volatile uint32_t tlb_pending;   /* a shootdown asks this CPU to flush (tlb.c) */
+  uint32_t tlb_served;             /* other CPUs' shootdown requests this CPU has flushed for */
   struct cpu_call call;        /* smp_call's request to this CPU */
   /* What an AP saw once it ran in C, for the boot screen and kt_smp. */
   uint8_t seen_apic_id;        /* read from its own local APIC ID register */

@@ -39,6 +39,10 @@ pde_t *vm_space_replace(struct vm_space *vs, pde_t *pd);
 /* Take vs's directory away and return it (exit, proc_lock held): this CPU, if it runs in vs, loads
  * kernel_pd and then clears its bit, and stays in vs with no directory until it switches out. */
 pde_t *vm_space_detach(struct vm_space *vs);
+/* After the caller's writes to vs's page-table entries for [va, va + n pages): a full barrier,
+ * then a flush here and on every other CPU in vs's set, waiting for each. Returns the set of
+ * other CPUs it reached. */
+uint32_t vm_space_shootdown(struct vm_space *vs, uint32_t va, uint32_t npages);
 /* Panic, naming the CPU, if a CPU other than this one may still hold translations of vs: who is
  * about to free a directory of vs. */
 void vm_space_check_alone(const struct vm_space *vs, const char *who);

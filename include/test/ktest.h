@@ -32,6 +32,10 @@ void ktest_smp(void);
 void ktest_smp_run(void);
 /* TLB shootdown with every started CPU as the sender in turn, every other one reading (kt_tlb.c). */
 void ktest_tlb(void);
+/* Address-space CPU sets: entering and leaving on each CPU and on all at once (kt_space.c). */
+void ktest_space_cpus(void);
+/* A shootdown aimed at a space's CPU set reaches exactly those CPUs (kt_space.c; 2 CPUs or more). */
+void ktest_space_shootdown(void);
 /* The lock checker: recursive acquire, the lock order, one rank held twice (kt_spin.c). */
 void ktest_spin(void);
 /* At the end of a test run: every CPU that came up ran at least one process. */

@@ -1,10 +1,12 @@
 /*
- * vmspace.c - entering and leaving an address space, and keeping its CPU set
- * right when exec replaces or exit detaches its directory (vmspace.h).
+ * vmspace.c - entering and leaving an address space, keeping its CPU set
+ * right when exec replaces or exit detaches its directory, and the
+ * shootdown that reaches only the CPUs in the set (vmspace.h).
  */
 #include "mm/vmspace.h"
 #include "mm/vm.h"
 #include "arch/percpu.h"
+#include "arch/tlb.h"
 #include "arch/printk.h"
 
 /* This CPU's bit in a space's CPU set. */
@@ -56,6 +58,13 @@ pde_t *vm_space_detach(struct vm_space *vs)
     __atomic_and_fetch(&vs->cpus, ~vm_space_bit(c), __ATOMIC_SEQ_CST);
   }
   return old;
+}
+
+uint32_t vm_space_shootdown(struct vm_space *vs, uint32_t va, uint32_t npages)
+{
+  __atomic_thread_fence(__ATOMIC_SEQ_CST);   /* the entries are written before the set is read */
+  uint32_t set = __atomic_load_n(&vs->cpus, __ATOMIC_SEQ_CST);
+  return tlb_shootdown_cpus(set, va, npages);
 }
 
 void vm_space_check_alone(const struct vm_space *vs, const char *who)

@@ -1,7 +1,8 @@
 /*
  * kt_smp_run.c - self-tests of the kernel running on several CPUs at once:
  * each CPU's scratch page is its own, TLB shootdowns in every direction
- * (kt_tlb.c), and (at the end of the run) every CPU ran processes.
+ * (kt_tlb.c), address-space CPU sets and the shootdown aimed at them
+ * (kt_space.c), and (at the end of the run) every CPU ran processes.
  *
  * The second CPU's half of the scratch test runs in its T_IPI_CALL handler
  * (smp_call_start), with interrupts masked, while cpu0 runs its own half.
@@ -83,12 +84,14 @@ static void kt_smp_scratch(void)
 
 void ktest_smp_run(void)
 {
+  ktest_space_cpus();
   if (smp_cpus_up() < 2) {
-    kprintf("[ktest] kt_smp_scratch, kt_smp_shootdown: skipped (one CPU running)\n");
+    kprintf("[ktest] kt_smp_scratch, kt_smp_shootdown, kt_smp_space_shootdown: skipped (one CPU running)\n");
     return;
   }
   kt_smp_scratch();
   ktest_tlb();
+  ktest_space_shootdown();
 }
 
 void kt_smp_all_cpus_ran(void)
