@@ -36,6 +36,8 @@ void ktest_tlb(void);
 void ktest_space_cpus(void);
 /* A shootdown aimed at a space's CPU set reaches exactly those CPUs (kt_space.c; 2 CPUs or more). */
 void ktest_space_shootdown(void);
+/* At the end of a run, from init's exit: the running process's space holds exactly this CPU. */
+void ktest_space_running(void);
 /* The lock checker: recursive acquire, the lock order, one rank held twice (kt_spin.c). */
 void ktest_spin(void);
 /* At the end of a test run: every CPU that came up ran at least one process. */

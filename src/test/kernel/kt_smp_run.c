@@ -106,5 +106,6 @@ void kt_smp_all_cpus_ran(void)
       idle = i;
   }
   kprintf("[ktest] processes switched in per CPU:%s\n", line);
+  ktest_space_running();
   ktest_check("kt_smp_all_cpus_ran", idle < 0, "cpu%d never ran a process", idle);
 }

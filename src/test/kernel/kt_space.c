@@ -11,6 +11,9 @@
  * kt_smp_space_shootdown: for every set of started CPUs, a space whose set is that one is shot
  * down from this CPU; each other CPU's count of requests served must grow by one exactly when it
  * is in the set, and the returned set must be the set without this CPU.
+ *
+ * kt_smp_space_running (at the end of a run, from init's exit, interrupts masked): the running
+ * process's set is exactly this CPU, the one CPU that runs it, and this CPU names its space.
  */
 #include "test/ktest.h"
 #include "arch/percpu.h"
@@ -20,6 +23,7 @@
 #include "mm/vm.h"
 #include "mm/vmspace.h"
 #include "proc/proc.h"
+#include "sched/proc.h"
 #include "arch/printk.h"
 #include "lib/fmt.h"
 
@@ -205,4 +209,14 @@ void ktest_space_shootdown(void)
                    want);
   }
   ktest_check("kt_smp_space_shootdown", bad == 0, "%d of %d sets wrong from cpu%d; first: %s", bad, masks, me, first);
+}
+
+void ktest_space_running(void)
+{
+  struct proc *p = proc_current();
+  struct cpu *c = this_cpu();
+  uint32_t set = p ? p->vm.cpus : 0;
+  ktest_check("kt_smp_space_running", p && set == 1u << c->id && c->vm == &p->vm,
+              "pid %d on cpu%d: its space's set 0x%x (want 0x%x), struct cpu %s it", p ? p->pid : -1, c->id, set,
+              1u << c->id, p && c->vm == &p->vm ? "names" : "does not name");
 }
