@@ -15,7 +15,6 @@
 #include "arch/percpu.h"
 #include "arch/spinlock.h"
 #include "arch/lapic.h"
-#include "arch/smp.h"
 #include "arch/trapframe.h"
 #include "arch/x86.h"
 

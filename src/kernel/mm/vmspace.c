@@ -28,23 +28,26 @@ void vm_space_enter(struct vm_space *vs)
   c->vm = vs;
 }
 
+/* This CPU stops using vs's translations: CR3 = kernel_pd first, then its bit is cleared. */
+static void vm_space_unload(struct vm_space *vs, const struct cpu *c)
+{
+  vm_activate(kernel_pd);
+  __atomic_and_fetch(&vs->cpus, ~vm_space_bit(c), __ATOMIC_SEQ_CST);
+}
+
 void vm_space_leave(struct vm_space *vs)
 {
   struct cpu *c = this_cpu();
-  vm_activate(kernel_pd);
-  __atomic_and_fetch(&vs->cpus, ~vm_space_bit(c), __ATOMIC_SEQ_CST);
+  vm_space_unload(vs, c);
   c->vm = 0;
 }
 
 pde_t *vm_space_replace(struct vm_space *vs, pde_t *pd)
 {
-  struct cpu *c = this_cpu();
   pde_t *old = vs->pd;
   vs->pd = pd;
-  if (c->vm == vs) {
-    __atomic_or_fetch(&vs->cpus, vm_space_bit(c), __ATOMIC_SEQ_CST);   /* set already, unless entered without a pd */
-    vm_activate(pd);
-  }
+  if (this_cpu()->vm == vs)
+    vm_space_enter(vs);                  /* the bit is set already, unless entered without a pd */
   return old;
 }
 
@@ -53,10 +56,8 @@ pde_t *vm_space_detach(struct vm_space *vs)
   struct cpu *c = this_cpu();
   pde_t *old = vs->pd;
   vs->pd = 0;
-  if (c->vm == vs) {
-    vm_activate(kernel_pd);
-    __atomic_and_fetch(&vs->cpus, ~vm_space_bit(c), __ATOMIC_SEQ_CST);
-  }
+  if (c->vm == vs)
+    vm_space_unload(vs, c);              /* c->vm stays vs until the scheduler switches out */
   return old;
 }
 
