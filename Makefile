@@ -75,7 +75,7 @@ KERNEL_C   := $(shell find src/kernel src/test/kernel -name '*.c' | sort) src/li
 KERNEL_ASM := $(shell find src/kernel src/test/kernel -name '*.asm' | sort) src/lib/string_rep.asm
 KERNEL_OBJ := $(patsubst src/%.c,$(B)/k/%.o,$(KERNEL_C)) $(patsubst src/%.asm,$(B)/k/%.o,$(KERNEL_ASM))
 
-ULIB_OBJ := $(B)/u/lib/ucrt0.o $(B)/u/lib/usys.o $(B)/u/lib/ulib.o $(B)/u/test/lib/utest.o \
+ULIB_OBJ := $(B)/u/lib/ucrt0.o $(B)/u/lib/usys.o $(B)/u/lib/ulib.o $(B)/u/lib/uthread.o $(B)/u/test/lib/utest.o \
             $(B)/u/lib/string.o $(B)/u/lib/string_rep.o $(B)/u/lib/fmt.o $(B)/u/lib/fmap.o
 # The programs a student runs (src/user) and the test programs (src/test/user) go into the
 # same archive; build/user/NAME is either.
@@ -318,5 +318,7 @@ clean:
 
 # The compiler's dependency files, but only those whose source (the first prerequisite) still
 # exists: a source that moved or was deleted leaves its .d behind, naming a file no rule makes.
+# The continuation lines are joined first: a long target puts its first prerequisite on line 2.
 -include $(shell for d in $$(find $(B) -name '*.d' 2>/dev/null); do \
-                   s=$$(sed -n '1s/^[^:]*:[ ]*\([^ \\]*\).*/\1/p' "$$d"); [ -e "$$s" ] && echo "$$d"; done)
+                   s=$$(tr '\\\n' '  ' < "$$d" | sed -n '1s/^[^:]*:[ ]*\([^ ]*\).*/\1/p'); \
+                   [ -e "$$s" ] && echo "$$d"; done)

@@ -50,13 +50,30 @@ int uptime(void);              /* ticks since boot */
 int memstat(struct memstat *st);
 int memcheck(void);            /* the kernel's consistency check: number of mismatches */
 int cowtrace(int level);       /* the caller's trace: 0 off, 1 one [cow] line per COW decision
-                                  (at most COWTRACE_LINES_PER_SECOND over the machine); children
-                                  forked afterwards inherit it, exec keeps it; returns the old
+                                  (at most COWTRACE_LINES_PER_SECOND over the machine), 2 also one
+                                  per TLB shootdown that reached another CPU; children and threads
+                                  created afterwards inherit it, exec keeps it; returns the old
                                   level, -1 for another level. Each call first prints the count of
                                   [cow] lines held back, if any, and restarts the second */
 int setfg(int pid);            /* the console's foreground process, killed with what it forked by
                                   Ctrl-C: 0 none, the caller or its child; -1 otherwise */
 unsigned vtop(const void *va); /* physical address behind va, 0 if unmapped (teaching aid) */
+
+/* Threads: several threads of one process share its memory and files and run on different CPUs
+ * at once. exit() ends every thread of the process; exec ends the others first; kill, Ctrl-C and
+ * a fatal fault end the whole process; fork from a thread makes a child with one thread (the
+ * caller); wait is per process, thread_join per thread. A thread's stack is the caller's memory
+ * (stack_top is one past its highest byte); a guard page below it is the caller's job.
+ * uthread.h has a mutex and a condition variable built on the futex calls. */
+int thread_create(void (*fn)(void *), void *arg, void *stack_top);   /* the new thread's id, or -1
+                                  (fn or the stack outside user memory, no record or memory left) */
+void thread_exit(int status) __attribute__((noreturn));   /* a returning fn does thread_exit(0); the
+                                  last thread to end ends the process with its status */
+int thread_join(int tid, int *status);  /* 0, or -1 for an unknown, foreign or already joined id */
+int gettid(void);              /* this thread's id (the first thread's is the process's pid) */
+int futex_wait(int *addr, int expected); /* sleep while *addr == expected, until a futex_wake on
+                                  addr: 0 woken, 1 *addr differed, -1 unmapped or unaligned addr */
+int futex_wake(int *addr, int n);   /* wakes at most n waiters, returns how many (-1 bad addr) */
 
 /* framesnap: a snapshot of the user pool's reference counts, one byte per frame (teaching aid). */
 #define FRAMESNAP_POOL  0      /* every frame of [start, start + count) */

@@ -29,6 +29,11 @@
  *            tick      (sched/sched.c) the sleep() condition on the clock
  *   VMFLUX   vmflux    (mm/vm.c)       held by memcheck: no address space starts being built or
  *                                      torn down
+ *   SPACE    space     (mm/vmspace.c)  one per address space, taken only while more than one
+ *                                      thread uses it: every change to its page-table entries
+ *                                      (a copy-on-write fault, fork's sharing, sbrk, a shared
+ *                                      table made private) with the shootdown that goes with it,
+ *                                      and the recheck of a fault another thread may have fixed
  *   PROC     proc      (sched/proc.c)  the process list, pids, every state, parent links, wait
  *                                      channels, killed_by, exit status, the scheduler's cursor;
  *                                      held across the context switch (taken by the process,
@@ -65,7 +70,7 @@
  * proc held across a context switch is cleared from the mask that set it.
  *
  * A page fault can come while tty or pipe is held (a system call copying to
- * user memory): that is why ptshare, pageref and the pools follow them.
+ * user memory): that is why space, ptshare, pageref and the pools follow them.
  * The per-CPU scratch page needs no lock: only its CPU maps it, with
  * interrupts masked from map to unmap (vm.c).
  */
@@ -79,6 +84,7 @@
 enum spin_rank {
   SPIN_RANK_WAIT,      /* tty, pipe, tick */
   SPIN_RANK_VMFLUX,
+  SPIN_RANK_SPACE,
   SPIN_RANK_PROC,
   SPIN_RANK_PTSHARE,
   SPIN_RANK_PAGEREF,

@@ -10,6 +10,8 @@ enum cow_result {
   COW_REUSED,           /* last reference: made writable in place */
   COW_COPIED,           /* shared: copied to a fresh frame */
   COW_OUT_OF_MEMORY,    /* shared, and no frame for the copy: nothing changed */
+  COW_SPURIOUS,         /* the entry allows the write already (a sibling thread fixed it, or this
+                           CPU held a stale translation): dropped from this CPU's TLB, retry */
 };
 
 struct cow_stats {
@@ -40,11 +42,15 @@ struct cow_step {
 struct cow_report {
   int n;
   struct cow_step step[COW_STEPS_MAX];
+  /* The TLB shootdown the decisions needed on other CPUs (trace level 2): 0 when none did. */
+  uint32_t shot_cpus, shot_va, shot_pages;
+  const char *shot_why;
 };
 
 /* Resolve a write to va in the current space; rep receives the decisions taken (n may be 0).
  * Call with interrupts masked (the page-fault gate does; others use push_off): the copy uses
- * this CPU's scratch page and the decision must not move to another CPU. */
+ * this CPU's scratch page and the decision must not move to another CPU. In a space several
+ * threads use, the caller holds its lock (vm_space_lock_shared). */
 enum cow_result cow_handle_write(uint32_t va, struct cow_report *rep);
 
 #endif

@@ -33,8 +33,11 @@ void pt_share_space(pde_t *parent, pde_t *child);
 /* Make the page table behind user PDE index pdx of pd private to pd (reuse at count 1, else a
  * copy in which every present page gains a reference and every writable entry becomes
  * PTE_COW in both tables). *table_before and *count_before (when not 0) get the old table
- * and its count for the trace. Flushes the TLB when pd is the current space. */
-enum pt_unshare_result pt_unshare(pde_t *pd, uint32_t pdx, uint32_t *table_before, uint32_t *count_before);
+ * and its count for the trace. Flushes the TLB when pd is the current space; a copy first
+ * shoots the table's range down on every CPU in the space, and *shot_cpus (when not 0) gets the
+ * other CPUs it reached. */
+enum pt_unshare_result pt_unshare(pde_t *pd, uint32_t pdx, uint32_t *table_before, uint32_t *count_before,
+                                  uint32_t *shot_cpus);
 /* pt_unshare every table that maps a page of [start, end) in pd; -1 when out of memory
  * (tables already made private stay so: that changes nothing a process can see). */
 int pt_unshare_range(pde_t *pd, uint32_t start, uint32_t end);

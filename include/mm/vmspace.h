@@ -21,11 +21,34 @@
 #define MM_VMSPACE_H
 #include <stdint.h>
 #include "arch/mmu.h"
+#include "arch/spinlock.h"
 
+/*
+ * Threads. A space used by several threads at once (a process's threads,
+ * include/user.h's thread_create) may be changed by one CPU while another
+ * runs in it. Every change to its entries then holds its lock, and every
+ * change that takes a permission or a frame away is shot down before it
+ * counts (report/GUIDE.md, "TLB shootdown"). While one thread uses it the
+ * lock is not taken: only that thread can change the space, or start a
+ * second thread (vm_space_lock_shared says why that is enough).
+ */
 struct vm_space {
   pde_t *pd;                 /* the page directory; changed under proc_lock (exit detaches, exec swaps) */
   volatile uint32_t cpus;    /* bit i: CPU i may hold translations of this space (atomic or/and only) */
+  volatile int threads;      /* threads using the space and not ended (changed under proc_lock) */
+  struct spinlock lock;      /* rank SPACE: its entries, while threads > 1 */
 };
+
+#define VM_SPACE_INIT { 0, 0, 1, SPINLOCK_INIT("space", SPIN_RANK_SPACE) }
+
+/* Make vs an unused space: no directory, no CPU, one thread (a new process's), its lock free. */
+void vm_space_init(struct vm_space *vs);
+/* Take vs's lock if another thread uses vs too; returns whether it did (the caller passes that to
+ * vm_space_unlock_shared). A count of 1 read by the one thread stays 1 until that thread itself
+ * creates another: no other thread exists to change the space or the count meanwhile. */
+int vm_space_lock_shared(struct vm_space *vs);
+/* Undo vm_space_lock_shared (locked: its result). */
+void vm_space_unlock_shared(struct vm_space *vs, int locked);
 
 /* This CPU runs in vs from now on: its bit is set before CR3 = vs->pd; this_cpu()->vm = vs. A space
  * with no directory (its process is exiting) loads kernel_pd and sets no bit. Interrupts masked. */
@@ -41,7 +64,7 @@ pde_t *vm_space_replace(struct vm_space *vs, pde_t *pd);
 pde_t *vm_space_detach(struct vm_space *vs);
 /* After the caller's writes to vs's page-table entries for [va, va + n pages): a full barrier,
  * then a flush here and on every other CPU in vs's set, waiting for each. Returns the set of
- * other CPUs it reached. */
+ * other CPUs it reached (0 when this CPU is alone in vs: a local flush only, no IPI). */
 uint32_t vm_space_shootdown(struct vm_space *vs, uint32_t va, uint32_t npages);
 /* Panic, naming the CPU, if a CPU other than this one may still hold translations of vs: who is
  * about to free a directory of vs. */

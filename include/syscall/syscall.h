@@ -33,7 +33,13 @@
 #define SYS_proglist  23
 #define SYS_setfg     24
 #define SYS_framesnap 25
-#define SYS_COUNT     26
+#define SYS_thread_create 26   /* also esi: the user library's thread entry stub */
+#define SYS_thread_exit   27
+#define SYS_thread_join   28
+#define SYS_gettid        29
+#define SYS_futex_wait    30
+#define SYS_futex_wake    31
+#define SYS_COUNT     32
 
 #ifndef __ASSEMBLER__
 struct trap_frame;

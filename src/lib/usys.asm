@@ -45,3 +45,32 @@ SYSCALL bootconf, SYS_bootconf
 SYSCALL proglist, SYS_proglist
 SYSCALL setfg, SYS_setfg
 SYSCALL framesnap, SYS_framesnap
+SYSCALL thread_exit, SYS_thread_exit
+SYSCALL thread_join, SYS_thread_join
+SYSCALL gettid, SYS_gettid
+SYSCALL futex_wait, SYS_futex_wait
+SYSCALL futex_wake, SYS_futex_wake
+
+; int thread_create(void (*fn)(void *), void *arg, void *stack_top): the three arguments as
+; for any call, and in esi the entry the new thread starts at. The kernel writes fn and arg
+; just below stack_top and starts the thread at thread_start with esp pointing at fn.
+global thread_create
+thread_create:
+    push ebx
+    push esi
+    mov eax, SYS_thread_create
+    mov ebx, [esp + 12]
+    mov ecx, [esp + 16]
+    mov edx, [esp + 20]
+    mov esi, thread_start
+    int T_SYSCALL
+    pop esi
+    pop ebx
+    ret
+
+; A new thread's first instruction: esp -> [fn][arg]. fn(arg), then thread_exit(0) if fn returns.
+thread_start:
+    pop eax
+    call eax
+    push 0
+    call thread_exit

@@ -1,7 +1,7 @@
 /*
  * sh.c - a small shell on the console (keyboard and serial).
  *
- * Built-ins: help, ls, mem, trace [0|1], exit. Anything else is a program name
+ * Built-ins: help, ls, mem, trace [0|1|2], exit. Anything else is a program name
  * with arguments ("double quotes" keep spaces), run in a child that is the
  * console's foreground process while it runs, so Ctrl-C kills it. The
  * shell itself is never traced: `trace 1` traces the programs it runs.
@@ -23,7 +23,8 @@ static const char sh_help[] =
   "  trace       say which trace level the programs run from here on get\n"
   "  trace 0     copy-on-write trace off for them\n"
   "  trace 1     one [cow] line per copy-on-write decision of theirs, at most %d a\n"
-  "              second; then one line counts those not shown (no other level)\n"
+  "              second; then one line counts those not shown\n"
+  "  trace 2     the same, and one [cow] line per TLB shootdown that reached another CPU\n"
   "  exit        leave this shell: back to the shell that ran it (init starts the first again)\n"
   "anything else runs a program: NAME [ARGS]; \"two words\" is one argument\n"
   "keys: Ctrl-C stops the running program, or drops the line being typed;\n"
@@ -95,17 +96,18 @@ static void sh_exec(char *argv[])
     printf("sh: %s exited with status %d\n", argv[0], status);
 }
 
-/* The trace built-in: arg "0" or "1" sets the level for the programs run from here on; no arg
- * says which it is. */
+/* The trace built-in: arg "0", "1" or "2" sets the level for the programs run from here on; no
+ * arg says which it is. */
 static void sh_set_trace(const char *arg)
 {
   if (!arg) {
-    printf("cow trace %d: %s for the programs run from here on (trace 0|1 changes it)\n", sh_trace,
-           sh_trace ? "one [cow] line per copy-on-write decision" : "off");
+    printf("cow trace %d: %s for the programs run from here on (trace 0|1|2 changes it)\n", sh_trace,
+           sh_trace == 2 ? "one [cow] line per copy-on-write decision and per TLB shootdown"
+           : sh_trace ? "one [cow] line per copy-on-write decision" : "off");
     return;
   }
-  if (strcmp(arg, "0") != 0 && strcmp(arg, "1") != 0) {
-    printf("sh: trace takes 0 (off) or 1 (on), not '%s'\n", arg);
+  if (strcmp(arg, "0") != 0 && strcmp(arg, "1") != 0 && strcmp(arg, "2") != 0) {
+    printf("sh: trace takes 0 (off), 1 (on) or 2 (on, with TLB shootdowns), not '%s'\n", arg);
     return;
   }
   int was = sh_trace;

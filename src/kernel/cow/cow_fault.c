@@ -9,10 +9,11 @@
  *
  * On several CPUs, which steps need the reference-count lock:
  *   - Count 1 seen without the lock is final: the one reference is this
- *     process's own PTE, and a new reference to a frame is only ever made
- *     from an entry that maps it (fork of this process, which is here in
- *     its fault, or the copy of a shared table, which this private entry
- *     is not in). So the reuse takes no lock.
+ *     space's own PTE, and a new reference to a frame is only ever made
+ *     from an entry that maps it (a fork of this space, made by this very
+ *     thread or, with several threads, under the space lock this fault
+ *     holds; or the copy of a shared table, which this private entry is
+ *     not in). So the reuse takes no lock.
  *   - Count 2 or more: the copy is made first, without the lock, from the
  *     frame through this process's read-only entry. Nobody writes the frame
  *     meanwhile: every sharer maps it read-only, and a sharer that finds
@@ -30,6 +31,19 @@
  * it never moves to another CPU between reading its PTE and writing it, and
  * this CPU's scratch page stays its own.
  *
+ * Threads (one space on several CPUs; the fault holds the space lock, so
+ * no sibling changes an entry meanwhile):
+ *   - The copy is break-before-make: the entry is cleared, the page is
+ *     shot down on every CPU in the space, and only then does the entry
+ *     point at the copy. No sibling keeps reading the old frame through a
+ *     stale translation once the writer's store can be seen; a sibling
+ *     that touches the page in between faults on the cleared entry, waits
+ *     for the lock, and finds the new entry (COW_SPURIOUS).
+ *   - The reuse needs no shootdown: it only adds PTE_W to the same frame.
+ *     A sibling holding the old read-only translation reads the same
+ *     frame, and its write faults, finds the entry writable, drops the
+ *     stale translation and retries (COW_SPURIOUS).
+ *
  * A write into a page table shared by FORK_POLICY_SHARED_PT (its PDE read-only
  * with PDE_SHARED_PT) first makes the table private: reused when this space is
  * its last user, copied otherwise (ptshare.c); then the page-level decision
@@ -42,6 +56,7 @@
 #include "mm/vm.h"
 #include "mm/pageref.h"
 #include "mm/ptshare.h"
+#include "mm/vmspace.h"
 #include "mm/pool.h"
 #include "arch/percpu.h"
 #include "arch/printk.h"
@@ -88,13 +103,33 @@ static enum cow_result cow_reuse(pte_t *pte, uint32_t page, uint32_t refs, struc
   return COW_REUSED;
 }
 
+/* Flush page from every CPU in the current space (this one's TLB only outside any space: a
+ * self-test) and note a shootdown that reached others in rep. */
+static void cow_shootdown(uint32_t page, const char *why, struct cow_report *rep)
+{
+  struct vm_space *vs = this_cpu()->vm;
+  uint32_t cpus = 0;
+  if (vs)
+    cpus = vm_space_shootdown(vs, page, 1);
+  else
+    vm_invlpg(page);
+  if (cpus) {
+    rep->shot_cpus = cpus;
+    rep->shot_va = page;
+    rep->shot_pages = 1;
+    rep->shot_why = why;
+  }
+}
+
 /* Shared frame: repoint the entry at new_pa, already holding the copy (count lock held; refs:
- * the count before the move). */
+ * the count before the move). Break before make: cleared and shot down first. */
 static enum cow_result cow_copy(pte_t *pte, uint32_t page, uint32_t new_pa, uint32_t refs, struct cow_report *rep)
 {
-  uint32_t old_pa = PTE_ADDR(*pte);
-  *pte = pte_make_private(*pte, new_pa);
-  vm_invlpg(page);
+  pte_t old = *pte;
+  uint32_t old_pa = PTE_ADDR(old);
+  *pte = 0;
+  cow_shootdown(page, "copy", rep);
+  *pte = pte_make_private(old, new_pa);
   this_cpu()->cow.copies++;
   cow_note(rep, "copy", old_pa, new_pa, refs, refs - 1);
   return COW_COPIED;
@@ -104,8 +139,14 @@ static enum cow_result cow_copy(pte_t *pte, uint32_t page, uint32_t new_pa, uint
  * COW_OUT_OF_MEMORY when no frame was left for the copy, COW_REUSED otherwise. */
 static enum cow_result cow_unshare_table(uint32_t va, struct cow_report *rep)
 {
-  uint32_t table = 0, count = 0;
-  enum pt_unshare_result r = pt_unshare(vm_current(), PDX(va), &table, &count);
+  uint32_t table = 0, count = 0, cpus = 0;
+  enum pt_unshare_result r = pt_unshare(vm_current(), PDX(va), &table, &count, &cpus);
+  if (cpus) {
+    rep->shot_cpus = cpus;
+    rep->shot_va = PG_ROUND_DOWN(va) & ~(PGSIZE * PT_ENTRIES - 1);
+    rep->shot_pages = PT_ENTRIES;
+    rep->shot_why = "table copy";
+  }
   uint32_t now = PTE_ADDR(*vm_pde_current(va));
   if (r == PT_OUT_OF_MEMORY) {
     cow_note(rep, "table out-of-memory", table, 0, count, count);
@@ -149,6 +190,7 @@ enum cow_result cow_handle_write(uint32_t va, struct cow_report *rep)
 {
   uint32_t page = PG_ROUND_DOWN(va);
   rep->n = 0;
+  rep->shot_cpus = 0;
   if (va >= USER_TOP || !(*vm_pde_current(va) & PTE_P))
     return COW_NOT_COW;
   pte_t *pte = vm_pte_current(va);
@@ -159,6 +201,10 @@ enum cow_result cow_handle_write(uint32_t va, struct cow_report *rep)
       return COW_OUT_OF_MEMORY;
     if (*pte & PTE_W)
       return COW_REUSED;          /* the entry was writable: the write can go ahead now */
+  }
+  if ((*pte & PTE_W) && (*vm_pde_current(va) & PTE_W)) {
+    vm_invlpg(page);              /* fixed already: a stale read-only translation */
+    return COW_SPURIOUS;
   }
   if (!(*pte & PTE_COW))
     return COW_NOT_COW;

@@ -265,7 +265,7 @@ int tty_echo_set(int on)
 
 int tty_set_foreground(int pid)
 {
-  struct proc *cur = proc_current();
+  struct proc *cur = proc_current_group();
   if (pid) {
     /* p->parent is read under proc_lock: once it is let go p may exit and be freed */
     spin_lock(&proc_lock);

@@ -7,6 +7,8 @@
  * include/arch/spinlock.h.
  */
 #include "mm/ptshare.h"
+#include "mm/vmspace.h"
+#include "arch/percpu.h"
 #include "mm/pageref.h"
 #include "mm/pool.h"
 #include "arch/spinlock.h"
@@ -93,7 +95,8 @@ static uint32_t pt_copy_table(pte_t *old)
   return pa;
 }
 
-enum pt_unshare_result pt_unshare(pde_t *pd, uint32_t pdx, uint32_t *table_before, uint32_t *count_before)
+enum pt_unshare_result pt_unshare(pde_t *pd, uint32_t pdx, uint32_t *table_before, uint32_t *count_before,
+                                  uint32_t *shot_cpus)
 {
   enum pt_unshare_result r = PT_PRIVATE;
   spin_lock(&pt_lock);
@@ -118,8 +121,17 @@ enum pt_unshare_result pt_unshare(pde_t *pd, uint32_t pdx, uint32_t *table_befor
       spin_unlock(&pt_lock);
       return PT_OUT_OF_MEMORY;
     }
-    pt_count_drop(c);
     pd[pdx] = pa | ((e | PTE_W) & PTE_FLAGS & ~(pde_t)PDE_SHARED_PT);
+    /* Other CPUs running this space may still walk the old table through a cached PDE; once the
+     * count drops its last other user may reuse it in place and make its entries writable. So
+     * every CPU in the space flushes the table's 4 MiB before the count drops (one thread: this
+     * CPU only). */
+    uint32_t cpus = 0;
+    if (pd == vm_current() && this_cpu()->vm)
+      cpus = vm_space_shootdown(this_cpu()->vm, PGADDR(pdx, 0, 0), PT_ENTRIES);
+    if (shot_cpus)
+      *shot_cpus = cpus;
+    pt_count_drop(c);
     pt_share_stats.copies++;
     r = PT_COPIED;
   }
@@ -134,7 +146,7 @@ int pt_unshare_range(pde_t *pd, uint32_t start, uint32_t end)
   if (start >= end)
     return 0;
   for (uint32_t i = PDX(start); i <= PDX(end - 1) && i < USER_PDES; i++)
-    if ((pd[i] & PDE_SHARED_PT) && pt_unshare(pd, i, 0, 0) == PT_OUT_OF_MEMORY)
+    if ((pd[i] & PDE_SHARED_PT) && pt_unshare(pd, i, 0, 0, 0) == PT_OUT_OF_MEMORY)
       return -1;
   return 0;
 }

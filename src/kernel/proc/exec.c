@@ -98,8 +98,31 @@ out:
   return esp;
 }
 
+/* exec ends the other threads of p's process first (PROC_KILLER_GROUP: quietly) and waits until
+ * each has ended and left its CPU, then frees their records: the new program starts with one
+ * thread, in a space no other CPU runs in. -1 when p itself is killed meanwhile (the ones
+ * already ended stay ended; p dies on its way out). */
+static int exec_end_siblings(struct proc *p)
+{
+  struct proc *g = p->group;
+  spin_lock(&proc_lock);
+  if (g->vm.threads > 1)
+    proc_group_end_others_locked(p);
+  while (g->vm.threads > 1) {
+    if (p->killed_by) {
+      spin_unlock(&proc_lock);
+      return -1;
+    }
+    proc_sleep(&g->vm, &proc_lock);         /* woken as each one ends (exit.c) */
+  }
+  spin_unlock(&proc_lock);
+  proc_reap_done_threads(p);
+  return 0;
+}
+
 int exec_load(struct proc *p, const char *path, char *const argv[], int argc)
 {
+  struct proc *g = p->group;
   uint32_t size;
   const uint8_t *img = archive_find(path, &size);
   const struct elf32_ehdr *eh = (const struct elf32_ehdr *)img;
@@ -126,21 +149,22 @@ int exec_load(struct proc *p, const char *path, char *const argv[], int argc)
       data_start = PG_ROUND_DOWN(ph[i].p_vaddr);
   }
   uint32_t sp = exec_setup_stack(pd, argv, argc);
-  if (!sp)
+  if (!sp || exec_end_siblings(p) < 0)
     goto bad;
 
   const char *base = path;
   while (*base == '/')
     base++;
   strncpy_z(p->name, base, sizeof p->name);
+  strncpy_z(g->name, base, sizeof g->name);
   memset(p->tf, 0, sizeof *p->tf);
   p->tf->cs = SEG_UCODE;
   p->tf->ds = p->tf->es = p->tf->fs = p->tf->gs = p->tf->ss = SEG_UDATA;
   p->tf->eflags = USER_EFLAGS;
   p->tf->eip = eh->e_entry;
   p->tf->esp = sp;
-  p->heap_start = p->brk = PG_ROUND_UP(end);
-  p->data_start = data_start;
+  g->heap_start = g->brk = PG_ROUND_UP(end);
+  g->data_start = data_start;
   /* The space stays marked in flux from the switch until the old one is gone. Once p->vm.pd is the
    * new space nothing walks the old one, yet its frames keep their references until
    * proc_space_destroy drops them: a memcheck between the switch and the teardown would count
@@ -149,19 +173,19 @@ int exec_load(struct proc *p, const char *path, char *const argv[], int argc)
    * The swap keeps this CPU in p's CPU set and loads the new directory (vmspace.h): the old
    * one's teardown then finds no other CPU in the set, and this CPU no longer on it. */
   spin_lock(&proc_lock);
-  pde_t *old = vm_space_replace(&p->vm, pd);
+  pde_t *old = vm_space_replace(&g->vm, pd);
   spin_unlock(&proc_lock);
   if (old)
-    proc_space_destroy(&p->vm, old);
+    proc_space_destroy(&g->vm, old);
   /* Only now does p stop sharing pages writable with its THREAD relatives: while the old space
    * was torn down (pausing between tables) its frames were still theirs too, and a relative's
    * fork that saw no live relative would share tables holding writable shared entries. */
-  p->thread_group = 0;
+  g->thread_group = 0;
   vm_space_in_flux(-1);
   return 0;
 
 bad:
-  proc_space_destroy(&p->vm, pd);
+  proc_space_destroy(0, pd);
   vm_space_in_flux(-1);
   return -1;
 }

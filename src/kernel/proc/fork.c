@@ -24,6 +24,7 @@
 #include "sched/sched.h"
 #include "cow/cow.h"
 #include "fs/file.h"
+#include "mm/vmspace.h"
 #include "mm/pageref.h"
 #include "mm/ptshare.h"
 #include "mm/vm.h"
@@ -118,8 +119,9 @@ static int fork_cow_table(pte_t *ppt, pte_t *cpt, uint32_t i)
   return 0;
 }
 
-/* Give the child the pages of one parent page table (user PDE index i); -1 when out of memory. */
-static int fork_copy_table(struct proc *parent, struct proc *child, int policy, uint32_t i)
+/* Give the child the pages of one parent page table (user PDE index i); -1 when out of memory.
+ * preempt: let others run after each copied page (not while the parent's space lock is held). */
+static int fork_copy_table(struct proc *parent, struct proc *child, int policy, uint32_t i, int preempt)
 {
   pte_t *ppt = P2V(PTE_ADDR(parent->vm.pd[i]));
   pte_t *cpt = vm_walk(child->vm.pd, PGADDR(i, 0, 0), 1);
@@ -140,7 +142,7 @@ static int fork_copy_table(struct proc *parent, struct proc *child, int policy, 
       page_ref_unlock(), locked = 0;
     if (fast)
       fork_share(&ppt[j], &cpt[j], how);
-    else if ((rc = fork_page_slow(va, &ppt[j], &cpt[j], how)) == 0 && sched_preempt_point() < 0)
+    else if ((rc = fork_page_slow(va, &ppt[j], &cpt[j], how)) == 0 && preempt && sched_preempt_point() < 0)
       rc = -1;                           /* a copied page is slow: let others run; killed: unwind */
   }
   if (locked)
@@ -148,17 +150,42 @@ static int fork_copy_table(struct proc *parent, struct proc *child, int policy, 
   return rc;
 }
 
-/* Give the child every user page of the parent, letting others run between page tables; -1 when
- * out of memory or the parent is killed (the child keeps what it got, for the caller to free). */
-static int fork_copy_space(struct proc *parent, struct proc *child, int policy)
+/* Give the child every user page of the parent, letting others run between page tables unless
+ * the parent's space lock is held (preempt 0); -1 when out of memory or the parent is killed (the
+ * child keeps what it got, for the caller to free). */
+static int fork_copy_space(struct proc *parent, struct proc *child, int policy, int preempt)
 {
   for (uint32_t i = 0; i < USER_PDES; i++) {
     if (!(parent->vm.pd[i] & PTE_P))
       continue;
-    if (fork_copy_table(parent, child, policy, i) < 0 || sched_preempt_point() < 0)
+    if (fork_copy_table(parent, child, policy, i, preempt) < 0 || (preempt && sched_preempt_point() < 0))
       return -1;
   }
   return 0;
+}
+
+/* Build the child's space from the parent's (policy as copy_process's), then flush every CPU
+ * that may cache the parent's space: its entries lost PTE_W (COW) or its PDEs turned read-only
+ * (SHARED_PT), and a sibling thread on another CPU may hold them writable in its TLB. Until the
+ * flush such a sibling can still store into a frame now shared with the child: the child sees a
+ * store made before fork returned, never a later one. After it, the sibling's next store faults
+ * and copies. With other threads the parent's space lock is held throughout, so no sibling
+ * changes an entry under the walk. -1 when out of memory or the parent is killed. */
+static int fork_build_space(struct proc *parent, struct proc *child, int policy)
+{
+  struct vm_space *vs = &parent->vm;
+  int locked = vm_space_lock_shared(vs), ok = 0;
+  if (policy == FORK_POLICY_THREAD && pt_unshare_range(vs->pd, 0, USER_TOP) < 0)
+    ok = -1;
+  else if (policy == FORK_POLICY_SHARED_PT)
+    pt_share_space(vs->pd, child->vm.pd);
+  else
+    ok = fork_copy_space(parent, child, policy, !locked);
+  uint32_t cpus = vm_space_shootdown(vs, 0, USER_TOP / PGSIZE);
+  vm_space_unlock_shared(vs, locked);
+  if (cpus)
+    cow_trace_shootdown("fork", 0, USER_TOP / PGSIZE, cpus);
+  return ok;
 }
 
 int fork_default_policy = FORK_POLICY_COW;
@@ -171,39 +198,29 @@ static int fork_shares_writable(const struct proc *p)
   int shares = 0;
   spin_lock(&proc_lock);
   for (const struct proc *q = proc_list; q && !shares; q = q->next)
-    shares = q != p && q->thread_group == p->thread_group && q->vm.pd && q->state != PROC_ZOMBIE;
+    shares = q != p && q->group == q && q->thread_group == p->thread_group && q->vm.pd &&
+             q->state != PROC_ZOMBIE;
   spin_unlock(&proc_lock);
   return shares;
 }
 
 int copy_process(int policy)
 {
-  struct proc *parent = proc_current();
+  struct proc *caller = proc_current(), *parent = caller->group;
   if (policy != FORK_POLICY_OLD && policy != FORK_POLICY_COW && policy != FORK_POLICY_THREAD &&
       policy != FORK_POLICY_SHARED_PT)
     return -1;
   if (policy == FORK_POLICY_SHARED_PT && fork_shares_writable(parent))
     policy = FORK_POLICY_COW;
-  if (policy == FORK_POLICY_THREAD && pt_unshare_range(parent->vm.pd, 0, USER_TOP) < 0)
-    return -1;
-  struct proc *child = proc_alloc(parent->name);
+  struct proc *child = proc_alloc(parent->name, 0);
   if (!child)
     return -1;
   vm_space_in_flux(1);                 /* frames are counted before the child maps them: memcheck waits */
   child->vm.pd = vm_space_create();
-  if (!child->vm.pd)
-    goto bad;
-  int ok = 0;
-  if (policy == FORK_POLICY_SHARED_PT)
-    pt_share_space(parent->vm.pd, child->vm.pd);
-  else
-    ok = fork_copy_space(parent, child, policy);
-  /* Parent entries lost PTE_W: drop its stale writable TLB entries before it runs on. */
-  vm_flush_tlb();
-  if (ok < 0)
+  if (!child->vm.pd || fork_build_space(parent, child, policy) < 0)
     goto bad;
 
-  *child->tf = *parent->tf;
+  *child->tf = *caller->tf;            /* the child's one thread: the caller, returning 0 */
   child->tf->eax = 0;
   child->parent = parent;
   child->heap_start = parent->heap_start;

@@ -4,70 +4,115 @@
  * Growth maps zeroed frames at once (so running out of memory is an
  * answer here, not a fault later); shrinking unmaps whole pages above the
  * new break and drops their references. Page tables shared with another
- * space (FORK_POLICY_SHARED_PT) are made private first. Both let other
- * processes run between pages (sched_preempt_point): every page below the
- * break is mapped at such a point, and a killed or failed growth unmaps what
- * it added and leaves the break where it was.
+ * space (FORK_POLICY_SHARED_PT) are made private first. A one-thread
+ * process lets others run between pages (sched_preempt_point): every page
+ * below the break is mapped at such a point, and a killed or failed growth
+ * unmaps what it added and leaves the break where it was.
+ *
+ * With several threads the whole call holds the space lock (vmspace.h), so
+ * two threads' calls, and a sibling's fault or fork, never interleave with
+ * it; it is then not preempted. A shrink clears a chunk's entries, shoots
+ * them down on every CPU in the space, and only then drops the frames'
+ * references: a sibling on another CPU may hold a translation of a page
+ * until the shootdown, and must never write a frame that went back to the
+ * pool. (One thread alone: the shootdown is this CPU's invlpg.)
  */
 #include "sched/proc.h"
 #include "proc/proc.h"
 #include "sched/sched.h"
 #include "mm/pageref.h"
 #include "mm/vm.h"
+#include "mm/vmspace.h"
 #include "mm/ptshare.h"
 
-#define SBRK_UNMAP_CHUNK (64 * PGSIZE)   /* bytes unmapped between preemption points */
+#define SBRK_UNMAP_PAGES 64                       /* pages unmapped per shootdown and pause */
+#define SBRK_UNMAP_CHUNK (SBRK_UNMAP_PAGES * PGSIZE)
 
-/* Unmap the heap pages in [start, end) of p, letting others run between chunks. It always
- * completes, killed or not: it is the unwinding (or a shrink, which cannot fail). */
-static void sbrk_unmap(struct proc *p, uint32_t start, uint32_t end)
+/* Let others run, unless the space lock is held (locked); -1 when killed. */
+static int sbrk_pause(int locked)
+{
+  return locked ? 0 : sched_preempt_point();
+}
+
+/* Unmap the pages in [va, end) of g's space, at most SBRK_UNMAP_PAGES: clear the entries, shoot
+ * them down, then drop the frames' references. */
+static void sbrk_unmap_chunk(struct proc *g, uint32_t va, uint32_t end)
+{
+  uint32_t frames[SBRK_UNMAP_PAGES], n = 0, pages = (end - va) / PGSIZE;
+  for (uint32_t a = va; a < end; a += PGSIZE) {
+    pte_t old = vm_unmap(g->vm.pd, a);
+    if (old & PTE_P)
+      frames[n++] = PTE_ADDR(old);
+  }
+  uint32_t cpus = vm_space_shootdown(&g->vm, va, pages);
+  for (uint32_t i = 0; i < n; i++)
+    page_ref_dec(frames[i]);
+  if (cpus)
+    cow_trace_shootdown("sbrk", va, pages, cpus);
+}
+
+/* Unmap the heap pages in [start, end) of g, letting others run between chunks unless locked.
+ * It always completes, killed or not: it is the unwinding (or a shrink, which cannot fail). */
+static void sbrk_unmap(struct proc *g, uint32_t start, uint32_t end, int locked)
 {
   for (uint32_t va = start; va < end; va += SBRK_UNMAP_CHUNK) {
-    vm_unmap_range(p->vm.pd, va, end - va > SBRK_UNMAP_CHUNK ? va + SBRK_UNMAP_CHUNK : end);
-    sched_preempt_point();
+    sbrk_unmap_chunk(g, va, end - va > SBRK_UNMAP_CHUNK ? va + SBRK_UNMAP_CHUNK : end);
+    sbrk_pause(locked);
   }
+}
+
+/* Map zeroed frames from old's page up to new; -1 (all of it unmapped again) when out of memory
+ * or killed. */
+static int sbrk_grow(struct proc *g, uint32_t old, uint32_t new, int locked)
+{
+  for (uint32_t va = PG_ROUND_UP(old); va < new; va += PGSIZE) {
+    uint32_t pa = page_alloc_user();
+    if (pa)
+      vm_zero_frame(pa);
+    if (!pa || vm_map(g->vm.pd, va, pa, PTE_W | PTE_U) < 0) {
+      if (pa)
+        page_ref_dec(pa);
+      sbrk_unmap(g, PG_ROUND_UP(old), va, locked);
+      return -1;
+    }
+    if (sbrk_pause(locked) < 0) {
+      sbrk_unmap(g, PG_ROUND_UP(old), va + PGSIZE, locked);
+      return -1;
+    }
+  }
+  return 0;
 }
 
 /* Move the break by inc bytes; returns the old break or -1 (nothing changed). */
 int proc_sbrk(int inc)
 {
-  struct proc *p = proc_current();
-  uint32_t old = p->brk, new = old + (uint32_t)inc;
+  struct proc *g = proc_current_group();
+  /* Growth: a frame is counted before it is mapped. Shrink: each entry is cleared before its
+   * reference is dropped (the other order would free a frame still mapped), with no lock over
+   * the pair: a memcheck in between would see a frame counted but not mapped. Both are marked
+   * in flux: memcheck walks the spaces only while nothing is in flux, holding the flux lock so
+   * no mark starts during its walk, and starts again when a mark or a count change appears
+   * while it compares. The mark comes before the space lock (the lock order). */
+  vm_space_in_flux(1);
+  int locked = vm_space_lock_shared(&g->vm), rc = -1;
+  uint32_t old = g->brk, new = old + (uint32_t)inc;
   if (inc > 0) {
-    if (new < old || new > USER_STACK_GUARD || pt_unshare_range(p->vm.pd, PG_ROUND_UP(old), new) < 0)
-      return -1;
-    vm_space_in_flux(1);                /* a frame is counted before it is mapped: memcheck waits */
-    for (uint32_t va = PG_ROUND_UP(old); va < new; va += PGSIZE) {
-      uint32_t pa = page_alloc_user();
-      if (pa)
-        vm_zero_frame(pa);
-      if (!pa || vm_map(p->vm.pd, va, pa, PTE_W | PTE_U) < 0) {
-        if (pa)
-          page_ref_dec(pa);
-        sbrk_unmap(p, PG_ROUND_UP(old), va);
-        vm_space_in_flux(-1);
-        return -1;
-      }
-      if (sched_preempt_point() < 0) {
-        sbrk_unmap(p, PG_ROUND_UP(old), va + PGSIZE);
-        vm_space_in_flux(-1);
-        return -1;
-      }
-    }
-    vm_space_in_flux(-1);
+    if (new > old && new <= USER_STACK_GUARD && pt_unshare_range(g->vm.pd, PG_ROUND_UP(old), new) == 0 &&
+        sbrk_grow(g, old, new, locked) == 0)
+      rc = 0;
   } else if (inc < 0) {
-    if (new > old || new < p->heap_start || pt_unshare_range(p->vm.pd, PG_ROUND_UP(new), PG_ROUND_UP(old)) < 0)
-      return -1;
-    p->brk = new;                       /* pages above a break may be mapped, never below */
-    /* Each page's entry is cleared before its reference is dropped (vm_unmap_range; the other
-     * order would free a frame still mapped), with no lock over the pair: a memcheck in between
-     * would see a frame counted but not mapped. Marked in flux, as growth is: memcheck walks the
-     * spaces only while nothing is in flux, holding the flux lock so no mark starts during its
-     * walk, and starts again when a mark or a count change appears while it compares. */
-    vm_space_in_flux(1);
-    sbrk_unmap(p, PG_ROUND_UP(new), PG_ROUND_UP(old));
-    vm_space_in_flux(-1);
+    if (new < old && new >= g->heap_start &&
+        pt_unshare_range(g->vm.pd, PG_ROUND_UP(new), PG_ROUND_UP(old)) == 0) {
+      g->brk = new;                     /* pages above a break may be mapped, never below */
+      sbrk_unmap(g, PG_ROUND_UP(new), PG_ROUND_UP(old), locked);
+      rc = 0;
+    }
+  } else {
+    rc = 0;
   }
-  p->brk = new;
-  return (int)old;
+  if (rc == 0)
+    g->brk = new;
+  vm_space_unlock_shared(&g->vm, locked);
+  vm_space_in_flux(-1);
+  return rc == 0 ? (int)old : -1;
 }

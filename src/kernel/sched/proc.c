@@ -7,8 +7,13 @@
  * exist at once. A process's kernel stack and record outlive it as a
  * zombie until its parent (or init, for an orphan) collects the status.
  *
+ * A kill marks one live thread of the process (proc_group_kill_locked); that
+ * thread, dying, ends the others (exit.c). Thread ids come from the pid
+ * counter, so a tid never names another process.
+ *
  * proc_lock protects the list, pid allocation and every record's state,
- * parent, wait_chan, killed_by, exit_status and cpu (the lock order:
+ * parent, wait_chan, killed_by, exit_status, joined, exiting, cpu, and each
+ * space's thread count (the lock order:
  * include/arch/spinlock.h). Sleep and wakeup lose no wakeups across CPUs: a sleeper
  * holds the condition's lock until it holds proc_lock, and a waker changes
  * the condition under the condition's lock before it wakes (under proc_lock).
@@ -51,7 +56,7 @@ int proc_count(void)
 struct proc *proc_find_locked(int pid)
 {
   for (struct proc *p = proc_list; p; p = p->next)
-    if (p->pid == pid && p->state != PROC_ZOMBIE)
+    if (p->pid == pid && p->group == p && p->state != PROC_ZOMBIE)
       return p;
   return 0;
 }
@@ -64,17 +69,20 @@ struct proc *proc_find(int pid)
   return p;
 }
 
-struct proc *proc_alloc(const char *name)
+struct proc *proc_alloc(const char *name, struct proc *group)
 {
   struct proc *p = kmalloc(sizeof *p);
   if (!p)
     return 0;
+  memset(p, 0, sizeof *p);
   p->kstack_top = kstack_alloc();
   if (!p->kstack_top) {
     kfree(p);
     return 0;
   }
   struct proc *cur = proc_current();
+  p->group = group ? group : p;
+  vm_space_init(&p->vm);                 /* a thread's own stays unused: it runs in group->vm */
   p->state = PROC_EMBRYO;
   p->cow_trace = cur ? cur->cow_trace : 0;
   strncpy_z(p->name, name, sizeof p->name);
@@ -161,6 +169,21 @@ void proc_wakeup(const void *chan)
   spin_unlock(&proc_lock);
 }
 
+int proc_start_thread(struct proc *t)
+{
+  struct proc *cur = proc_current(), *g = t->group;
+  spin_lock(&proc_lock);
+  if (g->exiting || cur->killed_by || !g->vm.pd) {
+    spin_unlock(&proc_lock);
+    return -1;
+  }
+  g->vm.threads++;
+  t->state = PROC_RUNNABLE;
+  proc_kick_idle_cpu();
+  spin_unlock(&proc_lock);
+  return 0;
+}
+
 void proc_make_runnable(struct proc *p)
 {
   spin_lock(&proc_lock);
@@ -180,6 +203,30 @@ static void proc_mark_killed(struct proc *p, int killer)
     smp_resched(p->cpu);
 }
 
+/* Is p a thread that has started and not ended? */
+static int proc_thread_live(const struct proc *p)
+{
+  return p->state == PROC_RUNNABLE || p->state == PROC_RUNNING || p->state == PROC_SLEEPING;
+}
+
+struct proc *proc_group_kill_locked(struct proc *g, int killer)
+{
+  for (struct proc *p = proc_list; p; p = p->next)
+    if (p->group == g && proc_thread_live(p)) {
+      if (!p->killed_by)
+        proc_mark_killed(p, killer);
+      return p;
+    }
+  return 0;
+}
+
+void proc_group_end_others_locked(struct proc *me)
+{
+  for (struct proc *p = proc_list; p; p = p->next)
+    if (p->group == me->group && p != me && proc_thread_live(p))
+      proc_mark_killed(p, PROC_KILLER_GROUP);
+}
+
 int proc_kill(int pid)
 {
   struct proc *cur = proc_current();
@@ -189,12 +236,12 @@ int proc_kill(int pid)
     spin_unlock(&proc_lock);
     return -1;
   }
-  proc_mark_killed(p, cur ? cur->pid : INIT_PID);
+  proc_group_kill_locked(p, cur ? cur->group->pid : INIT_PID);   /* none left: it is ending already */
   spin_unlock(&proc_lock);
   return 0;
 }
 
-/* Is p the process root or one of its descendants? */
+/* Is process p the process root or one of its descendants? */
 static int proc_descends_from(const struct proc *p, const struct proc *root)
 {
   for (; p; p = p->parent)
@@ -212,8 +259,8 @@ int proc_interrupt(int pid)
     return -1;
   }
   for (struct proc *p = proc_list; p; p = p->next)
-    if (p->state != PROC_ZOMBIE && proc_descends_from(p, root))
-      proc_mark_killed(p, PROC_KILLER_CONSOLE);
+    if (p->group == p && p->state != PROC_ZOMBIE && proc_descends_from(p, root))
+      proc_group_kill_locked(p, PROC_KILLER_CONSOLE);
   spin_unlock(&proc_lock);
   return 0;
 }

@@ -78,12 +78,12 @@ void sched_run(void)
     p->cpu = c->id;
     c->proc = p;
     tss_set_kernel_stack(p->kstack_top);
-    vm_space_enter(&p->vm);   /* no pd: it is exiting, its space detached (exit.c) */
+    vm_space_enter(&p->group->vm);   /* its process's; no pd: it is exiting, its space detached (exit.c) */
     sched_context_switch(&c->sched_esp, p->context_esp);
     /* This CPU keeps no process's directory loaded (report/GUIDE.md: TLB shootdown), and leaves
      * the space before proc_lock goes: whoever finds p not RUNNING under proc_lock knows this
      * CPU's bit is clear. */
-    vm_space_leave(&p->vm);
+    vm_space_leave(&p->group->vm);
     c->proc = 0;
     spin_unlock(&proc_lock);
   }

@@ -13,7 +13,7 @@ int uaccess_check(uint32_t uva, uint32_t n, int write)
   if (n == 0)
     return 0;
   for (uint32_t va = PG_ROUND_DOWN(uva); va < uva + n; va += PGSIZE) {
-    pte_t *pte = vm_walk(p->vm.pd, va, 0);
+    pte_t *pte = vm_walk(p->group->vm.pd, va, 0);
     if (!pte || (*pte & (PTE_P | PTE_U)) != (PTE_P | PTE_U))
       return -1;
     if (write && !(*pte & (PTE_W | PTE_COW)))

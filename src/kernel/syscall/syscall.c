@@ -8,6 +8,7 @@
 #include "syscall/syscall.h"
 #include "sched/proc.h"
 #include "proc/proc.h"
+#include "proc/thread.h"
 #include "sched/sched.h"
 #include "sched/uaccess.h"
 #include "cow/cow.h"
@@ -35,10 +36,18 @@
 
 typedef int (*syscall_fn)(uint32_t a, uint32_t b, uint32_t c);
 
-/* The open file behind fd in the current process, or 0. */
-static struct file *sys_file(uint32_t fd)
+/* A reference to the open file behind fd in the current process, or 0; the caller drops it with
+ * file_close. The table is shared by the process's threads (proc_lock): a sibling closing fd
+ * meanwhile cannot free the file under this call. */
+static struct file *sys_file_get(uint32_t fd)
 {
-  return fd < PROC_NOFILE ? proc_current()->files[fd] : 0;
+  struct proc *g = proc_current_group();
+  struct file *f = 0;
+  spin_lock(&proc_lock);
+  if (fd < PROC_NOFILE && g->files[fd])
+    f = file_dup(g->files[fd]);
+  spin_unlock(&proc_lock);
+  return f;
 }
 
 static int sys_fork(uint32_t a, uint32_t b, uint32_t c) { (void)a, (void)b, (void)c; return copy_process(fork_default_policy); }
@@ -46,11 +55,21 @@ static int sys_xfork(uint32_t policy, uint32_t b, uint32_t c) { (void)b, (void)c
 static int sys_exit(uint32_t status, uint32_t b, uint32_t c) { (void)b, (void)c; proc_exit((int)status); }
 static int sys_wait(uint32_t st, uint32_t b, uint32_t c) { (void)b, (void)c; return proc_wait(-1, st); }
 static int sys_waitpid(uint32_t pid, uint32_t st, uint32_t c) { (void)c; return (int)pid <= 0 ? -1 : proc_wait((int)pid, st); }
-static int sys_getpid(uint32_t a, uint32_t b, uint32_t c) { (void)a, (void)b, (void)c; return proc_current()->pid; }
+static int sys_getpid(uint32_t a, uint32_t b, uint32_t c) { (void)a, (void)b, (void)c; return proc_current_group()->pid; }
+static int sys_gettid(uint32_t a, uint32_t b, uint32_t c) { (void)a, (void)b, (void)c; return proc_current()->pid; }
+static int sys_thread_exit(uint32_t status, uint32_t b, uint32_t c) { (void)b, (void)c; proc_thread_end((int)status, 0); }
+static int sys_thread_join(uint32_t tid, uint32_t st, uint32_t c) { (void)c; return proc_thread_join((int)tid, st); }
+static int sys_futex_wait(uint32_t uva, uint32_t val, uint32_t c) { (void)c; return futex_sleep(uva, (int)val); }
+static int sys_futex_wake(uint32_t uva, uint32_t n, uint32_t c) { (void)c; return (int)n < 0 ? -1 : futex_wakeup(uva, (int)n); }
+/* thread_create(fn, arg, stack_top); esi: the entry stub the new thread starts in (usys.asm). */
+static int sys_thread_create(uint32_t fn, uint32_t arg, uint32_t stack_top)
+{
+  return proc_thread_create(fn, arg, stack_top, proc_current()->tf->esi);
+}
 static int sys_getppid(uint32_t a, uint32_t b, uint32_t c)
 {
   (void)a, (void)b, (void)c;
-  struct proc *p = proc_current();
+  struct proc *p = proc_current_group();
   spin_lock(&proc_lock);               /* the parent may be exiting on another CPU */
   int ppid = p->parent ? p->parent->pid : 0;
   spin_unlock(&proc_lock);
@@ -68,7 +87,7 @@ static int sys_setfg(uint32_t pid, uint32_t b, uint32_t c) { (void)b, (void)c; r
 static int sys_vtop(uint32_t va, uint32_t b, uint32_t c)
 {
   (void)b, (void)c;
-  return va >= USER_TOP ? 0 : (int)vm_vaddr2paddr(proc_current()->vm.pd, va);
+  return va >= USER_TOP ? 0 : (int)vm_vaddr2paddr(proc_current_group()->vm.pd, va);
 }
 
 /* exec's path and arguments in the kernel: one per call, since an exec lets others run. */
@@ -104,49 +123,78 @@ out:
   return r;
 }
 
+/* Put rd and wr in the two lowest free slots of g's table (proc_lock): 0, or -1 (none placed). */
+static int sys_pipe_install(struct proc *g, struct file *rd, struct file *wr, int fds[2])
+{
+  int n = 0;
+  spin_lock(&proc_lock);
+  for (int fd = 0; fd < PROC_NOFILE && n < 2; fd++)
+    if (!g->files[fd])
+      fds[n++] = fd;
+  if (n == 2) {
+    g->files[fds[0]] = rd;
+    g->files[fds[1]] = wr;
+  }
+  spin_unlock(&proc_lock);
+  return n == 2 ? 0 : -1;
+}
+
 static int sys_pipe(uint32_t ufds, uint32_t b, uint32_t c)
 {
   (void)b, (void)c;
-  struct proc *p = proc_current();
+  struct proc *g = proc_current_group();
   int fds[2] = { -1, -1 };
   struct file *rd, *wr;
-  if (uaccess_check(ufds, sizeof fds, UACCESS_WRITE) < 0)
+  if (uaccess_check(ufds, sizeof fds, UACCESS_WRITE) < 0 || pipe_create(&rd, &wr) < 0)
     return -1;
-  for (int fd = 0, n = 0; fd < PROC_NOFILE && n < 2; fd++)
-    if (!p->files[fd])
-      fds[n++] = fd;
-  if (fds[1] < 0 || pipe_create(&rd, &wr) < 0)
-    return -1;
-  p->files[fds[0]] = rd;
-  p->files[fds[1]] = wr;
-  if (copy_to_user(ufds, fds, sizeof fds) < 0) {
-    p->files[fds[0]] = p->files[fds[1]] = 0;
-    file_close(rd);
-    file_close(wr);
-    return -1;
+  if (sys_pipe_install(g, rd, wr, fds) == 0 && copy_to_user(ufds, fds, sizeof fds) == 0)
+    return 0;
+  if (fds[1] >= 0) {
+    spin_lock(&proc_lock);
+    if (g->files[fds[0]] == rd)
+      g->files[fds[0]] = 0;
+    if (g->files[fds[1]] == wr)
+      g->files[fds[1]] = 0;
+    spin_unlock(&proc_lock);
   }
-  return 0;
+  file_close(rd);
+  file_close(wr);
+  return -1;
 }
 
 static int sys_read(uint32_t fd, uint32_t buf, uint32_t n)
 {
-  struct file *f = sys_file(fd);
-  return f ? file_read(f, buf, (int)n) : -1;
+  struct file *f = sys_file_get(fd);
+  if (!f)
+    return -1;
+  int r = file_read(f, buf, (int)n);
+  file_close(f);
+  return r;
 }
 
 static int sys_write(uint32_t fd, uint32_t buf, uint32_t n)
 {
-  struct file *f = sys_file(fd);
-  return f ? file_write(f, buf, (int)n) : -1;
+  struct file *f = sys_file_get(fd);
+  if (!f)
+    return -1;
+  int r = file_write(f, buf, (int)n);
+  file_close(f);
+  return r;
 }
 
 static int sys_close(uint32_t fd, uint32_t b, uint32_t c)
 {
   (void)b, (void)c;
-  struct file *f = sys_file(fd);
+  struct proc *g = proc_current_group();
+  struct file *f = 0;
+  spin_lock(&proc_lock);
+  if (fd < PROC_NOFILE) {
+    f = g->files[fd];
+    g->files[fd] = 0;
+  }
+  spin_unlock(&proc_lock);
   if (!f)
     return -1;
-  proc_current()->files[fd] = 0;
   file_close(f);
   return 0;
 }
@@ -219,7 +267,9 @@ static const syscall_fn syscall_table[SYS_COUNT] = {
   [SYS_yield] = sys_yield,       [SYS_uptime] = sys_uptime,     [SYS_memstat] = sys_memstat,
   [SYS_memcheck] = sys_memcheck, [SYS_cowtrace] = sys_cowtrace, [SYS_vtop] = sys_vtop,
   [SYS_bootconf] = sys_bootconf, [SYS_proglist] = sys_proglist, [SYS_setfg] = sys_setfg,
-  [SYS_framesnap] = sys_framesnap,
+  [SYS_framesnap] = sys_framesnap, [SYS_thread_create] = sys_thread_create,
+  [SYS_thread_exit] = sys_thread_exit, [SYS_thread_join] = sys_thread_join, [SYS_gettid] = sys_gettid,
+  [SYS_futex_wait] = sys_futex_wait, [SYS_futex_wake] = sys_futex_wake,
 };
 
 void syscall_dispatch(struct trap_frame *tf)

@@ -4,6 +4,10 @@
  * Decides what a page fault is:
  *   - a write to a present PTE_COW page (from user or kernel mode): the
  *     copy-on-write path (cow_fault.c);
+ *   - a fault the entries no longer explain: another thread of the space
+ *     fixed it first (a copy-on-write copy's entry, cleared for its
+ *     shootdown, is back; a reuse made it writable): the stale translation
+ *     is dropped and the access retried;
  *   - a kernel self-test's deliberate fault: recorded, execution resumes;
  *   - a fault inside uaccess_copy that could not be resolved: the copy
  *     returns -1 to its system call;
@@ -14,6 +18,8 @@
 #include "trap/trap.h"
 #include "cow/cow.h"
 #include "mm/vm.h"
+#include "mm/vmspace.h"
+#include "arch/percpu.h"
 #include "mm/kheap.h"
 #include "sched/proc.h"
 #include "proc/proc.h"
@@ -53,16 +59,32 @@ static void page_fault_kill(uint32_t va, uint32_t err, uint32_t eip, const char 
   proc_exit(PROC_KILLED);
 }
 
+/* Does the current space's entry for the user address va now allow the access err describes?
+ * Then another thread fixed the fault while this one waited for the space lock: drop this
+ * CPU's translation and retry. */
+static int page_fault_spurious(uint32_t va, uint32_t err)
+{
+  uint32_t need = PTE_P | PTE_U | (err & PF_WRITE ? PTE_W : 0);
+  if (va >= USER_TOP || (*vm_pde_current(va) & need) != need || (*vm_pte_current(va) & need) != need)
+    return 0;
+  vm_invlpg(PG_ROUND_DOWN(va));
+  return 1;
+}
+
 void c_page_fault_handler(uint32_t error_code, uint32_t cr2, struct trap_frame *tf)
 {
   enum cow_result r = COW_NOT_COW;
-  if ((error_code & (PF_PRESENT | PF_WRITE)) == (PF_PRESENT | PF_WRITE)) {
-    struct cow_report rep;
+  struct cow_report rep = { 0 };
+  struct vm_space *vs = this_cpu()->vm;
+  int locked = vs && cr2 < USER_TOP ? vm_space_lock_shared(vs) : 0;
+  if ((error_code & (PF_PRESENT | PF_WRITE)) == (PF_PRESENT | PF_WRITE))
     r = cow_handle_write(cr2, &rep);
-    if (rep.n)
-      cow_trace(cr2, error_code, tf->eip, &rep);
-  }
-  if (r == COW_COPIED || r == COW_REUSED) {
+  else if (locked && page_fault_spurious(cr2, error_code))
+    r = COW_SPURIOUS;
+  vm_space_unlock_shared(vs, locked);
+  if (rep.n || rep.shot_cpus)
+    cow_trace(cr2, error_code, tf->eip, &rep);
+  if (r == COW_COPIED || r == COW_REUSED || r == COW_SPURIOUS) {
     if (trap_from_user(tf))
       proc_check_killed(tf);
     return;

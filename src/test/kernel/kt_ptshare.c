@@ -68,7 +68,7 @@ void ktest_ptshare(void)
   uint32_t list_pages, *list;
   uint32_t drained = kt_pt_drain(&list, &list_pages);
   pde_t pde_before = b[x];
-  enum pt_unshare_result oom = pt_unshare(b, x, 0, 0);
+  enum pt_unshare_result oom = pt_unshare(b, x, 0, 0, 0);
   same = b[x] == pde_before && a[x] == pde_before && pt_share_count(PTE_ADDR(a[x])) == 2;
   for (uint32_t i = 0; i < KT_PT_PAGES; i++)
     same &= pt[i] == before[i] && page_ref_get(PTE_ADDR(pt[i])) == 1;
@@ -80,7 +80,7 @@ void ktest_ptshare(void)
               "drained %u kernel frames; pt_unshare gave %d (want %d), nothing changed %d", drained, oom,
               PT_OUT_OF_MEMORY, same);
 
-  enum pt_unshare_result copied = pt_unshare(b, x, 0, 0);
+  enum pt_unshare_result copied = pt_unshare(b, x, 0, 0, 0);
   pte_t *bpt = P2V(PTE_ADDR(b[x]));
   int cow = 1;
   for (uint32_t i = 0; i < KT_PT_PAGES; i++) {
@@ -93,7 +93,7 @@ void ktest_ptshare(void)
               "result %d, PDE b 0x%x, count of a's table %u, entries COW in both with count 2: %d", copied, b[x],
               pt_share_count(PTE_ADDR(a[x])), cow);
 
-  enum pt_unshare_result reused = pt_unshare(a, x, 0, 0);
+  enum pt_unshare_result reused = pt_unshare(a, x, 0, 0, 0);
   ktest_check("kt_ptshare_reuse", reused == PT_REUSED && PTE_ADDR(a[x]) == V2P(pt) && (a[x] & PTE_W) &&
               !(a[x] & PDE_SHARED_PT) && pt_share_count(V2P(pt)) == 0,
               "result %d, PDE a 0x%x, count %u", reused, a[x], pt_share_count(V2P(pt)));

@@ -115,6 +115,7 @@ void ktest_space_cpus(void)
   char first[KT_SPACE_DETAIL] = "";
   int bad = 0, refused = -1, me = this_cpu()->id;
   uint32_t started = 0;
+  vm_space_init(&r->vs);
   r->vs.pd = vm_space_create();
   r->vs.cpus = 0;
   for (int i = 0; r->vs.pd && i < CPU_MAX; i++) {
@@ -181,7 +182,9 @@ static void kt_space_served(uint32_t served[CPU_MAX])
 
 void ktest_space_shootdown(void)
 {
-  struct vm_space vs = { kernel_pd, 0 };   /* only its set matters: no CPU enters it */
+  struct vm_space vs;                      /* only its set matters: no CPU enters it */
+  vm_space_init(&vs);
+  vs.pd = kernel_pd;
   char first[KT_SPACE_DETAIL] = "";
   int me = this_cpu()->id, bad = 0, masks = 0;
   uint32_t started = 0, before[CPU_MAX], after[CPU_MAX];
@@ -213,7 +216,7 @@ void ktest_space_shootdown(void)
 
 void ktest_space_running(void)
 {
-  struct proc *p = proc_current();
+  struct proc *p = proc_current() ? proc_current_group() : 0;
   struct cpu *c = this_cpu();
   uint32_t set = p ? p->vm.cpus : 0;
   ktest_check("kt_smp_space_running", p && set == 1u << c->id && c->vm == &p->vm,

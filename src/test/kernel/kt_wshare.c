@@ -27,6 +27,7 @@ static struct proc *kt_ws_proc(int pid, const char *name, pde_t *pd)
     return 0;
   memset(p, 0, sizeof *p);
   p->pid = pid;
+  p->group = p;
   p->state = PROC_EMBRYO;                /* walked by memcheck, never picked by a scheduler */
   p->vm.pd = pd;
   strncpy_z(p->name, name, sizeof p->name);
@@ -113,7 +114,7 @@ static void kt_wshare_copy(void)
   int found = -1;
   if (pa) {
     pt_share_space(a, b);
-    r = pt_unshare(b, x, 0, 0);
+    r = pt_unshare(b, x, 0, 0, 0);
     ea = *vm_walk(a, KT_WS_VA, 0);
     eb = r == PT_COPIED ? *vm_walk(b, KT_WS_VA, 0) : 0;
     refs = page_ref_get(pa);
