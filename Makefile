@@ -8,8 +8,9 @@
 #   make test       the self-tests and the user test suite in QEMU: 16 MiB, on 2 CPUs, once more with
 #                   fork() sharing page tables (32 MiB, 2 CPUs) [FORK=sharedpt: only that], then 32
 #                   and 256 MiB, 32 MiB on -cpu 486, pentium and max (TEST_CPUS), on 4 CPUs, then the
-#                   shell typed into on serial and keyboard (run/test/test-shell.sh); stops at the
-#                   first failed run (run/test/test-modes.sh) (first make layers)
+#                   shell typed into on serial and keyboard (run/test/test-shell.sh) and on a terminal
+#                   as after make run (run/test/test-terminal.py); stops at the first failed run
+#                   (run/test/test-modes.sh) (first make layers)
 #   make layers     no kernel include or symbol use reaches up a layer (src/kernel/layers.txt)
 #   make test-bochs the same suite in Bochs
 #   make check PROG=name [ARGS="a b"]   one program, with leak and memcheck verdict, its output as it

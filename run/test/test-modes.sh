@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test-modes.sh - `make test`: every run of the test image (run/test/test-qemu.sh), the suite once
 # more from build/test-sharedpt.img, whose init.conf says fork=sharedpt (plain fork() shares page
-# tables), then the shell typed into (run/test/test-shell.sh), and one total line over all.
+# tables), then the shell typed into (run/test/test-shell.sh, then on a terminal as after make run:
+# run/test/test-terminal.py), and one total line over all.
 #
 # usage: run/test/test-modes.sh FORK MEMS SHAREDPT_MEMS [TIMEOUT_S]
 #   FORK           empty: both modes; "sharedpt": only the shared-table mode, at MEMS
@@ -88,7 +89,8 @@ case $fork in
           "${TEST_SMP_MEM:-32}" "qemu_smp$n"
       done
       run_one "shell" "== the shell, typed into on serial and keyboard ==" "$RUN_DIR/test-shell.sh" \
-        "$RUN_DIR/../hd.img" ;;
+        "$RUN_DIR/../hd.img"
+      run_one "terminal" "" "$RUN_DIR/test-terminal.py" "$RUN_DIR/../hd.img" ;;
   sharedpt) TEST_CPUS= run_qemu "sharedpt" "" "$BUILD_DIR/test-sharedpt.img" "$mems" sharedpt ;;
   *) echo "test-modes: FORK must be empty or sharedpt, not '$fork'" >&2; exit 2 ;;
 esac
