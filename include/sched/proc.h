@@ -51,7 +51,8 @@ struct proc {
   const void *wait_chan;         /* what a sleeping process waits for */
   int killed_by;                 /* pid that called kill() on it (or PROC_KILLER_CONSOLE); dies at its next kernel exit */
   int cow_trace;                 /* copy-on-write trace level; a new process inherits its creator's */
-  int exit_status;               /* the thread's; the leader's is the process's once exiting is set */
+  int exit_status;               /* the thread's (thread_join) */
+  int proc_status;               /* [process] the process's (wait): set by exit, a kill or its last thread */
   uint32_t wake_tick;            /* sleep(): wake at this tick */
   uint32_t heap_start;           /* [process] first byte of the heap (page aligned) */
   uint32_t brk;                  /* [process] current break */

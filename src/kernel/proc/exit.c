@@ -159,7 +159,7 @@ void proc_thread_end(int status, int whole)
   spin_lock(&proc_lock);
   if (whole && !g->exiting) {
     g->exiting = 1;
-    g->exit_status = status;
+    g->proc_status = status;
     proc_group_end_others_locked(t);
   }
   t->exit_status = status;
@@ -173,7 +173,7 @@ void proc_thread_end(int status, int whole)
     panic("proc_thread_end: ended thread %d ran again", t->pid);
   }
   if (!g->exiting)
-    g->exit_status = status;             /* the last thread_exit gives the process its status */
+    g->proc_status = status;             /* the last thread_exit gives the process its status */
   g->exiting = 1;
   spin_unlock(&proc_lock);
   sti();                                 /* from a fault too: the teardown lets others run */
@@ -207,7 +207,7 @@ int proc_wait(int pid, uint32_t status_uva)
       have = 1;
       if (c->state != PROC_ZOMBIE)
         continue;
-      int cpid = c->pid, status = c->exit_status;
+      int cpid = c->pid, status = c->proc_status;
       struct proc *threads = proc_unlink_done_locked(c, 0);
       proc_unlink_locked(c);
       spin_unlock(&proc_lock);

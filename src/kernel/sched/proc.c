@@ -12,7 +12,7 @@
  * counter, so a tid never names another process.
  *
  * proc_lock protects the list, pid allocation and every record's state,
- * parent, wait_chan, killed_by, exit_status, joined, exiting, cpu, and each
+ * parent, wait_chan, killed_by, exit_status, proc_status, joined, exiting, cpu, and each
  * space's thread count (the lock order:
  * include/arch/spinlock.h). Sleep and wakeup lose no wakeups across CPUs: a sleeper
  * holds the condition's lock until it holds proc_lock, and a waker changes
