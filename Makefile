@@ -230,7 +230,7 @@ $(B)/conf/test-quick.conf: Makefile
 	printf 'test\ntestsuite quick\n' > $@
 $(B)/conf/shots.conf: Makefile
 	@mkdir -p $(dir $@)
-	printf 'run\npause boot;cowdemo pause;framemap -c 640;pause framemap;faultdemo;pause fault;testsuite quick;pause suite\n' > $@
+	printf 'run\npause boot;cowdemo pause;framemap -c 640;pause framemap;faultdemo;pause fault;testsuite quick;pause suite;threaddemo;pause threaddemo\n' > $@
 # The SMP test images name the CPU count they expect (kt_smp checks it); their suite runs the
 # programs written for several CPUs right after t_cow_basic (testsuite.c).
 $(B)/conf/test-smp%.conf: Makefile

@@ -22,7 +22,8 @@ port=${SHOT_MONITOR_PORT:-45454}
 
 # scene name in the log -> picture name
 scenes=(boot:boot_memory_map fork:cowdemo_map_fork copy:cowdemo_copy exit:cowdemo_map_exit
-        reuse:cowdemo_reuse sharedpt:cowdemo_sharedpt memstat:memstat_table framemap:framemap_pool fault:fault_killed suite:test_summary)
+        reuse:cowdemo_reuse sharedpt:cowdemo_sharedpt memstat:memstat_table framemap:framemap_pool fault:fault_killed suite:test_summary
+        threaddemo:threaddemo)
 
 mkdir -p "$out" build
 rm -f "$log"

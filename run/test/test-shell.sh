@@ -11,13 +11,15 @@
 #
 # Exit status: 0 when every check passed, 1 otherwise, 2 on a usage error.
 # Environment: QEMU_ACCEL (see run/launch/qemu.sh), BUILD_DIR (default: build/ of the repository),
-#              SHELL_WAIT_S (seconds a check waits for an answer, default 15).
+#              SHELL_WAIT_S (seconds a check waits for an answer, default 15),
+#              SMP (CPUs, default 2 as make run; threaddemo's check expects a shootdown line on 2 or more).
 set -euo pipefail
 
 RUN_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_DIR=$(dirname "$(dirname "$RUN_DIR")")
 BUILD_DIR=${BUILD_DIR:-$REPO_DIR/build}
 WAIT_S=${SHELL_WAIT_S:-15}
+export SMP=${SMP:-2}
 BOOT_WAIT_S=120
 POLL_S=0.1
 PROMPT='$ '
@@ -174,7 +176,7 @@ env -u DISPLAY QEMU_SERIAL=stdio QEMU_MONITOR="pipe:$WORK/monitor" \
     "$RUN_DIR/../launch/qemu.sh" run "$IMAGE" "$MEM" <&3 >"$LOG" 2>"$WORK/qemu.err" &
 QEMU_PID=$!
 trap 'kill $DRAIN_PID 2>/dev/null || true; cleanup' EXIT
-echo "== shell: $IMAGE at $MEM MiB, typed on serial and keyboard =="
+echo "== shell: $IMAGE at $MEM MiB on $SMP CPU(s), typed on serial and keyboard =="
 
 ok=1
 wait_for 0 $'cowos shell:.*\n\\$ $' "$BOOT_WAIT_S" && ok=0
@@ -395,5 +397,92 @@ done
 ok=1
 [[ -z $why ]] && ok=0
 check cowdemo_figures "$ok" "$mark" "$why"
+
+# ---- threaddemo ----------------------------------------------------------------------------
+# threaddemo's own lines are the same on every run once ids and addresses are masked (one CPU
+# or several: two variants). Its [cow] lines race, so they are looked for, not compared: on 2
+# or more CPUs the fork's shootdown line (why=fork) names a CPU besides the forker's, on one
+# there is none; the writer's copy line moves the page from the frame the demo printed before
+# the fork (the child's) to the one it printed after. The CPU probe decides once per run, so
+# the demo runs THREADDEMO_RUNS times.
+THREADDEMO_RUNS=2
+THREADDEMO_ID='[0-9]+'
+THREADDEMO_PA='0x[0-9a-f]{8}'
+
+# threaddemo_expected PARALLEL: the demo's lines, masked as threaddemo_masked masks them.
+threaddemo_expected() {
+    local cpus="run at once on 2 CPUs"
+    ((${1})) || cpus="take turns on 1 CPU"
+    echo "[threaddemo] tid ID (main = pid) and tid ID (writer) $cpus"
+    echo "[threaddemo] the writer's page: va ADDR, phys ADDR, 1 reference"
+    echo "[threaddemo] trace 2 (cpu= is the CPU); tid ID forks, tid ID writing:"
+    if ((${1})); then
+        echo "[threaddemo] why=fork: fork made it read-only, flushed cpus= (the writer's)"
+        echo "[threaddemo] why=copy: a copy in a threaded space flushes the other's CPU"
+    else
+        echo "[threaddemo] no shootdown line: tid ID was not on another CPU (one CPU)"
+    fi
+    echo "[threaddemo] stack lines: of parent and child, the first to write copied it"
+    echo "[threaddemo] child pid ID: page at phys ADDR, the parent's frame"
+    echo "[threaddemo] after the copy: parent ADDR, child ADDR; refs 1, 1"
+    echo "[threaddemo] writer joined, child reaped: as many free frames as at start"
+}
+
+# threaddemo_masked: stdin's [threaddemo] lines with addresses as ADDR and pids and tids as ID.
+threaddemo_masked() {
+    grep '^\[threaddemo\]' | sed -E -e 's/0x[0-9a-f]{8}/ADDR/g' -e 's/(pid|tid) [0-9]+/\1 ID/g'
+}
+
+# threaddemo_once: run threaddemo, set MARK to where its output starts and WHY to what is wrong
+# with it (empty when nothing is).
+threaddemo_once() {
+    local out parallel=0 pid tid before child after fork cpus cpu c other
+    mark=$(log_size)
+    type_serial $'threaddemo\n'
+    why="threaddemo did not finish within 60 s"
+    wait_for "$mark" $'\n\\$ $' 60 || return 0
+    out=$(answer "$mark")
+    if ((SMP > 1)); then
+        parallel=1
+    fi
+    if grep -q '^sh: threaddemo exited with status' <<<"$out"; then
+        why="threaddemo did not exit 0: '$(grep '^sh: threaddemo' <<<"$out")'"
+    elif [[ $(threaddemo_masked <<<"$out") != "$(threaddemo_expected "$parallel")" ]]; then
+        why="on $SMP CPU(s) its lines (ids and addresses masked) differ from these:"$'\n'"$(threaddemo_expected "$parallel")"
+    else
+        [[ $out =~ tid\ ($THREADDEMO_ID)\ \(main\ =\ pid\)\ and\ tid\ ($THREADDEMO_ID) ]] || true
+        pid=${BASH_REMATCH[1]} tid=${BASH_REMATCH[2]}
+        [[ $out =~ phys\ ($THREADDEMO_PA),\ 1\ reference ]] && before=${BASH_REMATCH[1]}
+        [[ $out =~ child\ pid\ $THREADDEMO_ID:\ page\ at\ phys\ ($THREADDEMO_PA) ]] && child=${BASH_REMATCH[1]}
+        [[ $out =~ copy:\ parent\ ($THREADDEMO_PA) ]] && after=${BASH_REMATCH[1]}
+        fork=$(grep -E "^\[cow\] pid=$pid name=threaddemo shootdown va=0x00000000 pages=[0-9]+ cpus=[0-9,]+ why=fork cpu=[0-9]+\$" <<<"$out" || true)
+        if [[ $child != "$before" || $after == "$before" ]]; then
+            why="the child's frame ($child) is not the page's before the fork ($before), or the parent's after the copy ($after) is"
+        elif ! grep -qE "^\[cow\] pid=$pid name=threaddemo va=0x[0-9a-f]{8} .* copy frame $before->$after ref 2->1 cpu=[0-9]+ tid=$tid\$" <<<"$out"; then
+            why="no [cow] line of pid $pid (the main tid) with tid=$tid copying the page from $before to $after"
+        elif ((!parallel)); then
+            why=""
+            if grep -q '^\[cow\] .* shootdown ' <<<"$out"; then
+                why="a shootdown line on one CPU: '$(grep -m1 '^\[cow\] .* shootdown ' <<<"$out")'"
+            fi
+        elif [[ ! $fork =~ cpus=([0-9,]+)\ why=fork\ cpu=([0-9]+)$ ]]; then
+            why="on $SMP CPUs no [cow] shootdown line with why=fork from pid $pid"
+        else
+            cpus=${BASH_REMATCH[1]} cpu=${BASH_REMATCH[2]} other=""
+            for c in ${cpus//,/ }; do [[ $c != "$cpu" ]] && other=$c; done
+            why=""
+            if [[ -z $other ]]; then
+                why="the why=fork shootdown names no CPU besides the forker's cpu=$cpu: '$fork'"
+            fi
+        fi
+    fi
+}
+for ((run = 1; run <= THREADDEMO_RUNS; run++)); do
+    threaddemo_once
+    [[ -z $why ]] || { why="run $run of $THREADDEMO_RUNS: $why"; break; }
+done
+ok=1
+[[ -z $why ]] && ok=0
+check threaddemo_lines "$ok" "$mark" "$why"
 
 finish
