@@ -13,13 +13,14 @@
  * another CPU keeps its writable translation and stores on into the child's
  * frame: the child sees newer values.
  *
- * Copy: the first thread writes 2r into a page, forks a child (the page is
- * now shared, read-only), lets TC_READERS sibling threads read the page in
- * a loop, then writes 2r + 1 (the copy-on-write copy) and publishes r in
- * another page. A reader that sees r published must read at least 2r + 1:
- * the copy's shootdown removed every CPU's translation of the old frame
- * before the new one was installed. Without it a reader keeps reading the
- * old frame (2r, still the child's) after the store is visible.
+ * Copy: the first thread writes r into a page and forks a child (the page
+ * is now shared, read-only) while TC_READERS sibling threads read the page
+ * in a loop. It then writes r + 1 (the copy-on-write copy: its space gets
+ * a new frame), and only then tells the child to write TC_POISON into its
+ * own page: the old frame, which the child now reuses in place. A reader
+ * must never read TC_POISON: the copy's shootdown removed every CPU's
+ * translation of the old frame before the new one was installed. Without
+ * it a reader on another CPU keeps reading the old frame, the child's.
  *
  * On one CPU the threads take turns and every switch flushes: both hold
  * trivially there; the checks are for 2 and 4 CPUs.
@@ -148,23 +149,17 @@ static void tf_check_fork(int rounds)
 
 /* ---- the copy against sibling readers ---- */
 
-static volatile unsigned *tc_page;       /* the copy-on-write page */
-static volatile int *tc_published;       /* another page: the last round whose write is done */
-static volatile int tc_stale_reader = -1, tc_stale_round;
-static volatile unsigned tc_stale_value;
+#define TC_POISON 0xDEADBEEFu            /* only the child writes it, into its own frame */
 
-/* Read the published round, then the page, until told to stop; note the first stale value. */
+static volatile unsigned *tc_page;       /* the copy-on-write page */
+static volatile int tc_stale_reader = -1, tc_round;
+
+/* Read the page until told to stop; note the first time it shows the child's value. */
 static void tc_reader(void *arg)
 {
-  while (!tf_stop) {
-    int f = *tc_published;
-    unsigned v = *tc_page;
-    if (f >= 0 && v < 2u * (unsigned)f + 1 && tc_stale_reader < 0) {
-      tc_stale_round = f;
-      tc_stale_value = v;
+  while (!tf_stop)
+    if (*tc_page == TC_POISON && tc_stale_reader < 0)
       tc_stale_reader = (int)arg;
-    }
-  }
 }
 
 /* Busy-wait n loop rounds (the readers keep reading meanwhile). */
@@ -176,22 +171,21 @@ static void tc_linger(unsigned n)
 
 static void tf_check_copy(int rounds)
 {
-  char *pages = utest_heap_pages(2);
+  char *pages = utest_heap_pages(1);
   int tids[TC_READERS], st, r, failed = 0;
   if (!pages) {
     utest_fail("smp_thread_cow_no_stale_read", "no heap pages");
     return;
   }
   tc_page = (volatile unsigned *)pages;
-  tc_published = (volatile int *)(pages + PGSIZE);
   *tc_page = 0;
-  *tc_published = -1;
   tf_stop = 0;
   for (int i = 0; i < TC_READERS; i++)
     tids[i] = thread_create(tc_reader, (void *)i, tf_top(TF_WRITERS + i));
   for (r = 0; r < rounds && tc_stale_reader < 0 && !failed; r++) {
     int fds[2];
-    *tc_page = 2u * (unsigned)r;
+    tc_round = r;
+    *tc_page = (unsigned)r;
     if (pipe(fds) < 0) {
       failed = 1;
       break;
@@ -199,13 +193,13 @@ static void tf_check_copy(int rounds)
     int pid = fork();
     if (pid == 0) {
       char c;
-      read(fds[0], &c, 1);                 /* keeps the old frame until the round is over */
+      read(fds[0], &c, 1);                 /* until the parent's copy is done */
+      *tc_page = TC_POISON;                /* count 1 now: the old frame, reused in place */
+      tc_linger(TC_LINGER);
       exit(0);
     }
     tc_linger(TC_LINGER);
-    *tc_page = 2u * (unsigned)r + 1;       /* the copy, with the readers on other CPUs */
-    *tc_published = r;
-    tc_linger(TC_LINGER);
+    *tc_page = (unsigned)r + 1;            /* the copy, with the readers on other CPUs */
     write(fds[1], "x", 1);
     close(fds[0]);
     close(fds[1]);
@@ -218,10 +212,10 @@ static void tf_check_copy(int rounds)
     if (tids[i] > 0)
       thread_join(tids[i], &st);
   utest_check("smp_thread_cow_no_stale_read", tc_stale_reader < 0 && !failed,
-              "reader %d read %u after round %d was published (want at least %u: it kept the old frame's "
-              "translation after the copy); a fork or pipe failed: %s", tc_stale_reader, tc_stale_value,
-              tc_stale_round, 2u * (unsigned)tc_stale_round + 1, failed ? "yes" : "no");
-  sbrk(-(2 * PGSIZE));
+              "round %d: reader %d read 0x%x, which only the child wrote into the old frame after the parent's "
+              "copy: it kept the old frame's translation; a fork or pipe failed: %s", tc_round, tc_stale_reader,
+              TC_POISON, failed ? "yes" : "no");
+  sbrk(-PGSIZE);
 }
 
 int main(int argc, char *argv[])
