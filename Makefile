@@ -196,11 +196,11 @@ $(B)/user/%.elf: $(B)/u/%.o $(ULIB_OBJ) src/lib/user.ld
 	@mkdir -p $(dir $@)
 	$(LD) -T src/lib/user.ld $< $(USER_EXTRA) $(ULIB_OBJ) $(LIBGCC) -o $@
 	@run/test/check-i486.sh $(I486_ALLOW) $@ || { rm -f $@; exit 1; }
-# forkbench reads the time-stamp counter only after CPUID says it exists; it asks the processor
-# with the kernel's probes (cpu_eflags_toggles, cpu_cpuid).
-$(B)/user/forkbench.elf: I486_ALLOW := -a cpuid@cpu_cpuid,rdtsc
-$(B)/user/forkbench.elf: USER_EXTRA := $(B)/u/cpu_probe.o
-$(B)/user/forkbench.elf: $(B)/u/cpu_probe.o
+# forkbench (and threadbench, built from it) reads the time-stamp counter only after CPUID says it
+# exists; it asks the processor with the kernel's probes (cpu_eflags_toggles, cpu_cpuid).
+$(B)/user/forkbench.elf $(B)/user/threadbench.elf: I486_ALLOW := -a cpuid@cpu_cpuid,rdtsc
+$(B)/user/forkbench.elf $(B)/user/threadbench.elf: USER_EXTRA := $(B)/u/cpu_probe.o
+$(B)/user/forkbench.elf $(B)/user/threadbench.elf: $(B)/u/cpu_probe.o
 $(B)/u/cpu_probe.o: src/kernel/arch/cpu_probe.asm $(GEN_INC) $(FLAGS) | $(TOOLS)
 	@mkdir -p $(dir $@)
 	$(NASM) $(NASMFLAGS) $< -o $@
@@ -243,6 +243,10 @@ $(B)/conf/bench.conf: Makefile
 $(B)/conf/bench-par%.conf: Makefile
 	@mkdir -p $(dir $@)
 	printf 'check\nforkbench par %s\n' $* > $@
+# The threads rows (threadbench): booted on 5 CPUs under -icount by run/bench/bench.sh.
+$(B)/conf/bench-threads.conf: Makefile
+	@mkdir -p $(dir $@)
+	printf 'check\nthreadbench\n' > $@
 
 run/hd.img: $(IMAGE_DEPS) $(B)/conf/run.conf
 	$(call image,$@,$(B)/conf/run.conf)
@@ -260,6 +264,8 @@ $(B)/bench.img: $(IMAGE_DEPS) $(B)/conf/bench.conf
 	$(call image,$@,$(B)/conf/bench.conf)
 $(B)/bench-par%.img: $(IMAGE_DEPS) $(B)/conf/bench-par%.conf
 	$(call image,$@,$(B)/conf/bench-par$*.conf)
+$(B)/bench-threads.img: $(IMAGE_DEPS) $(B)/conf/bench-threads.conf
+	$(call image,$@,$(B)/conf/bench-threads.conf)
 
 # ---- running ------------------------------------------------------------
 run: all
@@ -304,13 +310,13 @@ check: $(IMAGE_DEPS)
 mutants: $(B)/test.img
 	run/test/mutants.sh
 
-bench: $(B)/bench.img $(foreach n,$(BENCH_SMP),$(B)/bench-par$(n).img)
+bench: $(B)/bench.img $(B)/bench-threads.img $(foreach n,$(BENCH_SMP),$(B)/bench-par$(n).img)
 	BENCH_SMP="$(BENCH_SMP)" run/bench/bench.sh $(B)/bench.img
 
 screenshots: $(B)/shots.img
 	run/docs/screenshots.sh $(B)/shots.img report/figures
 
-report: $(B)/shots.img $(B)/bench.img $(foreach n,$(BENCH_SMP),$(B)/bench-par$(n).img) $(B)/kernel.sym $(B)/debug-cow.rc $(B)/debug-cow-batch.rc $(USER_SYM)
+report: $(B)/shots.img $(B)/bench.img $(B)/bench-threads.img $(foreach n,$(BENCH_SMP),$(B)/bench-par$(n).img) $(B)/kernel.sym $(B)/debug-cow.rc $(B)/debug-cow-batch.rc $(USER_SYM)
 	GDB_PORT=$(GDB_PORT) run/docs/report.sh
 
 clean:

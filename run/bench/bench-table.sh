@@ -13,7 +13,9 @@
 # under the table giving the store's figure. Then the reference rows and each
 # goal of the fork benchmark with the figures it compares and whether it holds (with the
 # parallel COW fault rows par_faults_* and par_speedup_*, their table and speed-ups over 1 CPU first). Columns
-# 8 (TCG cycles) appear in a second, smaller table for the shape.
+# 8 (TCG cycles) appear in a second, smaller table for the shape. The threads rows (fork_cow_256k_threadsN,
+# cow_copy_fault_threads_*, shootdown_cost) get a table of their own, and par_thread_faults_smpN a column of the
+# parallel table.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 CSV=${1:-build/bench.csv}
@@ -36,8 +38,11 @@ function nofault_why(p) {
   return p " left the page writable"
 }
 FILENAME == base && /^# guest instructions of commit / { basecommit = $0; sub(/^# guest instructions of commit /, "", basecommit); sub(/ .*/, "", basecommit); next }
+/^# rows fork_cow_256k_threadsN/ && match($0, /[0-9]+ CPUs run in turn/) { thrcpus = substr($0, RSTART, RLENGTH - length(" CPUs run in turn")) }
 /^#/ || /^metric,/ { next }
 FILENAME == base { basemed[$1 "," $2 "," $3] = $4; next }
+$1 ~ /^par_thread_faults_smp/ { n = substr($1, length("par_thread_faults_smp") + 1); nptf++; ptf[n] = $4; ptfmin[n] = $5; ptfmax[n] = $6; ptkib = $3; next }
+$1 ~ /^(fork_cow_256k_threads|cow_copy_fault_threads_|shootdown_cost)/ { thr[$1] = $4; thrmin[$1] = $5; thrmax[$1] = $6; next }
 $1 ~ /^par_/ {
   par[$1] = $4; parmin[$1] = $5; parmax[$1] = $6; parkib = $3
   if ($1 ~ /^par_faults_smp/) { n = substr($1, length("par_faults_smp") + 1); smps[++nsmps] = n }
@@ -101,6 +106,32 @@ END {
     for (i = 1; i <= nsizes; i++) { k = rows[r] "," sizes[i]; line = line " " (k in cyc ? commas(cyc[k]) : "") " |" }
     print line
   }
+  if ("fork_cow_256k_threads1" in thr) {
+    print ""
+    printf "Threads of one process (guest instructions of every CPU: `-icount` on %s CPUs, which QEMU runs in turn; each extra thread spins on a CPU of its own, one CPU stays free for the forked child), medians [min, max]:\n", (thrcpus != "" ? thrcpus : "several")
+    print ""
+    print "| measurement | instructions | over 1 thread |"
+    print "|---|---:|---:|"
+    throne = thr["fork_cow_256k_threads1"]
+    split("1 2 4", tn, " ")
+    for (i = 1; i in tn; i++) {
+      k = "fork_cow_256k_threads" tn[i]
+      if (!(k in thr)) continue
+      printf "| COW fork of 256 KiB, %s thread%s (`%s`) | %s [%s, %s] | %sx |\n", tn[i], (tn[i] > 1 ? "s" : ""), k, \
+        commas(thr[k]), commas(thrmin[k]), commas(thrmax[k]), ratio(thr[k], throne)
+    }
+    split("cow_copy_fault_threads_alone cow_copy_fault_threads_sibling shootdown_cost", tk, " ")
+    tw["cow_copy_fault_threads_alone"] = "COW copy fault per page, 2 threads, the sibling asleep in futex_wait"
+    tw["cow_copy_fault_threads_sibling"] = "COW copy fault per page, 2 threads, the sibling spinning on another CPU"
+    tw["shootdown_cost"] = "one TLB shootdown (IPI to acknowledgement): sibling minus asleep, run by run"
+    for (i = 1; i in tk; i++) {
+      k = tk[i]
+      if (k in thr)
+        printf "| %s (`%s`) | %s [%s, %s] | |\n", tw[k], k, commas(thr[k]), commas(thrmin[k]), commas(thrmax[k])
+    }
+    if (("fork,COW," sizes[1]) in med && sizes[1] == 256)
+      printf "\nOn 1 CPU (the first table) the same COW fork of 256 KiB takes %s instructions.\n", commas(med["fork,COW,256"])
+  }
   if (nsmps > 0) {
     for (i = 1; i <= nsmps; i++) for (j = i + 1; j <= nsmps; j++)
       if (smps[j] + 0 < smps[i] + 0) { t = smps[i]; smps[i] = smps[j]; smps[j] = t }
@@ -108,20 +139,28 @@ END {
     print ""
     printf "Parallel COW write faults per second (wall clock, no `-icount`; each process writes its own %s KiB of a freshly forked region), medians [min, max]:\n", parkib
     print ""
-    print "| CPUs = processes | faults/s | over the 1-CPU boot | 1 process, same boot | speed-up over it, run by run | that figure in each boot |"
-    print "|---:|---:|---:|---:|---:|---:|"
+    thrcol = nptf > 0 ? sprintf(" threads of one process, %s KiB each, same boot |", ptkib) : ""
+    print "| CPUs = processes | faults/s | over the 1-CPU boot | 1 process, same boot | speed-up over it, run by run | that figure in each boot |" thrcol
+    print "|---:|---:|---:|---:|---:|---:|" (nptf > 0 ? "---:|" : "")
     for (i = 1; i <= nsmps; i++) {
       n = smps[i]; k = "par_faults_smp" n; k1 = "par_faults_1proc_smp" n; ks = "par_speedup_smp" n; kb = "par_boots_smp" n
       boots = "-"
       if (kb in par)
         boots = n + 0 > 1 ? sprintf("%.2fx [%.2f, %.2f]", par[kb] / 1000, parmin[kb] / 1000, parmax[kb] / 1000) \
                       : sprintf("%s [%s, %s]", commas(par[kb]), commas(parmin[kb]), commas(parmax[kb]))
-      printf "| %s | %s [%s, %s] | %s | %s | %s | %s |\n", n, commas(par[k]), commas(parmin[k]), commas(parmax[k]), \
+      printf "| %s | %s [%s, %s] | %s | %s | %s | %s |", n, commas(par[k]), commas(parmin[k]), commas(parmax[k]), \
         ("par_faults_smp1" in par) ? ratio(par[k], one) "x" : "n/a", \
         (k1 in par) ? commas(par[k1]) : "-", \
         (ks in par) ? sprintf("%.2fx [%.2f, %.2f]", par[ks] / 1000, parmin[ks] / 1000, parmax[ks] / 1000) : "-", boots
+      if (nptf > 0)
+        printf " %s |", (n in ptf) ? sprintf("%s [%s, %s]", commas(ptf[n]), commas(ptfmin[n]), commas(ptfmax[n])) : "-"
+      printf "\n"
     }
     print ""
+    if (nptf > 0) {
+      print "Threads of one process: N threads each write their own pages of a region a COW child holds; every copy fault takes the space lock, which serialises the faults of one space, and shoots the page down on the CPUs of the other threads, waiting for each acknowledgement (on a busy host, also for virtual CPUs whose host threads are not running)."
+      print ""
+    }
     print "Each boot runs one untimed warm-up, then alternates a 1-process run and an N-process run; the speed-up column is the median (with min and max) of each N-process run over the 1-process run just before it, so both halves of a ratio see the host in the same state. Each CPU count is booted several times (the host changes more from boot to boot than from run to run); the row shows the boot whose speed-up (on 1 CPU: whose rate) is the median, and the last column that figure of every boot, median [min, max]."
   }
   nbase = 0; small = sizes[1]; big = sizes[nsizes]

@@ -14,6 +14,16 @@
 #      ratio par_speedup_smpN). Each is booted BENCH_PAR_BOOTS times: the host's state moves
 #      from boot to boot more than from run to run, so the boot with the median figure gives the
 #      rows and row par_boots_smpN keeps every boot's figure.
+#   4. build/bench-threads.img (`threadbench`, src/user/threadbench.c) under the same -icount on BENCH_THREADS_SMP CPUs
+#      (default 5: QEMU then runs the CPUs in turn on one host thread, and the TSC counts the guest
+#      instructions of every CPU): a COW fork of 256 KiB by a process with 1, 2 and 4 threads
+#      (rows fork_cow_256k_threadsN, the extra threads spinning on CPUs of their own; one CPU
+#      stays free for the forked child, as in every row), and a COW copy fault in a 2-thread
+#      process with its sibling asleep and spinning on another CPU (rows
+#      cow_copy_fault_threads_alone and _sibling, and their run-by-run difference shootdown_cost:
+#      the IPI to the sibling's CPU and the wait for its acknowledgement).
+#   The parallel boots of 3 also measure N threads of one process each writing its own pages of a
+#   region a COW child holds (row par_thread_faults_smpN).
 # Between runs 1 and 2, run/bench/bench-base.sh builds and measures the kernel before SMP under the
 # same -icount (build/bench-base.csv), for the table's cost-on-one-CPU comparison.
 # Writes build/bench.csv (one row per measurement, columns BENCH_CSV_COLUMNS, comment lines
@@ -27,7 +37,8 @@
 #                             and prints the largest difference between the two),
 #                             BENCH_SMP (CPU counts of the parallel rows, default "1 2 4"; empty:
 #                             none), BENCH_PAR_MEM (MiB for those boots, default 1024),
-#                             BENCH_PAR_BOOTS (boots of each, default 3: the median one is kept)
+#                             BENCH_PAR_BOOTS (boots of each, default 3: the median one is kept),
+#                             BENCH_THREADS_SMP (CPUs of the threads run, default 5; 0: no threads run)
 set -euo pipefail
 
 cd "$(dirname "$0")/../.."
@@ -40,6 +51,8 @@ BENCH_ICOUNT='-icount shift=0,sleep=off'
 BENCH_SMP=${BENCH_SMP-1 2 4}
 BENCH_PAR_MEM=${BENCH_PAR_MEM:-1024}
 BENCH_PAR_BOOTS=${BENCH_PAR_BOOTS:-3}
+BENCH_THREADS_SMP=${BENCH_THREADS_SMP:-5}
+BENCH_THREADS_IMG=build/bench-threads.img
 BENCH_CSV=build/bench.csv
 BENCH_MD=build/bench.md
 BENCH_FIGURES=report/figures
@@ -108,6 +121,11 @@ if [ "$BENCH_ICOUNT_RUNS" -ge 2 ]; then
 fi
 bench_boot cycles ""
 cycles_accel=$BENCH_ACCEL
+: > build/bench-threads.rows
+if [ "$BENCH_THREADS_SMP" -gt 0 ]; then
+  [ -f "$BENCH_THREADS_IMG" ] || bench_fail "$BENCH_THREADS_IMG is missing (make bench builds it)"
+  bench_boot threads "$BENCH_ICOUNT" "$BENCH_THREADS_SMP" "$BENCH_THREADS_IMG"
+fi
 par_accel=
 : > build/bench-par.rows
 for n in $BENCH_SMP; do
@@ -139,11 +157,16 @@ cpu=${BENCH_GUEST_CPU:-${host_cpu:-unknown}}
   echo "# column 7: free user frames taken by the operation (median); column 8: median TSC cycles of a second run without -icount (accelerator $cycles_accel), for the shape only"
   [ ! -s build/bench-par.rows ] ||
     echo "# rows par_faults_*: columns 4-6 are COW write faults per second of wall clock (guest TSC against the timer, no -icount, accelerator $par_accel), column 7 the frames a run took; par_faults_smpN: N processes on N CPUs, par_faults_1proc_smpN: 1 process in that same boot; par_speedup_smpN: each N-process run's rate over the 1-process run just before it, in thousandths; these rows come from the median one of $BENCH_PAR_BOOTS boots; par_boots_smpN: that boot figure (par_faults_smp1, par_speedup_smpN) of every boot, median min max, column 7 the boots"
+  [ ! -s build/bench-threads.rows ] ||
+    echo "# rows fork_cow_256k_threadsN, cow_copy_fault_threads_*, shootdown_cost: guest instructions of every CPU (-icount, $BENCH_THREADS_SMP CPUs run in turn); fork_cow_256k_threadsN: the fork row's measurement with N threads running; cow_copy_fault_threads_alone/_sibling: per page, a write to each of 64 pages a COW child holds, in a 2-thread process whose sibling sleeps in futex_wait (its CPU out of the space) or spins on another CPU; shootdown_cost: sibling minus alone, run by run (one IPI and its acknowledgement); column 7 the frames taken (for shootdown_cost the difference)"
+  [ ! -s build/bench-par.rows ] || ! grep -q '^par_thread_' build/bench-par.rows ||
+    echo "# rows par_thread_faults_smpN: COW copy faults per second of wall clock while N threads of one process each write their own pages (column 3: KiB per thread) of a region a COW child holds; each fault shoots the page down on the other threads' CPUs"
   echo "# accelerator=tcg-icount cpu=$cpu host_cpu=${host_cpu:-unknown}"
   echo "$BENCH_CSV_COLUMNS"
   awk -F, -v OFS=, 'NR == FNR { c[$1 "," $2 "," $3] = $4; next }
                     { k = $1 "," $2 "," $3; print $0, (k in c ? c[k] : "") }' \
     build/bench-cycles.rows build/bench-icount.rows
+  sed 's/$/,/' build/bench-threads.rows
   sed 's/$/,/' build/bench-par.rows
 } > "$BENCH_CSV"
 

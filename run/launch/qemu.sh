@@ -29,7 +29,8 @@
 #   QEMU_CPU      the processor model (-cpu), e.g. 486, pentium, pentium3 or max; unset: QEMU's
 #                 default (qemu32 under tcg). The kernel needs an i486 or later.
 #   SMP           number of CPUs, 1..8 (default 1): -smp SMP; with TCG and SMP > 1 also
-#                 thread=multi, so the virtual CPUs run on host threads of their own.
+#                 thread=multi, so the virtual CPUs run on host threads of their own (not with
+#                 -icount in QEMU_EXTRA: QEMU then runs the CPUs in turn on one thread).
 #   QEMU_EXTRA    extra QEMU arguments, split on spaces (e.g. "-d int,cpu_reset -D build/qemu.log").
 set -euo pipefail
 
@@ -150,8 +151,8 @@ machine_args() {
         echo "qemu: -cpu $QEMU_CPU has no local APIC to start other CPUs with: booting 1 CPU, not $smp" >&2
         smp=1
     fi
-    if [[ $ACCEL == tcg ]] && ((smp > 1)); then
-        accel=tcg,thread=multi
+    if [[ $ACCEL == tcg ]] && ((smp > 1)) && [[ " ${QEMU_EXTRA:-} " != *" -icount "* ]]; then
+        accel=tcg,thread=multi       # not with -icount, which runs every CPU in turn on one host thread
     fi
     MACHINE=(
         -accel "$accel"

@@ -35,7 +35,25 @@
  * PAR_RUNS_FULL runs that alternate the two; rows par_faults_1proc_smpP
  * (P > 1), par_faults_smpP and par_speedup_smpP (P > 1: each run's P-process
  * rate over the 1-process run just before it, in thousandths), frames
- * checked (every written page is one copy).
+ * checked (every written page is one copy). Each of the first
+ * PAR_THREAD_RUNS_FULL runs then has P threads of this one process write
+ * their own PAR_THREAD_PAGES_FULL pages of the region
+ * while a COW child holds it (row par_thread_faults_smpP): every copy fault
+ * takes the space lock and shoots the page down on the other threads' CPUs.
+ *
+ * `threadbench [quick]` (this file built with FORKBENCH_THREADS, threadbench.c,
+ * so that forkbench's own text and the page count of its fork rows stay as
+ * they were; run/bench/bench.sh boots it on 5 CPUs under
+ * -icount: QEMU runs the CPUs in turn, the TSC counts every CPU's
+ * instructions): rows fork_cow_256k_threadsN, the fork row's measurement
+ * (COW, 256 KiB) by a process with N = 1, 2, 4 threads, the N - 1 others
+ * spinning on CPUs of their own (reading their own page, with a pause: under
+ * -icount each CPU's turn then ends at once); rows
+ * cow_copy_fault_threads_alone and _sibling, per page, a write to each of 64
+ * pages a COW child holds by a 2-thread process whose sibling sleeps in
+ * futex_wait (its CPU out of the space: no IPI) or spins on another CPU (one
+ * IPI and its acknowledgement per fault); shootdown_cost, their run-by-run
+ * difference. Frames checked, never a timing.
  */
 #include <stdint.h>
 #include "user.h"
@@ -82,6 +100,10 @@ static const int bench_policies[BENCH_POLICIES] = { FORK_POLICY_OLD, FORK_POLICY
 static const char *const bench_policy_names[BENCH_POLICIES] = { "OLD", "COW", "THREAD", "SHARED_PT" };
 static const char *const bench_metric_names[] = { "fork", "fork_grandchild", "first_write", "fault_per_page", "exit_wait",
                                                   "fork_exec", "getpid", "reuse_fault", "memcpy_4k" };
+/* The rows of threadbench (FORKBENCH_THREADS): a multi-threaded process's fork, its copy fault, a shootdown. */
+static const char *const thr_metric_names[] = { "fork_cow_256k_threads1", "fork_cow_256k_threads2",
+                                                "fork_cow_256k_threads4", "cow_copy_fault_threads_alone",
+                                                "cow_copy_fault_threads_sibling", "shootdown_cost" };
 
 /* Median, extremes and frames of one measurement's runs. */
 struct bench_stat {
@@ -560,7 +582,8 @@ static int bench_check_csv(const char *line)
     return -1;
   }
   int nmetrics = (int)(sizeof bench_metric_names / sizeof bench_metric_names[0]);
-  if (!bench_in(field[0], bench_metric_names, nmetrics) &&
+  int nthr = (int)(sizeof thr_metric_names / sizeof thr_metric_names[0]);
+  if (!bench_in(field[0], bench_metric_names, nmetrics) && !bench_in(field[0], thr_metric_names, nthr) &&
       strncmp_prefix(field[0], PAR_ROW_PREFIX) != 0) {
     bench_format_fail("unknown metric", line);
     return -1;
@@ -733,11 +756,13 @@ static void bench_check_frames(int nsizes)
               cow_seen, BENCH_COW_FRAMES_MAX);
 }
 
-/* Check name: every median, min and max is above zero. */
-static void bench_check_positive(const char *name)
+/* Check name: every median, min and max is above zero, but in row skip (a difference; 0 for none). */
+static void bench_check_positive(const char *name, const char *skip)
 {
   for (int i = 0; i < bench_nrows; i++) {
     const struct bench_row *r = &bench_rows[i];
+    if (skip && strcmp(r->metric, skip) == 0)
+      continue;
     if (r->st.min == 0 || r->st.median == 0 || r->st.max == 0) {
       utest_fail(name, "row %s,%s,%u has a zero cycle count", r->metric, r->policy, r->size_kib);
       return;
@@ -747,11 +772,299 @@ static void bench_check_positive(const char *name)
 }
 
 
+/* ---- threads: a multi-threaded process forking and faulting (`threadbench [quick]`) ------- */
+
+#define THR_MAX             9              /* threads of one process: the caller and up to 8 created */
+#define THR_STACK_PAGES     4              /* each created thread's stack (no guard page) */
+#define THR_FORK_KIB        256            /* the region of the threads fork rows */
+#define THR_FORK_COUNTS     3              /* thread counts of the fork rows: 1, 2, 4 */
+#define THR_FAULT_KIB       256            /* the region written by the copy-fault rows */
+#define THR_SPIN_FRAMES_MAX 2              /* a spinner's faults while a fork's child lives: its page, its stack */
+#define THR_SETTLE_TICKS    2              /* a parked sibling is given this long to fall asleep */
+#define THR_CHECK_TURNS     64             /* the caller's turns while it looks at the spinners */
+#define THR_SPIN_TRIES      50             /* looks (a tick apart) before the spinners are given up on */
+#define THR_ROWS            (THR_FORK_COUNTS + 3)
+
+/* A created thread's own page (the word it writes while it spins) and stack, taken from the heap by
+ * thr_memory (in the data segment they would grow every other mode's fork). */
+static uint8_t (*thr_pages)[PGSIZE];
+static uint8_t (*thr_stacks)[THR_STACK_PAGES * PGSIZE];
+static int thr_tids[THR_MAX];
+static volatile int thr_stop;          /* spinners and workers end when set */
+static volatile int thr_park;          /* a spinner sleeps in futex_wait while this is 1 */
+
+/* Let another CPU run: under -icount QEMU's round-robin moves to the next CPU at a pause. */
+static inline void thr_relax(void)
+{
+  __asm__ volatile("pause" ::: "memory");
+}
+
+/* Take the threads' pages and stacks from the heap, page-aligned (once; before any region the caller
+ * gives back with sbrk, which shrinks from the top). */
+static void thr_memory(void)
+{
+  uint32_t brk = (uint32_t)sbrk(0), pad = (PGSIZE - brk % PGSIZE) % PGSIZE;
+  uint32_t bytes = THR_MAX * (PGSIZE + THR_STACK_PAGES * PGSIZE);
+  if (thr_pages)
+    return;
+  char *start = sbrk((int)(pad + bytes));
+  if (start == (char *)-1)
+    bench_die("sbrk could not allocate the threads' pages and stacks");
+  thr_pages = (uint8_t(*)[PGSIZE])(start + pad);
+  thr_stacks = (uint8_t(*)[THR_STACK_PAGES * PGSIZE])(start + pad + THR_MAX * PGSIZE);
+}
+
+/* Start fn(i) on created thread i for i in [1, n) (thread 0 is the caller). */
+static void thr_start(int n, void (*fn)(void *))
+{
+  thr_stop = 0;
+  for (int i = 1; i < n; i++) {
+    thr_tids[i] = thread_create(fn, (void *)(uintptr_t)i, thr_stacks[i] + THR_STACK_PAGES * PGSIZE);
+    if (thr_tids[i] < 0)
+      bench_die("thread_create failed");
+  }
+}
+
+/* Stop threads 1..n-1 (thr_stop, a wake for any parked one) and join each. */
+static void thr_stop_all(int n)
+{
+  thr_stop = 1;
+  thr_park = 0;
+  futex_wake((int *)&thr_park, THR_MAX);
+  for (int i = 1; i < n; i++)
+    if (thread_join(thr_tids[i], 0) != 0)
+      bench_die("thread_join failed");
+}
+
+#ifdef FORKBENCH_THREADS   /* threadbench.c: the -icount threads rows */
+
+static const int thr_fork_counts[THR_FORK_COUNTS] = { 1, 2, 4 };
+static const char *const thr_fork_names[THR_FORK_COUNTS] = { "fork_cow_256k_threads1", "fork_cow_256k_threads2",
+                                                             "fork_cow_256k_threads4" };
+
+static volatile int thr_parked;        /* spinners that saw thr_park and are going to sleep */
+static volatile uint32_t thr_ping;     /* bumped by the caller; each running spinner answers it */
+
+/* The word spinner i writes: the last ping it answered. */
+static volatile uint32_t *thr_pong(int i)
+{
+  return (volatile uint32_t *)thr_pages[i];
+}
+
+/* A spinner (arg: its index): reads its own page in a loop with a pause, in user mode, so its CPU
+ * stays in the space's set without a fault of its own after a fork; it writes its page only to
+ * answer a new thr_ping. While thr_park is 1 it sleeps in futex_wait instead; ends at thr_stop. */
+static void thr_spinner(void *arg)
+{
+  int i = (int)(uintptr_t)arg;
+  volatile uint32_t *pong = thr_pong(i);
+  while (!thr_stop) {
+    if (thr_park) {
+      __atomic_add_fetch(&thr_parked, 1, __ATOMIC_SEQ_CST);
+      futex_wait((int *)&thr_park, 1);
+      __atomic_sub_fetch(&thr_parked, 1, __ATOMIC_SEQ_CST);
+      continue;
+    }
+    uint32_t ping = thr_ping;
+    if (*pong != ping)
+      *pong = ping;
+    thr_relax();
+  }
+}
+
+/* Non-zero when spinners 1..n-1 all run at once: each answers a new ping while the caller turns
+ * THR_CHECK_TURNS times. A spinner waiting for a CPU (it shares one with another spinner until a
+ * timer tick) does not answer in so short a window. */
+static int thr_all_spinning(int n)
+{
+  uint32_t ping = ++thr_ping;
+  for (int t = 0; t < THR_CHECK_TURNS; t++)
+    thr_relax();
+  for (int i = 1; i < n; i++)
+    if (*thr_pong(i) != ping)
+      return 0;
+  return 1;
+}
+
+/* Wait until spinners 1..n-1 all run on CPUs of their own at once. Each failed look sleeps a tick:
+ * this CPU goes to a waiting spinner, and the caller comes back on the idle CPU it is woken on. */
+static void thr_wait_spinning(int n)
+{
+  for (int tries = 0; !thr_all_spinning(n); tries++) {
+    if (tries == THR_SPIN_TRIES)
+      bench_die("the spinner threads never ran on CPUs of their own at once (fewer CPUs than threads?)");
+    sleep(1);
+  }
+}
+
+/* Park the spinners (n - 1 of them): each sleeps in futex_wait, its CPU out of the space. */
+static void thr_park_spinners(int n)
+{
+  thr_park = 1;
+  while (thr_parked < n - 1)
+    thr_relax();
+  sleep(THR_SETTLE_TICKS);               /* from "going to sleep" to asleep */
+}
+
+/* Wake the parked spinners and wait until each runs again. */
+static void thr_unpark_spinners(int n)
+{
+  thr_park = 0;
+  futex_wake((int *)&thr_park, THR_MAX);
+  thr_wait_spinning(n);
+}
+
+/* The fork_cow_256k_threadsN row: a COW fork of a touched 256 KiB region (bench_timed_xfork, the
+ * child exits at once) with nthreads - 1 spinners running beside the caller. */
+static void thr_fork_runs(volatile uint32_t *base, uint32_t pages, int ci)
+{
+  uint64_t cycles[BENCH_RUNS_MAX];
+  int frames[BENCH_RUNS_MAX], n = thr_fork_counts[ci];
+  thr_start(n, thr_spinner);
+  thr_wait_spinning(n);
+  for (int r = 0; r < bench_runs; r++) {
+    bench_touch(base, pages, (uint32_t)r);
+    int before = bench_free_frames();
+    int pid = bench_timed_xfork(FORK_POLICY_COW, &cycles[r]);
+    if (pid == 0)
+      exit(0);
+    frames[r] = before - bench_free_frames();
+    if (pid < 0 || waitpid(pid, 0) != pid)
+      bench_die("xfork or waitpid of a threads fork failed");
+  }
+  thr_stop_all(n);
+  bench_add_row(thr_fork_names[ci], "COW", THR_FORK_KIB, bench_stat_of(cycles, frames, bench_runs));
+}
+
+/* Per page, a write to each of pages pages shared with a live COW child (each a copy fault);
+ * *frames: the frames the writes took. With spinning, the caller's sibling spinner is running: it
+ * takes its own fault on its page (write-protected by the fork) before the clock starts. */
+static uint64_t thr_copy_faults(volatile uint32_t *base, uint32_t pages, uint32_t value, int spinning, int *frames)
+{
+  int hold[2];
+  char c;
+  bench_touch(base, pages, value);       /* the caller's own pages before the fork */
+  if (pipe(hold) < 0)
+    bench_die("pipe failed");
+  int pid = xfork(FORK_POLICY_COW);
+  if (pid == 0) {
+    close(hold[1]);
+    read(hold[0], &c, 1);
+    exit(0);
+  }
+  if (pid < 0)
+    bench_die("xfork for the copy faults failed");
+  close(hold[0]);
+  if (spinning)
+    thr_wait_spinning(2);
+  int before = bench_free_frames();
+  uint64_t t0 = bench_rdtsc();
+  bench_touch(base, pages, value + 1);
+  uint64_t t1 = bench_rdtsc();
+  *frames = before - bench_free_frames();
+  close(hold[1]);
+  if (waitpid(pid, 0) != pid)
+    bench_die("waitpid for the copy-fault child failed");
+  return (t1 - t0) / pages;
+}
+
+/* Rows cow_copy_fault_threads_alone and _sibling (a copy fault in a 2-thread process, the sibling
+ * asleep in futex_wait or spinning on another CPU) and shootdown_cost (their run-by-run difference:
+ * the IPI to the sibling's CPU and the wait for its acknowledgement). */
+static void thr_shootdown_runs(volatile uint32_t *base, uint32_t pages, int *frames_ok)
+{
+  uint64_t alone[BENCH_RUNS_MAX], sibling[BENCH_RUNS_MAX], diff[BENCH_RUNS_MAX];
+  int alone_frames[BENCH_RUNS_MAX], sibling_frames[BENCH_RUNS_MAX], diff_frames[BENCH_RUNS_MAX];
+  thr_start(2, thr_spinner);
+  thr_wait_spinning(2);
+  for (int r = 0; r < bench_runs; r++) {
+    thr_park_spinners(2);
+    alone[r] = thr_copy_faults(base, pages, (uint32_t)r, 0, &alone_frames[r]);
+    thr_unpark_spinners(2);
+    sibling[r] = thr_copy_faults(base, pages, (uint32_t)r, 1, &sibling_frames[r]);
+    diff[r] = sibling[r] > alone[r] ? sibling[r] - alone[r] : 0;
+    diff_frames[r] = sibling_frames[r] - alone_frames[r];
+    if (alone_frames[r] < (int)pages || sibling_frames[r] < (int)pages)
+      *frames_ok = 0;
+  }
+  thr_stop_all(2);
+  bench_add_row("cow_copy_fault_threads_alone", "COW", PGSIZE / BENCH_KIB,
+                bench_stat_of(alone, alone_frames, bench_runs));
+  bench_add_row("cow_copy_fault_threads_sibling", "COW", PGSIZE / BENCH_KIB,
+                bench_stat_of(sibling, sibling_frames, bench_runs));
+  bench_add_row("shootdown_cost", "COW", PGSIZE / BENCH_KIB, bench_stat_of(diff, diff_frames, bench_runs));
+}
+
+/* Print the threads table: the fork rows against one thread, the copy faults and their difference. */
+static void thr_print_table(void)
+{
+  const struct bench_row *one = bench_find(thr_fork_names[0], "COW", THR_FORK_KIB);
+  printf("%s\n", BENCH_TABLE_BEGIN);
+  printf("threads of one process (every extra thread spins on a CPU of its own), TSC counts (guest\n"
+         "instructions under -icount), median of %d runs [min, max]; frames: free user frames taken\n", bench_runs);
+  printf("%-30s %8s %10s %10s %10s %6s %8s\n", "metric", "size_KiB", "median", "min", "max", "frames", "vs_1thr");
+  for (int i = 0; i < bench_nrows; i++) {
+    const struct bench_row *r = &bench_rows[i];
+    printf("%-30s %8u ", r->metric, r->size_kib);
+    bench_print_u64(r->st.median, 10), printf(" ");
+    bench_print_u64(r->st.min, 10), printf(" ");
+    bench_print_u64(r->st.max, 10);
+    printf(" %6d ", r->st.frames);
+    if (i < THR_FORK_COUNTS)
+      bench_print_ratio(r->st.median, one->st.median), printf("x");
+    printf("\n");
+  }
+  printf("shootdown_cost: per copy fault, sibling spinning on another CPU minus sibling asleep, run by run\n");
+  printf("%s\n", BENCH_TABLE_END);
+}
+
+/* `threadbench [quick]` (booted on 5 CPUs under -icount): the fork_cow_256k_threadsN rows and the
+ * copy fault with and without a running sibling; frames checked, never a timing. */
+static int bench_threads(void)
+{
+  thr_memory();
+  uint32_t bytes = THR_FORK_KIB * BENCH_KIB, brk = (uint32_t)sbrk(0);
+  uint32_t pad = (PGSIZE - brk % PGSIZE) % PGSIZE;
+  int fault_frames_ok = 1, fork_ok = 1, fork_seen = 0, fork_threads = 0;
+  char *start = sbrk((int)(pad + bytes));
+  if (start == (char *)-1)
+    bench_die("sbrk could not allocate the threads region");
+  volatile uint32_t *base = (volatile uint32_t *)(start + pad);
+  printf("[forkbench] threads: COW fork of %u KiB with 1, 2 and 4 threads; copy faults of %u KiB with the "
+         "sibling asleep and running; %d runs each\n", THR_FORK_KIB, THR_FAULT_KIB, bench_runs);
+  for (int ci = 0; ci < THR_FORK_COUNTS; ci++) {
+    thr_fork_runs(base, bytes / PGSIZE, ci);
+    int allowed = BENCH_COW_FRAMES_MAX + (thr_fork_counts[ci] - 1) * THR_SPIN_FRAMES_MAX;
+    const struct bench_row *r = &bench_rows[bench_nrows - 1];
+    if (fork_ok && r->st.frames_max > allowed)
+      fork_ok = 0, fork_seen = r->st.frames_max, fork_threads = thr_fork_counts[ci];
+  }
+  thr_shootdown_runs(base, THR_FAULT_KIB * BENCH_KIB / PGSIZE, &fault_frames_ok);
+  if (sbrk(-(int)(pad + bytes)) == (char *)-1)
+    bench_die("sbrk could not free the threads region");
+  bench_print_csv(THR_ROWS);
+  thr_print_table();
+  utest_check("bench_threads_format", bench_format_error[0] == 0, "%s", bench_format_error);
+  if (bench_tsc)
+    bench_check_positive("bench_threads_positive", "shootdown_cost");
+  utest_check("bench_threads_fork_frames", fork_ok,
+              "a COW fork with %d threads took %d user frames, more than %d per process and %d per spinner",
+              fork_threads, fork_seen, BENCH_COW_FRAMES_MAX, THR_SPIN_FRAMES_MAX);
+  utest_check("bench_threads_fault_frames", fault_frames_ok,
+              "a run of copy faults took fewer frames than the %u pages it wrote", THR_FAULT_KIB * BENCH_KIB / PGSIZE);
+  return utest_status();
+}
+
+#endif /* FORKBENCH_THREADS */
+
 /* ---- parallel COW fault throughput (`forkbench par P [quick]`) -------------- */
 
 #define PAR_PAGES_FULL      16384      /* pages each process writes: 64 MiB */
 #define PAR_PAGES_QUICK     64
+#define PAR_THREAD_PAGES_FULL  32      /* pages each thread of one process writes: 128 KiB (every fault */
+#define PAR_THREAD_PAGES_QUICK 16      /* waits for the other CPUs' acknowledgements) */
 #define PAR_RUNS_FULL       11         /* timed runs of each configuration */
+#define PAR_THREAD_RUNS_FULL 5         /* ... but the threads of one process: the first 5 runs */
 #define PAR_RUNS_MAX        PAR_RUNS_FULL
 #define PAR_PROCS_MAX       8
 #define PAR_CAL_TICKS       50         /* timer ticks the TSC is calibrated over */
@@ -761,6 +1074,7 @@ static void bench_check_positive(const char *name)
 #define PAR_SMP_PREFIX      "smp"
 #define PAR_ONE_PREFIX      "1proc_smp"
 #define PAR_SPEEDUP_METRIC  "par_speedup_smp"
+#define PAR_THREAD_METRIC   "par_thread_faults_smp"
 
 /* The benchmark clock: the TSC, or the timer tick on a CPU without one. */
 static uint64_t par_now(void)
@@ -839,24 +1153,86 @@ static uint64_t par_run(volatile uint32_t *region, uint32_t pages, int nproc, ui
   return (uint64_t)nproc * pages * hz / (t1 > t0 ? t1 - t0 : 1);
 }
 
+static volatile uint32_t *par_thr_region;  /* the threads run: the region, pages per thread, threads */
+static uint32_t par_thr_pages;
+static int par_thr_n;
+static volatile int par_thr_ready, par_thr_go, par_thr_done;
+
+/* A worker thread of one process (arg: its index, from 1): say it is ready, spin until go, write
+ * one word in each page of its own slice (each a COW copy fault), count itself done; the last one
+ * wakes the caller. */
+static void par_thread_worker(void *arg)
+{
+  uint32_t i = (uint32_t)(uintptr_t)arg - 1;
+  __atomic_add_fetch(&par_thr_ready, 1, __ATOMIC_SEQ_CST);
+  while (!par_thr_go)
+    thr_relax();
+  bench_touch(par_thr_region + i * par_thr_pages * BENCH_PAGE_WORDS, par_thr_pages, 1);
+  if (__atomic_add_fetch(&par_thr_done, 1, __ATOMIC_SEQ_CST) == par_thr_n)
+    futex_wake((int *)&par_thr_done, 1);
+}
+
+/* One run: nthreads threads of this process each write their own pages of the region, shared with
+ * a COW child that holds it, at the same moment; returns faults per second of the clock at hz,
+ * *frames the frames taken. The caller sleeps in futex_wait meanwhile. */
+static uint64_t par_thread_run(volatile uint32_t *region, uint32_t pages, int nthreads, uint64_t hz, int *frames)
+{
+  int hold[2], done;
+  char c;
+  bench_touch(region, pages * (uint32_t)nthreads, 0);   /* every page the caller's own again */
+  if (pipe(hold) < 0)
+    bench_die("pipe failed");
+  int pid = xfork(FORK_POLICY_COW);
+  if (pid == 0) {
+    close(hold[1]);
+    read(hold[0], &c, 1);
+    exit(0);
+  }
+  if (pid < 0)
+    bench_die("xfork of the region's holder failed");
+  close(hold[0]);
+  par_thr_region = region, par_thr_pages = pages, par_thr_n = nthreads;
+  par_thr_ready = par_thr_go = par_thr_done = 0;
+  thr_start(nthreads + 1, par_thread_worker);
+  while (par_thr_ready < nthreads)
+    thr_relax();
+  int before = bench_free_frames();
+  uint64_t t0 = par_now();
+  par_thr_go = 1;
+  while ((done = par_thr_done) < nthreads)
+    futex_wait((int *)&par_thr_done, done);
+  uint64_t t1 = par_now();
+  *frames = before - bench_free_frames();
+  thr_stop_all(nthreads + 1);
+  close(hold[1]);
+  if (waitpid(pid, 0) != pid)
+    bench_die("waitpid for the region's holder failed");
+  return (uint64_t)nthreads * pages * hz / (t1 > t0 ? t1 - t0 : 1);
+}
+
 /* `forkbench par P`: COW write faults per second with 1 and with P processes, each writing its
  * own pages of a region forked from this one; csv rows par_faults_1proc_smpP (P > 1),
  * par_faults_smpP and par_speedup_smpP (P > 1), frames checked (each process copies all its
  * pages), never a timing. */
 static int bench_par(int nproc, int quick)
 {
-  static char names[PAR_CONFIGS_MAX + 1][PAR_NAME_LEN];
-  uint64_t rates[PAR_CONFIGS_MAX][PAR_RUNS_MAX], speedups[PAR_RUNS_MAX];
+  static char names[PAR_CONFIGS_MAX + 1][PAR_NAME_LEN], thread_name[PAR_NAME_LEN];
+  uint64_t rates[PAR_CONFIGS_MAX][PAR_RUNS_MAX], speedups[PAR_RUNS_MAX], thread_rates[PAR_RUNS_MAX];
   int frames[PAR_CONFIGS_MAX][PAR_RUNS_MAX], counts[PAR_CONFIGS_MAX], nconfigs = 0, unused;
+  int thread_frames[PAR_RUNS_MAX];
   int runs = quick ? BENCH_RUNS_QUICK : PAR_RUNS_FULL;
+  int thread_runs = quick ? BENCH_RUNS_QUICK : PAR_THREAD_RUNS_FULL;
   uint32_t pages = quick ? PAR_PAGES_QUICK : PAR_PAGES_FULL;
-  uint32_t bytes = pages * (uint32_t)nproc * PGSIZE, brk = (uint32_t)sbrk(0);
-  uint32_t pad = (PGSIZE - brk % PGSIZE) % PGSIZE;
+  uint32_t thread_pages = quick ? PAR_THREAD_PAGES_QUICK : PAR_THREAD_PAGES_FULL;
+  uint32_t bytes = pages * (uint32_t)nproc * PGSIZE, brk, pad;
   char num[UTEST_NUM_LEN];
   int frames_ok = 1, frames_seen = 0, frames_want = 0;
 
   if (nproc < 1 || nproc > PAR_PROCS_MAX)
     bench_die("par: the process count must be 1..8");
+  thr_memory();
+  brk = (uint32_t)sbrk(0);
+  pad = (PGSIZE - brk % PGSIZE) % PGSIZE;
   char *start = sbrk((int)(pad + bytes));
   if (start == (char *)-1)
     bench_die("sbrk could not allocate the parallel region");
@@ -872,15 +1248,21 @@ static int bench_par(int nproc, int quick)
   }
   strcpy(names[nconfigs], PAR_SPEEDUP_METRIC);
   strcpy(names[nconfigs] + strlen(names[nconfigs]), utest_itoa(nproc, num));
-  printf("[forkbench] parallel COW faults: %s%d process(es) x %u pages, a warm-up and %d runs each; clock %s, ",
-         nproc > 1 ? "1 and " : "", nproc, pages, runs, bench_tsc ? "TSC" : "timer ticks");
+  strcpy(thread_name, PAR_THREAD_METRIC);
+  strcpy(thread_name + strlen(thread_name), utest_itoa(nproc, num));
+  printf("[forkbench] parallel COW faults: %s%d process(es) x %u pages, a warm-up and %d runs each, then in the "
+         "first %d runs %d thread(s) of one process x %u pages; clock %s, ", nproc > 1 ? "1 and " : "", nproc, pages,
+         runs, thread_runs, nproc, thread_pages, bench_tsc ? "TSC" : "timer ticks");
   bench_print_u64(hz, 0);
   printf(" per second\n");
   for (int c = 0; c < nconfigs; c++)          /* warm-up: the host backs the frames, code is translated */
     par_run(region, pages, counts[c], hz, &unused);
+  par_thread_run(region, thread_pages, nproc, hz, &unused);
   for (int r = 0; r < runs; r++) {
     for (int c = 0; c < nconfigs; c++)
       rates[c][r] = par_run(region, pages, counts[c], hz, &frames[c][r]);
+    if (r < thread_runs)
+      thread_rates[r] = par_thread_run(region, thread_pages, nproc, hz, &thread_frames[r]);
     if (nconfigs > 1)
       speedups[r] = rates[0][r] ? rates[1][r] * PAR_MILLI / rates[0][r] : 0;
   }
@@ -894,6 +1276,13 @@ static int bench_par(int nproc, int quick)
     bench_print_u64(st.median, 0);
     printf(" faults/s median\n");
   }
+  struct bench_stat tst = bench_stat_of(thread_rates, thread_frames, thread_runs);
+  if (frames_ok && tst.frames_min < nproc * (int)thread_pages)
+    frames_ok = 0, frames_seen = tst.frames_min, frames_want = nproc * (int)thread_pages;
+  bench_add_row(thread_name, "COW", thread_pages * PGSIZE / BENCH_KIB, tst);
+  printf("[forkbench] %d thread(s) of one process on a %d-CPU machine: ", nproc, nproc);
+  bench_print_u64(tst.median, 0);
+  printf(" faults/s median\n");
   if (nconfigs > 1) {
     struct bench_stat st = bench_stat_of(speedups, frames[1], runs);
     bench_add_row(names[nconfigs], "COW", pages * PGSIZE / BENCH_KIB, st);
@@ -903,9 +1292,9 @@ static int bench_par(int nproc, int quick)
   }
   if (sbrk(-(int)(pad + bytes)) == (char *)-1)
     bench_die("sbrk could not free the parallel region");
-  bench_print_csv(nconfigs + (nconfigs > 1));
+  bench_print_csv(nconfigs + 1 + (nconfigs > 1));
   utest_check("bench_par_format", bench_format_error[0] == 0, "%s", bench_format_error);
-  bench_check_positive("bench_par_positive");
+  bench_check_positive("bench_par_positive", 0);
   utest_check("bench_par_frames", frames_ok,
               "a run took %d frames, fewer than the %d pages its processes wrote", frames_seen,
               frames_want);
@@ -918,6 +1307,10 @@ int main(int argc, char *argv[])
   int nsizes = quick ? BENCH_SIZES_QUICK : BENCH_SIZES_FULL;
   bench_runs = quick ? BENCH_RUNS_QUICK : BENCH_RUNS_FULL;
   cowtrace(0);
+#ifdef FORKBENCH_THREADS
+  bench_tsc = bench_has_tsc();
+  return bench_threads();
+#endif
   if (argc > 2 && strcmp(argv[1], "par") == 0) {
     quick = argc > 3 && strcmp(argv[3], "quick") == 0;
     bench_runs = quick ? BENCH_RUNS_QUICK : BENCH_RUNS_FULL;
@@ -939,7 +1332,7 @@ int main(int argc, char *argv[])
   bench_print_table(nsizes);
   utest_check("bench_format", bench_format_error[0] == 0, "%s", bench_format_error);
   if (bench_tsc)
-    bench_check_positive("bench_positive");
+    bench_check_positive("bench_positive", 0);
   bench_check_frames(nsizes);
   return utest_status();
 }
