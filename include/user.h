@@ -57,7 +57,9 @@ int cowtrace(int level);       /* the caller's trace: 0 off, 1 one [cow] line pe
                                   [cow] lines held back, if any, and restarts the second */
 int setfg(int pid);            /* the console's foreground process, killed with what it forked by
                                   Ctrl-C: 0 none, the caller or its child; -1 otherwise */
-unsigned vtop(const void *va); /* physical address behind va, 0 if unmapped (teaching aid) */
+unsigned vtop(const void *va); /* physical address behind va, 0 if unmapped (teaching aid); 0 for a
+                                  moment too while another thread's copy-on-write copy replaces
+                                  the entry (it is cleared, shot down, then set: see the README) */
 
 /* Threads: several threads of one process share its memory and files and run on different CPUs
  * at once. exit() ends every thread of the process; exec ends the others first; kill, Ctrl-C and

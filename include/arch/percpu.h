@@ -66,7 +66,7 @@ struct cpu {
   struct vm_space *vm;         /* the address space this CPU runs in, 0 in the scheduler loop (vmspace.c) */
   uint32_t sched_esp;          /* the scheduler loop's saved stack pointer */
   volatile int resched;        /* a tick came since proc was switched in */
-  volatile int idle;           /* halted in the scheduler loop (read by wakers) */
+  volatile int idle;           /* halted in the scheduler loop (set under proc_lock; a waker clears it as it kicks) */
   uint32_t procs_run;          /* processes switched in here (kt_smp_all_cpus_ran) */
   /* Interrupt masking (spinlock.c): depth of push_off and IF before the first one. */
   int irq_depth;

@@ -138,12 +138,13 @@ void proc_sleep(const void *chan, struct spinlock *lk)
   }
 }
 
-/* A process became runnable: wake one halted CPU other than this one to run it. */
+/* A process became runnable: wake one halted CPU other than this one to run it (proc_lock held). */
 static void proc_kick_idle_cpu(void)
 {
   struct cpu *me = this_cpu();
   for (int i = 0; i < CPU_MAX; i++)
     if (&cpus[i] != me && cpus[i].started && cpus[i].idle) {
+      cpus[i].idle = 0;                /* taken: the next wakeup picks another (proc_lock held) */
       smp_resched(i);
       return;
     }
