@@ -18,7 +18,7 @@
  * first column), what it protects. This table is the one place the order is
  * written down; other files point here. A lock may be taken while holding
  * only locks listed ABOVE it. Locks of one rank are never held two at once
- * (tty, pipe, tick: not even two pipes; the three pools).
+ * (tty, pipe, tick, futex: not even two pipes; the three pools; two spaces).
  *
  *   WAIT     tty       (dev/tty.c)     the input line buffer, its indices, echo and the
  *                                      foreground pid
@@ -27,6 +27,7 @@
  *                                      write of up to PIPE_SIZE bytes in one hold, so records
  *                                      never tear)
  *            tick      (sched/sched.c) the sleep() condition on the clock
+ *            futex     (proc/futex.c)  the futex waiters; the user word is read under it
  *   VMFLUX   vmflux    (mm/vm.c)       held by memcheck: no address space starts being built or
  *                                      torn down
  *   SPACE    space     (mm/vmspace.c)  one per address space, taken only while more than one
@@ -34,8 +35,10 @@
  *                                      (a copy-on-write fault, fork's sharing, sbrk, a shared
  *                                      table made private) with the shootdown that goes with it,
  *                                      and the recheck of a fault another thread may have fixed
- *   PROC     proc      (sched/proc.c)  the process list, pids, every state, parent links, wait
- *                                      channels, killed_by, exit status, the scheduler's cursor;
+ *   PROC     proc      (sched/proc.c)  the process list, pids and thread ids, every state, parent
+ *                                      links, wait channels, killed_by, exit statuses, each
+ *                                      space's thread count, each process's file table, the
+ *                                      scheduler's cursor;
  *                                      held across the context switch (taken by the process,
  *                                      released by the scheduler loop, or the other way round,
  *                                      always on one CPU)
@@ -82,7 +85,7 @@
 
 /* The ranks of the table above, in its order (a lock may be taken only below every held rank). */
 enum spin_rank {
-  SPIN_RANK_WAIT,      /* tty, pipe, tick */
+  SPIN_RANK_WAIT,      /* tty, pipe, tick, futex */
   SPIN_RANK_VMFLUX,
   SPIN_RANK_SPACE,
   SPIN_RANK_PROC,

@@ -5,7 +5,9 @@
  * it flushes it itself. Kernel pages (heap pages, kernel stacks, firmware
  * mappings) are mapped in every address space and touched by every CPU,
  * so unmapping one must reach every CPU before the frame or the virtual
- * page is used again. User mappings never need it (report/GUIDE.md, "TLB shootdown: which paths need it").
+ * page is used again. A user mapping needs it only in a space several threads use, and then
+ * only on the CPUs in that space (vm_space_shootdown; report/GUIDE.md, "TLB shootdown: which
+ * paths need it").
  */
 #ifndef ARCH_TLB_H
 #define ARCH_TLB_H
