@@ -22,6 +22,8 @@
 #include <stdint.h>
 #include "arch/mmu.h"
 #include "arch/spinlock.h"
+#include "arch/percpu.h"
+#include "arch/x86.h"
 
 /*
  * Threads. A space used by several threads at once (a process's threads,
@@ -45,10 +47,21 @@ struct vm_space {
 void vm_space_init(struct vm_space *vs);
 /* Take vs's lock if another thread uses vs too; returns whether it did (the caller passes that to
  * vm_space_unlock_shared). A count of 1 read by the one thread stays 1 until that thread itself
- * creates another: no other thread exists to change the space or the count meanwhile. */
-int vm_space_lock_shared(struct vm_space *vs);
+ * creates another: no other thread exists to change the space or the count meanwhile. Inline:
+ * every page fault asks. */
+static inline int vm_space_lock_shared(struct vm_space *vs)
+{
+  if (vs->threads <= 1)
+    return 0;
+  spin_lock(&vs->lock);
+  return 1;
+}
 /* Undo vm_space_lock_shared (locked: its result). */
-void vm_space_unlock_shared(struct vm_space *vs, int locked);
+static inline void vm_space_unlock_shared(struct vm_space *vs, int locked)
+{
+  if (locked)
+    spin_unlock(&vs->lock);
+}
 
 /* This CPU runs in vs from now on: its bit is set before CR3 = vs->pd; this_cpu()->vm = vs. A space
  * with no directory (its process is exiting) loads kernel_pd and sets no bit. Interrupts masked. */
@@ -66,6 +79,18 @@ pde_t *vm_space_detach(struct vm_space *vs);
  * then a flush here and on every other CPU in vs's set, waiting for each. Returns the set of
  * other CPUs it reached (0 when this CPU is alone in vs: a local flush only, no IPI). */
 uint32_t vm_space_shootdown(struct vm_space *vs, uint32_t va, uint32_t npages);
+/* The same for the one page at va, inline for the copy-on-write copy: alone in vs's set, this CPU
+ * only flushes its own entry. (Read without masking: a thread moved to another CPU meanwhile left
+ * the first one, which flushed as it left, and entered the second with a fresh TLB.) */
+static inline uint32_t vm_space_shootdown_page(struct vm_space *vs, uint32_t va)
+{
+  __atomic_thread_fence(__ATOMIC_SEQ_CST);   /* the entry is written before the set is read */
+  if (__atomic_load_n(&vs->cpus, __ATOMIC_RELAXED) == 1u << this_cpu()->id) {
+    invlpg(va);
+    return 0;
+  }
+  return vm_space_shootdown(vs, va, 1);
+}
 /* Panic, naming the CPU, if a CPU other than this one may still hold translations of vs: who is
  * about to free a directory of vs. */
 void vm_space_check_alone(const struct vm_space *vs, const char *who);

@@ -110,7 +110,7 @@ static void cow_shootdown(uint32_t page, const char *why, struct cow_report *rep
   struct vm_space *vs = this_cpu()->vm;
   uint32_t cpus = 0;
   if (vs)
-    cpus = vm_space_shootdown(vs, page, 1);
+    cpus = vm_space_shootdown_page(vs, page);
   else
     vm_invlpg(page);
   if (cpus) {
@@ -202,12 +202,12 @@ enum cow_result cow_handle_write(uint32_t va, struct cow_report *rep)
     if (*pte & PTE_W)
       return COW_REUSED;          /* the entry was writable: the write can go ahead now */
   }
-  if ((*pte & PTE_W) && (*vm_pde_current(va) & PTE_W)) {
-    vm_invlpg(page);              /* fixed already: a stale read-only translation */
+  if (!(*pte & PTE_COW)) {
+    if (!(*pte & PTE_W) || !(*vm_pde_current(va) & PTE_W))
+      return COW_NOT_COW;
+    vm_invlpg(page);              /* fixed already: this CPU held a stale read-only translation */
     return COW_SPURIOUS;
   }
-  if (!(*pte & PTE_COW))
-    return COW_NOT_COW;
   this_cpu()->cow.faults++;
   if (page_ref_peek(PTE_ADDR(*pte)) == 1)     /* final without the lock: see the header */
     return cow_reuse(pte, page, 1, rep);

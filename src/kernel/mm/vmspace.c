@@ -20,20 +20,6 @@ void vm_space_init(struct vm_space *vs)
   *vs = (struct vm_space)VM_SPACE_INIT;
 }
 
-int vm_space_lock_shared(struct vm_space *vs)
-{
-  if (vs->threads <= 1)
-    return 0;
-  spin_lock(&vs->lock);
-  return 1;
-}
-
-void vm_space_unlock_shared(struct vm_space *vs, int locked)
-{
-  if (locked)
-    spin_unlock(&vs->lock);
-}
-
 void vm_space_enter(struct vm_space *vs)
 {
   struct cpu *c = this_cpu();
@@ -84,13 +70,6 @@ uint32_t vm_space_shootdown(struct vm_space *vs, uint32_t va, uint32_t npages)
 {
   __atomic_thread_fence(__ATOMIC_SEQ_CST);   /* the entries are written before the set is read */
   uint32_t set = __atomic_load_n(&vs->cpus, __ATOMIC_SEQ_CST);
-  push_off();
-  uint32_t alone = set == vm_space_bit(this_cpu());
-  pop_off();
-  if (alone && npages == 1) {              /* the one-thread fault: no other CPU to ask */
-    invlpg(va);
-    return 0;
-  }
   return tlb_shootdown_cpus(set, va, npages);
 }
 

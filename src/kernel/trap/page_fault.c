@@ -74,9 +74,11 @@ static int page_fault_spurious(uint32_t va, uint32_t err)
 void c_page_fault_handler(uint32_t error_code, uint32_t cr2, struct trap_frame *tf)
 {
   enum cow_result r = COW_NOT_COW;
-  struct cow_report rep = { 0 };
+  struct cow_report rep;
   struct vm_space *vs = this_cpu()->vm;
   int locked = vs && cr2 < USER_TOP ? vm_space_lock_shared(vs) : 0;
+  rep.n = 0;
+  rep.shot_cpus = 0;
   if ((error_code & (PF_PRESENT | PF_WRITE)) == (PF_PRESENT | PF_WRITE))
     r = cow_handle_write(cr2, &rep);
   else if (locked && page_fault_spurious(cr2, error_code))
