@@ -2,8 +2,9 @@
  * pageref.c - the spinlocked reference-count array of user frames.
  *
  * The lock order: include/arch/spinlock.h. Releasing a whole page table
- * frees frames with the count lock held; elsewhere a frame whose count
- * reaches zero is freed after the count lock is released. The per-CPU
+ * frees frames with the count lock held, in runs of consecutive frames
+ * under one hold of the pool lock (pool_batch); elsewhere a frame whose
+ * count reaches zero is freed after the count lock is released. The per-CPU
  * scratch page needs no lock. Counts read without the lock: page_ref_peek
  * (the COW reuse, where 1 cannot move), fork_decide (the parent's own
  * frames, which only a THREAD sibling can lower) and memcheck (which
@@ -131,10 +132,27 @@ void page_ref_free(uint32_t pa)
 
 void page_ref_release_table(const uint32_t *pt)
 {
+  struct pool_batch freed;
+  uint32_t unshared = 0;
+  pool_batch_begin(&freed, &pool_user);
   page_ref_lock();
-  for (uint32_t j = 0; j < PT_ENTRIES; j++)
-    if ((pt[j] & PTE_P) && page_ref_drop(PTE_ADDR(pt[j])) == 0)
-      page_ref_free(PTE_ADDR(pt[j]));
+  struct page_ref_view v = page_ref_view_locked();
+  for (uint32_t j = 0; j < PT_ENTRIES; j++) {
+    uint32_t e = pt[j];
+    if (!(e & PTE_P))
+      continue;
+    uint32_t i = (PTE_ADDR(e) - v.base) >> PGSHIFT;
+    if (i >= v.frames || v.counts[i] == 0)
+      panic("pageref: decrement of frame 0x%x: %s", PTE_ADDR(e), page_ref_check_dec(PTE_ADDR(e)));
+    uint32_t left = --v.counts[i];
+    if (left == 0)
+      pool_batch_add(&freed, i);       /* no one maps it now: back to the pool in runs */
+    else
+      unshared += left == 1;
+  }
+  page_ref_array.shared -= unshared;
+  page_ref_array.generation++;
+  pool_batch_end(&freed);              /* the pool lock under the count lock, as the order says */
   page_ref_unlock();
 }
 
