@@ -37,34 +37,20 @@ uint32_t pool_alloc_frame(struct pool *p);
 /* Return n frames starting at pa; panics on a frame that is not allocated. */
 void pool_free(struct pool *p, uint32_t pa, uint32_t n);
 
-/* A batch of frames going back to one pool: consecutive slots gather into a run, and each run is
- * cleared in the bitmap a word at a time. The pool's lock is taken at the first run given back
- * and held until pool_batch_end, so a batch is one hold of it (the caller may hold locks that
- * come before the pools: include/arch/spinlock.h). */
+/* A batch of runs of frames going back to one pool: each run is cleared in the bitmap a word at a
+ * time, and the pool's lock is taken at the first run and held until pool_batch_end, so a batch is
+ * one hold of it (the caller may hold locks that come before the pools: include/arch/spinlock.h). */
 struct pool_batch {
   struct pool *pool;
-  uint32_t first, n;    /* the run being gathered: slots [first, first + n) */
   int held;             /* the pool's lock is held */
 };
 /* Start an empty batch for pool p. */
 void pool_batch_begin(struct pool_batch *b, struct pool *p);
-/* Give the gathered run back to the pool now (its lock taken if not yet held); panics on a frame
- * that is not allocated. */
-void pool_batch_flush(struct pool_batch *b);
-/* Give back what is gathered and let the pool's lock go. */
+/* Give back the n frames in slots [first, first + n) (pool_frame_slot); n may be 0. Panics on a
+ * frame that is not allocated or outside the pool. */
+void pool_batch_run(struct pool_batch *b, uint32_t first, uint32_t n);
+/* The end of the batch: the pool's lock goes. */
 void pool_batch_end(struct pool_batch *b);
-/* Add the frame in slot (pool_frame_slot) to the batch: it extends the run when it follows it,
- * else the run goes back to the pool and a new one starts. */
-static inline void pool_batch_add(struct pool_batch *b, uint32_t slot)
-{
-  if (b->n && slot == b->first + b->n) {
-    b->n++;
-    return;
-  }
-  pool_batch_flush(b);
-  b->first = slot;
-  b->n = 1;
-}
 /* The slot of the frame at pa in the pool's bitmap and in arrays indexed like it (the
  * reference counts); pa must lie in the pool. */
 static inline uint32_t pool_frame_slot(const struct pool *p, uint32_t pa)

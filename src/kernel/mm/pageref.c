@@ -130,26 +130,42 @@ void page_ref_free(uint32_t pa)
   pool_free(&pool_user, pa, 1);
 }
 
+/* Panic: a table being released maps pa, which is outside the user pool or already free. */
+static void page_ref_release_bad(uint32_t pa)
+{
+  panic("pageref: decrement of frame 0x%x: %s", pa, page_ref_check_dec(pa));
+}
+
 void page_ref_release_table(const uint32_t *pt)
 {
   struct pool_batch freed;
-  uint32_t unshared = 0;
+  uint32_t unshared = 0, run_first = 0, run_end = 0;   /* freed slots not yet given back */
   pool_batch_begin(&freed, &pool_user);
   page_ref_lock();
-  struct page_ref_view v = page_ref_view_locked();
-  for (uint32_t j = 0; j < PT_ENTRIES; j++) {
-    uint32_t e = pt[j];
-    if (!(e & PTE_P))
+  uint16_t *counts = page_ref_array.counts;
+  uint32_t base_frame = pool_user.base >> PGSHIFT, frames = pool_user.frames;
+  for (const uint32_t *e = pt; e < pt + PT_ENTRIES; e++) {
+    if (!(*e & PTE_P))
       continue;
-    uint32_t i = (PTE_ADDR(e) - v.base) >> PGSHIFT;
-    if (i >= v.frames || v.counts[i] == 0)
-      panic("pageref: decrement of frame 0x%x: %s", PTE_ADDR(e), page_ref_check_dec(PTE_ADDR(e)));
-    uint32_t left = --v.counts[i];
-    if (left == 0)
-      pool_batch_add(&freed, i);       /* no one maps it now: back to the pool in runs */
-    else
+    uint32_t i = (*e >> PGSHIFT) - base_frame;
+    if (i >= frames)
+      page_ref_release_bad(PTE_ADDR(*e));
+    uint16_t left = (uint16_t)(counts[i] - 1);
+    if (left != 0) {                   /* still mapped elsewhere, or the count was already 0 */
+      if (left == UINT16_MAX)
+        page_ref_release_bad(PTE_ADDR(*e));
+      counts[i] = left;
       unshared += left == 1;
+      continue;
+    }
+    counts[i] = 0;
+    if (i != run_end) {                /* no one maps it now: it starts a run of its own */
+      pool_batch_run(&freed, run_first, run_end - run_first);
+      run_first = i;
+    }
+    run_end = i + 1;
   }
+  pool_batch_run(&freed, run_first, run_end - run_first);
   page_ref_array.shared -= unshared;
   page_ref_array.generation++;
   pool_batch_end(&freed);              /* the pool lock under the count lock, as the order says */

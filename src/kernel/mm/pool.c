@@ -129,27 +129,24 @@ void pool_free(struct pool *p, uint32_t pa, uint32_t n)
 void pool_batch_begin(struct pool_batch *b, struct pool *p)
 {
   b->pool = p;
-  b->first = b->n = 0;
   b->held = 0;
 }
 
-void pool_batch_flush(struct pool_batch *b)
+void pool_batch_run(struct pool_batch *b, uint32_t first, uint32_t n)
 {
-  if (!b->n)
+  if (!n)
     return;
-  if (b->first + b->n > b->pool->frames)
-    panic("pool %s: free of frame slot %u outside the pool", b->pool->name, b->first + b->n - 1);
+  if (first >= b->pool->frames || n > b->pool->frames - first)
+    panic("pool %s: free of frame slots %u..%u outside the pool", b->pool->name, first, first + n - 1);
   if (!b->held) {
     spin_lock(&b->pool->lock);
     b->held = 1;
   }
-  pool_clear_run(b->pool, b->first, b->n);
-  b->n = 0;
+  pool_clear_run(b->pool, first, n);
 }
 
 void pool_batch_end(struct pool_batch *b)
 {
-  pool_batch_flush(b);
   if (b->held)
     spin_unlock(&b->pool->lock);
   b->held = 0;
