@@ -112,8 +112,8 @@ static void kt_release_shared_frames(void)
               "%u frames another space maps lost more than one reference or went back to the pool (first 0x%x)",
               bad_kept, first_kept);
   ktest_check("kt_release_pool_exact", free_a == free0 - nshared && shared_a == shared0 && hole == pool_user.hint,
-              "user pool free %u (want %u), shared frames %u (want %u), free slot %u below hint %u", free_a,
-              free0 - nshared, shared_a, shared0, hole, pool_user.hint);
+              "user pool free %u (want %u), shared frames %u (want %u), first free slot below the hint %u: %u (equal: none)", free_a,
+              free0 - nshared, shared_a, shared0, pool_user.hint, hole);
   proc_space_destroy(0, b);
   int problems = memcheck();
   ktest_check("kt_release_all_back", pool_user.free == free0 && page_ref_shared() == shared0 && problems == 0,
