@@ -25,8 +25,9 @@ void page_ref_inc_locked(uint32_t pa);
  * and old_pa loses one; at count 1 nothing changes. Returns old_pa's count before. */
 uint32_t page_ref_move_if_shared_locked(uint32_t old_pa, uint32_t new_pa);
 /* Drop the reference of every present entry of the page table pt under one hold of the count
- * lock; frames that reach zero go back to the pool at once, the pool lock taken under it (the lock
- * order: include/arch/spinlock.h). */
+ * lock; frames that reach zero go back to the pool in runs of consecutive frames, under one hold
+ * of the pool lock taken under the count lock (the lock order: include/arch/spinlock.h). Frames
+ * other entries still map keep their counts, less this table's references. */
 void page_ref_release_table(const uint32_t *pt);
 /* Drop one reference with the count lock held; returns the count left. At zero the caller
  * gives the frame back with page_ref_free (page_ref_dec does, after unlocking). */

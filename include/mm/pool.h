@@ -36,6 +36,21 @@ uint32_t pool_alloc(struct pool *p, uint32_t n);
 uint32_t pool_alloc_frame(struct pool *p);
 /* Return n frames starting at pa; panics on a frame that is not allocated. */
 void pool_free(struct pool *p, uint32_t pa, uint32_t n);
+
+/* A batch of runs of frames going back to one pool: each run is cleared in the bitmap a word at a
+ * time, and the pool's lock is taken at the first run and held until pool_batch_end, so a batch is
+ * one hold of it (the caller may hold locks that come before the pools: include/arch/spinlock.h). */
+struct pool_batch {
+  struct pool *pool;
+  int held;             /* the pool's lock is held */
+};
+/* Start an empty batch for pool p. */
+void pool_batch_begin(struct pool_batch *b, struct pool *p);
+/* Give back the n frames in slots [first, first + n) (pool_frame_slot); n may be 0. Panics on a
+ * frame that is not allocated or outside the pool. */
+void pool_batch_run(struct pool_batch *b, uint32_t first, uint32_t n);
+/* The end of the batch: the pool's lock goes. */
+void pool_batch_end(struct pool_batch *b);
 /* The slot of the frame at pa in the pool's bitmap and in arrays indexed like it (the
  * reference counts); pa must lie in the pool. */
 static inline uint32_t pool_frame_slot(const struct pool *p, uint32_t pa)

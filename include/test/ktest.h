@@ -24,6 +24,8 @@ void ktest_mm(void);
 /* The copy-on-write decision on a write fault: reuse at count 1, copy when shared (kt_cow.c). */
 void ktest_cow(void);
 void ktest_ptshare(void);
+/* The batched teardown: counts and the pool exactly right, frames another space maps kept (kt_release.c). */
+void ktest_release(void);
 /* The isolation rule: memcheck's report of a frame writable in two spaces, the table copy (kt_wshare.c). */
 void ktest_wshare(void);
 void ktest_cpu_check(void);

@@ -31,6 +31,14 @@ function commas(v,   s, n) {
 }
 function ratio(a, b) { return b > 0 ? sprintf("%.2f", a / b) : "n/a" }
 function verdict(ok) { return ok ? "**holds**" : "**does not hold**" }
+# the median parallel boot on n CPUs ran on a loaded host (bench.sh BENCH_LOADED_RULE)
+function loaded(n) { return (n in hcpus) && (hbefore[n] > hcpus[n] - n || hafter[n] > hcpus[n] || hcpus[n] < n) }
+# the host load cell of the parallel table for n CPUs
+function loadcell(n) {
+  if (!(n in hcpus)) return "-"
+  return sprintf("%.2f, %.2f of %d CPUs%s; %d of %d boots loaded", hbefore[n], hafter[n], hcpus[n], \
+    loaded(n) ? ": **not telling**" : "", hloaded[n], hboots[n])
+}
 # why a write under policy p takes no fault (the note under the table)
 function nofault_why(p) {
   if (p == "OLD") return "OLD gave the child its own copy of every page at fork"
@@ -43,6 +51,11 @@ FILENAME == base && /^# guest instructions of commit / { basecommit = $0; sub(/^
 FILENAME == base { basemed[$1 "," $2 "," $3] = $4; next }
 $1 ~ /^par_thread_faults_smp/ { n = substr($1, length("par_thread_faults_smp") + 1); nptf++; ptf[n] = $4; ptfmin[n] = $5; ptfmax[n] = $6; ptkib = $3; next }
 $1 ~ /^(fork_cow_256k_threads|cow_copy_fault_threads_|shootdown_cost)/ { thr[$1] = $4; thrmin[$1] = $5; thrmax[$1] = $6; next }
+$1 ~ /^par_hostload_smp/ {
+  n = substr($1, length("par_hostload_smp") + 1)
+  hcpus[n] = $3; hbefore[n] = $4 / 100; hafter[n] = $5 / 100; hloaded[n] = $6; hboots[n] = $7; nhload++
+  next
+}
 $1 ~ /^par_/ {
   par[$1] = $4; parmin[$1] = $5; parmax[$1] = $6; parkib = $3
   if ($1 ~ /^par_faults_smp/) { n = substr($1, length("par_faults_smp") + 1); smps[++nsmps] = n }
@@ -140,8 +153,9 @@ END {
     printf "Parallel COW write faults per second (wall clock, no `-icount`; each process writes its own %s KiB of a freshly forked region), medians [min, max]:\n", parkib
     print ""
     thrcol = nptf > 0 ? sprintf(" threads of one process, %s KiB each, same boot |", ptkib) : ""
+    thrcol = thrcol (nhload > 0 ? " host load average before, after the boot |" : "")
     print "| CPUs = processes | faults/s | over the 1-CPU boot | 1 process, same boot | speed-up over it, run by run | that figure in each boot |" thrcol
-    print "|---:|---:|---:|---:|---:|---:|" (nptf > 0 ? "---:|" : "")
+    print "|---:|---:|---:|---:|---:|---:|" (nptf > 0 ? "---:|" : "") (nhload > 0 ? "---|" : "")
     for (i = 1; i <= nsmps; i++) {
       n = smps[i]; k = "par_faults_smp" n; k1 = "par_faults_1proc_smp" n; ks = "par_speedup_smp" n; kb = "par_boots_smp" n
       boots = "-"
@@ -151,9 +165,12 @@ END {
       printf "| %s | %s [%s, %s] | %s | %s | %s | %s |", n, commas(par[k]), commas(parmin[k]), commas(parmax[k]), \
         ("par_faults_smp1" in par) ? ratio(par[k], one) "x" : "n/a", \
         (k1 in par) ? commas(par[k1]) : "-", \
-        (ks in par) ? sprintf("%.2fx [%.2f, %.2f]", par[ks] / 1000, parmin[ks] / 1000, parmax[ks] / 1000) : "-", boots
+        (ks in par) ? sprintf("%.2fx [%.2f, %.2f]%s", par[ks] / 1000, parmin[ks] / 1000, parmax[ks] / 1000, \
+                              loaded(n) ? " (not telling)" : "") : "-", boots
       if (nptf > 0)
         printf " %s |", (n in ptf) ? sprintf("%s [%s, %s]", commas(ptf[n]), commas(ptfmin[n]), commas(ptfmax[n])) : "-"
+      if (nhload > 0)
+        printf " %s |", loadcell(n)
       printf "\n"
     }
     print ""
@@ -161,7 +178,11 @@ END {
       print "Threads of one process: N threads each write their own pages of a region a COW child holds; every copy fault takes the space lock, which serialises the faults of one space, and shoots the page down on the CPUs of the other threads, waiting for each acknowledgement (on a busy host, also for virtual CPUs whose host threads are not running)."
       print ""
     }
-    print "Each boot runs one untimed warm-up, then alternates a 1-process run and an N-process run; the speed-up column is the median (with min and max) of each N-process run over the 1-process run just before it, so both halves of a ratio see the host in the same state. Each CPU count is booted several times (the host changes more from boot to boot than from run to run); the row shows the boot whose speed-up (on 1 CPU: whose rate) is the median, and the last column that figure of every boot, median [min, max]."
+    print "Each boot runs one untimed warm-up, then alternates a 1-process run and an N-process run; the speed-up column is the median (with min and max) of each N-process run over the 1-process run just before it, so both halves of a ratio see the host in the same state. Each CPU count is booted several times (the host changes more from boot to boot than from run to run); the row shows the boot whose speed-up (on 1 CPU: whose rate) is the median, and the column after it that figure of every boot, median [min, max]."
+    if (nhload > 0) {
+      print ""
+      printf "Host load: the host'"'"'s 1-minute load average (/proc/loadavg) read just before and just after each boot, and its CPU count (nproc). A boot on N virtual CPUs ran on a loaded host when the load before it was above the host CPUs left for those N (host CPUs - N), or the load after it above the host CPUs, or the host has fewer than N CPUs: its wall-clock figures then say how busy the host was, not what the kernel does, and a goal on them is **not telling** rather than holding or not.\n"
+    }
   }
   nbase = 0; small = sizes[1]; big = sizes[nsizes]
   if (basecommit != "") {
@@ -200,6 +221,17 @@ END {
     printf "- COW fork per extra page at most 60 instructions: (%s - %s) / %d pages = %.1f: %s\n", \
       commas(med["fork,COW," big]), commas(med["fork,COW," small]), pages, per, verdict(per <= 60)
   }
+  if (nsizes >= 2) {
+    for (pi = 1; pi <= 2; pi++) {
+      p = pi == 1 ? "COW" : "SHARED_PT"; lo = sizes[nsizes - 1]
+      if (!(("exit_wait," p "," lo) in med) || !(("exit_wait," p "," big) in med)) continue
+      pages = (big - lo) / 4
+      per = (med["exit_wait," p "," big] - med["exit_wait," p "," lo]) / pages
+      printf "- %s exit_wait (a child that wrote every page) per extra page from %s to %s at most 30 instructions: (%s - %s) / %d pages = %.1f: %s\n", \
+        p, label[nsizes - 1], label[nsizes], commas(med["exit_wait," p "," big]), commas(med["exit_wait," p "," lo]), pages, per, \
+        verdict(per <= 30)
+    }
+  }
   k = "fork,COW," small
   printf "- COW fork of %s at most 40 k: %s: %s\n", label[1], commas(med[k]), verdict(med[k] <= 40000)
   k = "fork_exec,COW," small
@@ -207,12 +239,13 @@ END {
   if ("par_speedup_smp2" in par) {
     a = par["par_speedup_smp2"] / 1000
     printf "- parallel COW faults on 2 CPUs at least 1.6x one CPU (2 processes over 1, run by run, the median boot): %.2fx: %s", \
-      a, verdict(a >= 1.6)
+      a, loaded(2) ? sprintf("**not telling** (host loaded: load average %.2f before, %.2f after that boot, %d host CPUs for 2 virtual ones)", \
+                             hbefore[2], hafter[2], hcpus[2]) : verdict(a >= 1.6)
     if ("par_boots_smp2" in par)
       printf " (boots from %.2fx to %.2fx)", parmin["par_boots_smp2"] / 1000, parmax["par_boots_smp2"] / 1000
     if ("par_faults_smp1" in par)
-      printf " (over the separate 1-CPU boot: %s vs %s faults/s = %sx)", commas(par["par_faults_smp2"]), commas(one), \
-        ratio(par["par_faults_smp2"], one)
+      printf " (over the separate 1-CPU boot: %s vs %s faults/s = %sx%s)", commas(par["par_faults_smp2"]), commas(one), \
+        ratio(par["par_faults_smp2"], one), loaded(1) || loaded(2) ? ", not telling: a loaded host" : ""
     printf "\n"
   }
   if (("fork,SHARED_PT," big) in med) {

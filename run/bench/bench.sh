@@ -13,7 +13,9 @@
 #      a freshly forked region (rows par_faults_1proc_smpN, par_faults_smpN and the run-by-run
 #      ratio par_speedup_smpN). Each is booted BENCH_PAR_BOOTS times: the host's state moves
 #      from boot to boot more than from run to run, so the boot with the median figure gives the
-#      rows and row par_boots_smpN keeps every boot's figure.
+#      rows and row par_boots_smpN keeps every boot's figure. The host's load average is read
+#      before and after each boot (row par_hostload_smpN, with nproc): a figure from a loaded host
+#      (BENCH_LOADED_RULE) is shown as not telling, never as a goal that holds or not.
 #   4. build/bench-threads.img (`threadbench`, src/user/threadbench.c) under the same -icount on BENCH_THREADS_SMP CPUs
 #      (default 5: QEMU then runs the CPUs in turn on one host thread, and the TSC counts the guest
 #      instructions of every CPU): a COW fork of 256 KiB by a process with 1, 2 and 4 threads
@@ -61,6 +63,18 @@ BENCH_PASS='[kernel] result: PASS'
 BENCH_TABLE_BEGIN='---- forkbench table ----'
 BENCH_TABLE_END='---- end of forkbench table ----'
 BENCH_CSV_COLUMNS='metric,policy,size_kib,median_instructions,min_instructions,max_instructions,frames,median_tcg_cycles'
+
+BENCH_HOST_CPUS=$(nproc 2>/dev/null || echo 1)
+# A parallel boot on N vCPUs ran on a loaded host, and its wall-clock figures tell nothing about the
+# kernel, when the host's 1-minute load average exceeded the host CPUs left for those N vCPUs
+# (host CPUs - N) before the boot, or exceeded the host CPUs after it (the boot's own N vCPU
+# threads count then), or the host has fewer CPUs than N. bench-table.sh applies the same rule.
+BENCH_LOADED_RULE='load before > host CPUs - vCPUs, or load after > host CPUs, or host CPUs < vCPUs'
+
+# The host's 1-minute load average (/proc/loadavg's first field; 0 where there is none).
+bench_load() {
+  awk '{ print $1; exit }' /proc/loadavg 2>/dev/null || echo 0
+}
 
 # Print a message and the end of serial log $2 on stderr, then stop with status 1.
 bench_fail() {
@@ -133,12 +147,17 @@ for n in $BENCH_SMP; do
   key=par_speedup_smp$n
   [ "$n" -gt 1 ] || key=par_faults_smp$n
   : > "build/bench-par$n.boots"
+  : > "build/bench-par$n.load"
   for b in $(seq 1 "$BENCH_PAR_BOOTS"); do
+    load_before=$(bench_load)
     bench_boot "par$n-$b" "" "$n" "build/bench-par$n.img" "$BENCH_PAR_MEM"
+    load_after=$(bench_load)
     par_accel=$BENCH_ACCEL
     v=$(awk -F, -v k="$key" '$1 == k { print $4 }' "build/bench-par$n-$b.rows")
     [ -n "$v" ] || bench_fail "run 'par$n-$b': no $key row" "build/bench-serial-par$n-$b.log"
     echo "$v $b" >> "build/bench-par$n.boots"
+    echo "$b $load_before $load_after" >> "build/bench-par$n.load"
+    echo "bench: run 'par$n-$b': host load average $load_before before, $load_after after ($BENCH_HOST_CPUS host CPUs)"
   done
   # the boot whose key figure is the median of the boots gives the rows; par_boots_smpN keeps
   # every boot's key figure (median, min, max over the boots; column 7 the number of boots)
@@ -147,6 +166,13 @@ for n in $BENCH_SMP; do
   sort -n "build/bench-par$n.boots" | awk -v n="$n" -v kib="$(awk -F, -v k="$key" '$1 == k { print $3 }' "build/bench-par$n-$mid.rows")" \
     '{ v[NR] = $1 } END { printf "par_boots_smp%s,COW,%s,%s,%s,%s,%d\n", n, kib, v[int((NR + 1) / 2)], v[1], v[NR], NR }' \
     >> build/bench-par.rows
+  # par_hostload_smpN: how loaded the host was around the median boot, and how many boots were
+  # loaded (BENCH_LOADED_RULE)
+  awk -v n="$n" -v cpus="$BENCH_HOST_CPUS" -v mid="$mid" '
+    { loaded += $2 > cpus - n || $3 > cpus || cpus < n }
+    $1 == mid { before = $2; after = $3 }
+    END { printf "par_hostload_smp%s,-,%d,%d,%d,%d,%d\n", n, cpus, before * 100 + 0.5, after * 100 + 0.5, loaded, NR }' \
+    "build/bench-par$n.load" >> build/bench-par.rows
   echo "bench: $n CPU(s): $key of each boot: $(sort -n "build/bench-par$n.boots" | awk '{ printf "%s%s", (NR > 1 ? ", " : ""), $1 }'); the median boot ($mid) gives the rows"
 done
 
@@ -156,7 +182,7 @@ cpu=${BENCH_GUEST_CPU:-${host_cpu:-unknown}}
   echo "# columns 4-6: guest instructions retired (QEMU TCG -icount shift=0,sleep=off: the TSC counts instructions); median of runs, min, max"
   echo "# column 7: free user frames taken by the operation (median); column 8: median TSC cycles of a second run without -icount (accelerator $cycles_accel), for the shape only"
   [ ! -s build/bench-par.rows ] ||
-    echo "# rows par_faults_*: columns 4-6 are COW write faults per second of wall clock (guest TSC against the timer, no -icount, accelerator $par_accel), column 7 the frames a run took; par_faults_smpN: N processes on N CPUs, par_faults_1proc_smpN: 1 process in that same boot; par_speedup_smpN: each N-process run's rate over the 1-process run just before it, in thousandths; these rows come from the median one of $BENCH_PAR_BOOTS boots; par_boots_smpN: that boot figure (par_faults_smp1, par_speedup_smpN) of every boot, median min max, column 7 the boots"
+    echo "# rows par_faults_*: columns 4-6 are COW write faults per second of wall clock (guest TSC against the timer, no -icount, accelerator $par_accel), column 7 the frames a run took; par_faults_smpN: N processes on N CPUs, par_faults_1proc_smpN: 1 process in that same boot; par_speedup_smpN: each N-process run's rate over the 1-process run just before it, in thousandths; these rows come from the median one of $BENCH_PAR_BOOTS boots; par_boots_smpN: that boot figure (par_faults_smp1, par_speedup_smpN) of every boot, median min max, column 7 the boots; par_hostload_smpN: column 3 the host CPUs (nproc), 4 and 5 the host's 1-minute load average (hundredths) before and after the median boot, 6 the boots on a loaded host ($BENCH_LOADED_RULE), 7 the boots"
   [ ! -s build/bench-threads.rows ] ||
     echo "# rows fork_cow_256k_threadsN, cow_copy_fault_threads_*, shootdown_cost: guest instructions of every CPU (-icount, $BENCH_THREADS_SMP CPUs run in turn); fork_cow_256k_threadsN: the fork row's measurement with N threads running; cow_copy_fault_threads_alone/_sibling: per page, a write to each of 64 pages a COW child holds, in a 2-thread process whose sibling sleeps in futex_wait (its CPU out of the space) or spins on another CPU; shootdown_cost: sibling minus alone, run by run (one IPI and its acknowledgement); column 7 the frames taken (for shootdown_cost the difference)"
   [ ! -s build/bench-par.rows ] || ! grep -q '^par_thread_' build/bench-par.rows ||

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # plot-bench.sh - the fork benchmark figures, drawn by gnuplot from build/bench.csv.
 #
-#   fork_latency.png  cycles for the parent's xfork against region size, one
-#                     line per policy (median, bars min..max), log scales;
+#   fork_latency.png  the parent's xfork against region size, one line per
+#                     policy (OLD, COW, THREAD, SHARED_PT; median, bars min..max),
+#                     log scales;
 #   cow_fault.png     per-page cost of the child's first writes per policy,
 #                     with the reuse fault, the 4 KiB memcpy and their sum
 #                     (the least a copy fault can cost) as horizontal lines.
-# The title names the accelerator and CPU from the CSV's `# accelerator=` line.
+# The title names the accelerator and CPU from the CSV's `# accelerator=` line; the y axis says
+# "guest instructions" when that accelerator is tcg-icount (the TSC counts retired instructions),
+# "TSC cycles" otherwise.
 #
 #   run/bench/plot-bench.sh [CSV [OUTDIR]]     defaults: build/bench.csv report/figures
 set -euo pipefail
@@ -16,7 +19,7 @@ cd "$(dirname "$0")/../.."
 PLOT_CSV=${1:-build/bench.csv}
 PLOT_OUT=${2:-report/figures}
 PLOT_SIZE="960,760"
-PLOT_POLICIES="OLD COW THREAD"
+PLOT_POLICIES="OLD COW THREAD SHARED_PT"
 
 command -v gnuplot >/dev/null || { echo "plot-bench: gnuplot not found (run/setup.sh installs gnuplot-nox)" >&2; exit 1; }
 [ -s "$PLOT_CSV" ] || { echo "plot-bench: $PLOT_CSV is missing or empty (run make bench)" >&2; exit 1; }
@@ -32,6 +35,8 @@ host=$(sed -n 's/.* host_cpu=\(.*\)/\1/p' <<<"$meta")
 label="${accel:-unknown accelerator}${cpu:+, $cpu}"
 [ -z "$host" ] || [ "$host" = "$cpu" ] || label="$label on $host"
 label=${label//\'/}
+unit="TSC cycles"
+[ "$accel" != tcg-icount ] || unit="guest instructions"
 
 # One whitespace-separated file per metric and policy: size median min max.
 for metric in fork fault_per_page; do
@@ -75,23 +80,27 @@ set key outside below center box maxrows 3 width 2 spacing 1.2
 set style line 1 lc rgb "#c0392b" lw 2 pt 7
 set style line 2 lc rgb "#2471a3" lw 2 pt 5
 set style line 3 lc rgb "#229954" lw 2 pt 9
+set style line 4 lc rgb "#b7950b" lw 2 pt 11
 
-# COW and THREAD sit a little left and right of each size, so their bars never coincide.
+# The policies sit a little apart at each size (OLD, COW, THREAD, SHARED_PT from left to right),
+# so their bars never coincide.
 set bmargin 6
 set output "$PLOT_OUT/fork_latency.png"
-set title "fork latency: cycles for the parent's xfork to return ($label)"
-set ylabel "TSC cycles (median of runs, bars min..max)"
-plot "$tmp/fork-OLD.dat" using 1:2:3:4 with yerrorlines ls 1 title "OLD (eager copy)", \
-     "$tmp/fork-COW.dat" using (\$1*0.93):2:3:4 with yerrorlines ls 2 title "COW", \
-     "$tmp/fork-THREAD.dat" using (\$1*1.07):2:3:4 with yerrorlines ls 3 title "THREAD (shared heap)"
+set title "fork latency: $unit for the parent's xfork to return ($label)"
+set ylabel "$unit (median of runs, bars min..max)"
+plot "$tmp/fork-OLD.dat" using (\$1*0.88):2:3:4 with yerrorlines ls 1 title "OLD (eager copy)", \
+     "$tmp/fork-COW.dat" using (\$1*0.96):2:3:4 with yerrorlines ls 2 title "COW", \
+     "$tmp/fork-THREAD.dat" using (\$1*1.04):2:3:4 with yerrorlines ls 3 title "THREAD (shared heap)", \
+     "$tmp/fork-SHARED_PT.dat" using (\$1*1.12):2:3:4 with yerrorlines ls 4 title "SHARED_PT (shared page tables)" noenhanced
 
-set bmargin 9
+set bmargin 14
 set output "$PLOT_OUT/cow_fault.png"
 set title "child's first write to each page after xfork, per page ($label)"
-set ylabel "TSC cycles per page (median of runs, bars min..max)"
-plot "$tmp/fault_per_page-OLD.dat" using 1:2:3:4 with yerrorlines ls 1 title "OLD (private copy: no fault)", \
-     "$tmp/fault_per_page-COW.dat" using (\$1*0.93):2:3:4 with yerrorlines ls 2 title "COW (copy fault)", \
-     "$tmp/fault_per_page-THREAD.dat" using (\$1*1.07):2:3:4 with yerrorlines ls 3 title "THREAD (shared: no fault)", \
+set ylabel "$unit per page (median of runs, bars min..max)"
+plot "$tmp/fault_per_page-OLD.dat" using (\$1*0.88):2:3:4 with yerrorlines ls 1 title "OLD (private copy: no fault)", \
+     "$tmp/fault_per_page-COW.dat" using (\$1*0.96):2:3:4 with yerrorlines ls 2 title "COW (copy fault)", \
+     "$tmp/fault_per_page-THREAD.dat" using (\$1*1.04):2:3:4 with yerrorlines ls 3 title "THREAD (shared: no fault)", \
+     "$tmp/fault_per_page-SHARED_PT.dat" using (\$1*1.12):2:3:4 with yerrorlines ls 4 title "SHARED_PT (copy fault, table copied by the first write)" noenhanced, \
      $bound with lines lc rgb "black" lw 2 dt 1 title "bound: reuse fault + memcpy 4 KiB ($bound)", \
      $reuse with lines lc rgb "#7d3c98" lw 2 dt 2 title "reuse fault ($reuse)", \
      $copy with lines lc rgb "#ca6f1e" lw 2 dt 3 title "memcpy 4 KiB in user space ($copy)"

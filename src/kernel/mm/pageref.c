@@ -2,8 +2,9 @@
  * pageref.c - the spinlocked reference-count array of user frames.
  *
  * The lock order: include/arch/spinlock.h. Releasing a whole page table
- * frees frames with the count lock held; elsewhere a frame whose count
- * reaches zero is freed after the count lock is released. The per-CPU
+ * frees frames with the count lock held, in runs of consecutive frames
+ * under one hold of the pool lock (pool_batch); elsewhere a frame whose
+ * count reaches zero is freed after the count lock is released. The per-CPU
  * scratch page needs no lock. Counts read without the lock: page_ref_peek
  * (the COW reuse, where 1 cannot move), fork_decide (the parent's own
  * frames, which only a THREAD sibling can lower) and memcheck (which
@@ -129,12 +130,45 @@ void page_ref_free(uint32_t pa)
   pool_free(&pool_user, pa, 1);
 }
 
+/* Panic: a table being released maps pa, which is outside the user pool or already free. */
+static void page_ref_release_bad(uint32_t pa)
+{
+  panic("pageref: decrement of frame 0x%x: %s", pa, page_ref_check_dec(pa));
+}
+
 void page_ref_release_table(const uint32_t *pt)
 {
+  struct pool_batch freed;
+  uint32_t unshared = 0, run_first = 0, run_end = 0;   /* freed slots not yet given back */
+  pool_batch_begin(&freed, &pool_user);
   page_ref_lock();
-  for (uint32_t j = 0; j < PT_ENTRIES; j++)
-    if ((pt[j] & PTE_P) && page_ref_drop(PTE_ADDR(pt[j])) == 0)
-      page_ref_free(PTE_ADDR(pt[j]));
+  uint16_t *counts = page_ref_array.counts;
+  uint32_t base_frame = pool_user.base >> PGSHIFT, frames = pool_user.frames;
+  for (const uint32_t *e = pt; e < pt + PT_ENTRIES; e++) {
+    if (!(*e & PTE_P))
+      continue;
+    uint32_t i = (*e >> PGSHIFT) - base_frame;
+    if (i >= frames)
+      page_ref_release_bad(PTE_ADDR(*e));
+    uint16_t left = (uint16_t)(counts[i] - 1);
+    if (left != 0) {                   /* still mapped elsewhere, or the count was already 0 */
+      if (left == UINT16_MAX)
+        page_ref_release_bad(PTE_ADDR(*e));
+      counts[i] = left;
+      unshared += left == 1;
+      continue;
+    }
+    counts[i] = 0;
+    if (i != run_end) {                /* no one maps it now: it starts a run of its own */
+      pool_batch_run(&freed, run_first, run_end - run_first);
+      run_first = i;
+    }
+    run_end = i + 1;
+  }
+  pool_batch_run(&freed, run_first, run_end - run_first);
+  page_ref_array.shared -= unshared;
+  page_ref_array.generation++;
+  pool_batch_end(&freed);              /* the pool lock under the count lock, as the order says */
   page_ref_unlock();
 }
 

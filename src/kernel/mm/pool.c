@@ -99,21 +99,57 @@ uint32_t pool_alloc(struct pool *p, uint32_t n)
   return ok ? p->base + found * PGSIZE : 0;
 }
 
-void pool_free(struct pool *p, uint32_t pa, uint32_t n)
+/* Mark slots [first, first + n) free, a bitmap word at a time, and count them (lock held); panics
+ * on a slot that is already free. */
+static void pool_clear_run(struct pool *p, uint32_t first, uint32_t n)
 {
-  if (!pool_contains(p, pa) || pa % PGSIZE)
-    panic("pool %s: free of frame 0x%x outside the pool", p->name, pa);
-  spin_lock(&p->lock);
-  uint32_t first = pool_frame_slot(p, pa);
-  for (uint32_t i = first; i < first + n; i++) {
-    if (!pool_bit(p, i))
-      panic("pool %s: double free of frame 0x%x", p->name, p->base + i * PGSIZE);
-    pool_clear(p, i);
+  for (uint32_t i = first, end = first + n; i < end;) {
+    uint32_t bit = i % BITS, k = end - i < BITS - bit ? end - i : BITS - bit;
+    uint32_t mask = (k == BITS ? ~0u : (1u << k) - 1) << bit, *w = &p->bitmap[i / BITS];
+    if ((*w & mask) != mask)
+      panic("pool %s: double free of frame 0x%x", p->name,
+            p->base + (i - bit + (uint32_t)__builtin_ctz(mask & ~*w)) * PGSIZE);
+    *w &= ~mask;
+    i += k;
   }
   p->free += n;
   if (first < p->hint)
     p->hint = first;
+}
+
+void pool_free(struct pool *p, uint32_t pa, uint32_t n)
+{
+  if (!pool_contains(p, pa) || pa % PGSIZE || pool_frame_slot(p, pa) + n > p->frames)
+    panic("pool %s: free of frame 0x%x outside the pool", p->name, pa);
+  spin_lock(&p->lock);
+  pool_clear_run(p, pool_frame_slot(p, pa), n);
   spin_unlock(&p->lock);
+}
+
+void pool_batch_begin(struct pool_batch *b, struct pool *p)
+{
+  b->pool = p;
+  b->held = 0;
+}
+
+void pool_batch_run(struct pool_batch *b, uint32_t first, uint32_t n)
+{
+  if (!n)
+    return;
+  if (first >= b->pool->frames || n > b->pool->frames - first)
+    panic("pool %s: free of frame slots %u..%u outside the pool", b->pool->name, first, first + n - 1);
+  if (!b->held) {
+    spin_lock(&b->pool->lock);
+    b->held = 1;
+  }
+  pool_clear_run(b->pool, first, n);
+}
+
+void pool_batch_end(struct pool_batch *b)
+{
+  if (b->held)
+    spin_unlock(&b->pool->lock);
+  b->held = 0;
 }
 
 int pool_frame_used(const struct pool *p, uint32_t pa)

@@ -57,6 +57,7 @@ void ktest_run_all(void)
   ktest_mm();
   ktest_cow();         /* before anything built on the copy-on-write decision */
   ktest_ptshare();
+  ktest_release();     /* a space torn down whole, private and shared tables */
   ktest_wshare();
   ktest_smp();
   ktest_smp_run();
