@@ -36,18 +36,31 @@
 
 typedef int (*syscall_fn)(uint32_t a, uint32_t b, uint32_t c);
 
-/* A reference to the open file behind fd in the current process, or 0; the caller drops it with
- * file_close. The table is shared by the process's threads (proc_lock): a sibling closing fd
- * meanwhile cannot free the file under this call. */
-static struct file *sys_file_get(uint32_t fd)
+/* The open file behind fd in the current process, or 0, for one read or write; sys_file_put
+ * lets go of it (*held says how). One thread alone uses the table as it is: only it could close
+ * fd, or start a thread that could. With several threads the table is read under proc_lock and
+ * the file gets a reference for the call, so a sibling closing fd cannot free it meanwhile. */
+static struct file *sys_file_get(uint32_t fd, int *held)
 {
   struct proc *g = proc_current_group();
   struct file *f = 0;
+  *held = 0;
+  if (fd >= PROC_NOFILE)
+    return 0;
+  if (g->vm.threads <= 1)
+    return g->files[fd];
   spin_lock(&proc_lock);
-  if (fd < PROC_NOFILE && g->files[fd])
-    f = file_dup(g->files[fd]);
+  if (g->files[fd])
+    f = file_dup(g->files[fd]), *held = 1;
   spin_unlock(&proc_lock);
   return f;
+}
+
+/* Let go of a file from sys_file_get. */
+static void sys_file_put(struct file *f, int held)
+{
+  if (held)
+    file_close(f);
 }
 
 static int sys_fork(uint32_t a, uint32_t b, uint32_t c) { (void)a, (void)b, (void)c; return copy_process(fork_default_policy); }
@@ -164,21 +177,23 @@ static int sys_pipe(uint32_t ufds, uint32_t b, uint32_t c)
 
 static int sys_read(uint32_t fd, uint32_t buf, uint32_t n)
 {
-  struct file *f = sys_file_get(fd);
+  int held;
+  struct file *f = sys_file_get(fd, &held);
   if (!f)
     return -1;
   int r = file_read(f, buf, (int)n);
-  file_close(f);
+  sys_file_put(f, held);
   return r;
 }
 
 static int sys_write(uint32_t fd, uint32_t buf, uint32_t n)
 {
-  struct file *f = sys_file_get(fd);
+  int held;
+  struct file *f = sys_file_get(fd, &held);
   if (!f)
     return -1;
   int r = file_write(f, buf, (int)n);
-  file_close(f);
+  sys_file_put(f, held);
   return r;
 }
 
