@@ -23,6 +23,10 @@
 #   make docs-check README.md, report/GUIDE.md and report/README.md against the current build
 #                   (CI runs it after make test)
 #   make build-check a clean build whose first libgcc query still sees a 64-bit-only gcc
+#   make handout LAB=cow  build/handout-LAB/ (a fresh git repository) and build/handout-LAB.tar.gz:
+#                   the lab's marked regions replaced by their starter (run/lab/lab.py, labs.conf)
+#   make handout-check [LABS="cow"]  each handout built and booted from a clone of itself, its
+#                   grade, the reference's, the broken kernels, restore and leak check (slow)
 #   make clean
 
 MEM        ?= 128
@@ -305,6 +309,15 @@ check: $(IMAGE_DEPS)
 	$(call image,$(B)/check.img,$(B)/conf/check.conf)
 	SMP=$(SMP) run/test/check.sh $(B)/check.img $(MEM) $(CHECK_TIMEOUT)
 
+# ---- labs -----------------------------------------------------------------
+LAB  ?= cow
+LABS ?= cow
+.PHONY: handout handout-check
+handout:
+	run/lab/handout.sh $(LAB)
+handout-check:
+	run/lab/handout-check.sh $(LABS)
+
 # deliberately broken kernels against the suite (slow; not part of `make test`)
 .PHONY: mutants
 mutants: $(B)/test.img
@@ -326,7 +339,8 @@ clean:
 # The compiler's dependency files, but only those whose source (the first prerequisite) still
 # exists: a source that moved or was deleted leaves its .d behind, naming a file no rule makes.
 # The continuation lines are joined first: a long target puts its first prerequisite on line 2.
-# build/mutants holds whole copies of the tree (make mutants): their files are not this build's.
--include $(shell for d in $$(find $(B) -path $(B)/mutants -prune -o -name '*.d' -print 2>/dev/null); do \
+# build/mutants and build/handout-* hold whole copies of the tree (make mutants, make handout):
+# their files are not this build's.
+-include $(shell for d in $$(find $(B) -path $(B)/mutants -prune -o -path '$(B)/handout-*' -prune -o -name '*.d' -print 2>/dev/null); do \
                    s=$$(tr '\\\n' '  ' < "$$d" | sed -n '1s/^[^:]*:[ ]*\([^ ]*\).*/\1/p'); \
                    [ -e "$$s" ] && echo "$$d"; done)

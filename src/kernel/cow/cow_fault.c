@@ -1,12 +1,14 @@
 /*
  * cow_fault.c - what a write to a copy-on-write page does.
  *
+ * LAB(cow) BEGIN
  * The page-table entry is reached through the recursive slot (toPTE). With
  * the reference count at 1 the frame is reused: made writable, PTE_COW
  * cleared, no copy. Otherwise a new user frame is mapped at the scratch
  * page, the 4 KiB are copied, the entry is pointed at the new frame
  * (writable, no PTE_COW), and the old frame loses one reference.
  *
+ * LAB(smp) BEGIN
  * On several CPUs, which steps need the reference-count lock:
  *   - Count 1 seen without the lock is final: the one reference is this
  *     space's own PTE, and a new reference to a frame is only ever made
@@ -31,6 +33,9 @@
  * it never moves to another CPU between reading its PTE and writing it, and
  * this CPU's scratch page stays its own.
  *
+ * LAB STARTER
+ * (Several CPUs: which steps need the count lock, and why. LAB.md says what to write here.)
+ * LAB END
  * Threads (one space on several CPUs; the fault holds the space lock, so
  * no sibling changes an entry meanwhile):
  *   - The copy is break-before-make: the entry is cleared, the page is
@@ -43,6 +48,11 @@
  *     A sibling holding the old read-only translation reads the same
  *     frame, and its write faults, finds the entry writable, drops the
  *     stale translation and retries (COW_SPURIOUS).
+ *
+ * LAB STARTER
+ * (Write here how a write to a copy-on-write page is resolved: the reuse, the
+ * copy, the count. LAB.md says what this paragraph should cover.)
+ * LAB END
  *
  * A write into a page table shared by FORK_POLICY_SHARED_PT (its PDE read-only
  * with PDE_SHARED_PT) first makes the table private: reused when this space is
@@ -92,6 +102,7 @@ static void cow_note(struct cow_report *rep, const char *action, uint32_t old_pa
   rep->step[rep->n++] = (struct cow_step){ action, old_pa, new_pa, refs_before, refs_after };
 }
 
+/* LAB(cow) BEGIN "cow_reuse (the last reference: writable in place) and cow_copy (the entry moves to a copy)" */
 /* Only reference left: make the entry writable in place (refs: the count that decided). */
 static enum cow_result cow_reuse(pte_t *pte, uint32_t page, uint32_t refs, struct cow_report *rep)
 {
@@ -134,6 +145,7 @@ static enum cow_result cow_copy(pte_t *pte, uint32_t page, uint32_t new_pa, uint
   cow_note(rep, "copy", old_pa, new_pa, refs, refs - 1);
   return COW_COPIED;
 }
+/* LAB END */
 
 /* A write into a shared page table's region: make the table private to this space. Returns
  * COW_OUT_OF_MEMORY when no frame was left for the copy, COW_REUSED otherwise. */
@@ -159,6 +171,7 @@ static enum cow_result cow_unshare_table(uint32_t va, struct cow_report *rep)
   return COW_REUSED;
 }
 
+/* LAB(cow) BEGIN "cow_copy_or_reuse: a shared frame: copy it through the scratch page (vm_copy_to_frame_masked), then move the count" */
 /* Shared: copy outside the count lock, then let the count decide under it: still shared, the
  * entry moves to the copy; down to 1 (every other sharer copied meanwhile), the frame is reused
  * and the copy goes back. From the frame's allocation to its count (or its return) this CPU's
@@ -185,6 +198,7 @@ static enum cow_result cow_copy_or_reuse(pte_t *pte, uint32_t page, struct cow_r
   cc->copy_seq++;
   return r;
 }
+/* LAB END */
 
 enum cow_result cow_handle_write(uint32_t va, struct cow_report *rep)
 {
@@ -208,8 +222,12 @@ enum cow_result cow_handle_write(uint32_t va, struct cow_report *rep)
     vm_invlpg(page);              /* fixed already: this CPU held a stale read-only translation */
     return COW_SPURIOUS;
   }
+  /* LAB(cow) BEGIN "a write to a PTE_COW page: count the fault (cow.faults), then reuse or copy" */
   this_cpu()->cow.faults++;
   if (page_ref_peek(PTE_ADDR(*pte)) == 1)     /* final without the lock: see the header */
     return cow_reuse(pte, page, 1, rep);
   return cow_copy_or_reuse(pte, page, rep);
+  #if 0 /* LAB STARTER */
+  return COW_NOT_COW;
+  #endif /* LAB END */
 }

@@ -2,10 +2,15 @@
  * fork.c - copy_process: a child with its own page directory and page
  * tables, and the three xfork policies.
  *
+ * LAB(cow) BEGIN
  *   FORK_POLICY_COW    every writable user page loses PTE_W and gains
  *                      PTE_COW in parent and child; read-only pages (text)
  *                      are shared as they are; each shared frame gets one
  *                      more reference. No user frame is allocated.
+ * LAB STARTER
+ *   FORK_POLICY_COW    the default policy: (write here what it does to the
+ *                      parent's and the child's entries and to the counts).
+ * LAB END
  *   FORK_POLICY_OLD    every user page is copied now, through the scratch page.
  *   FORK_POLICY_THREAD data, bss and heap pages that exist now are shared
  *                      writable; the rest (text, stack) as for COW. The parent's
@@ -36,6 +41,7 @@ enum fork_share { FORK_COPY, FORK_SHARE_COW, FORK_SHARE_WRITABLE };
 /* How the page at va with entry pte is given to the child. */
 static enum fork_share fork_decide(const struct proc *parent, int policy, uint32_t va, pte_t pte)
 {
+  /* LAB(cow) BEGIN "which pages fork shares copy-on-write (FORK_SHARE_COW) and which it still copies" */
   int writable = (pte & PTE_W) != 0;
   if (policy == FORK_POLICY_OLD)
     return FORK_COPY;
@@ -44,13 +50,23 @@ static enum fork_share fork_decide(const struct proc *parent, int policy, uint32
   if (writable && page_ref_get(PTE_ADDR(pte)) > 1)
     return FORK_COPY;
   return FORK_SHARE_COW;
+  #if 0 /* LAB STARTER */
+  if (policy == FORK_POLICY_THREAD && va >= parent->data_start && va < PG_ROUND_UP(parent->brk))
+    return FORK_SHARE_WRITABLE;
+  (void)pte;
+  return FORK_COPY;                    /* every other page: copied now, as the base kernel does */
+  #endif /* LAB END */
 }
 
 /* Share the page behind *ppte with the child's entry *cpte (count lock held). */
 static void fork_share(pte_t *ppte, pte_t *cpte, enum fork_share how)
 {
+  /* LAB(cow) BEGIN "FORK_SHARE_COW: what happens to the parent's writable entry" */
   if (how == FORK_SHARE_COW && (*ppte & PTE_W))
     *ppte = pte_make_cow(*ppte);
+  #if 0 /* LAB STARTER */
+  (void)how;
+  #endif /* LAB END */
   page_ref_inc_locked(PTE_ADDR(*ppte));
   *cpte = *ppte;
 }
@@ -81,6 +97,7 @@ static int fork_page_slow(uint32_t va, pte_t *ppte, pte_t *cpte, enum fork_share
   return 0;
 }
 
+/* LAB(cow) BEGIN "fork_share_table: fork's sharing loop over one page table, under one hold of the count lock" */
 /* Fork's sharing rule, for the entries of parent table src from index from on, under one hold
  * of the count lock: a writable entry loses PTE_W and gains PTE_COW (pte_make_cow), a read-only
  * one (text) is shared as it is; the child's entry in dst is the same, and the frame gains one
@@ -118,6 +135,7 @@ static int fork_cow_table(pte_t *ppt, pte_t *cpt, uint32_t i)
       return -1;
   return 0;
 }
+/* LAB END */
 
 /* Give the child the pages of one parent page table (user PDE index i); -1 when out of memory.
  * preempt: let others run after each copied page (not while the parent's space lock is held). */
@@ -128,8 +146,10 @@ static int fork_copy_table(struct proc *parent, struct proc *child, int policy, 
   int locked = 0, rc = 0;
   if (!cpt)
     return -1;
+  /* LAB(cow) BEGIN "FORK_POLICY_COW: share this table's pages with one sharing loop" */
   if (policy == FORK_POLICY_COW)
     return fork_cow_table(ppt, cpt, i);
+  /* LAB END */
   for (uint32_t j = 0; j < PT_ENTRIES && rc == 0; j++) {
     if (!(ppt[j] & PTE_P))
       continue;
@@ -210,8 +230,14 @@ int copy_process(int policy)
   if (policy != FORK_POLICY_OLD && policy != FORK_POLICY_COW && policy != FORK_POLICY_THREAD &&
       policy != FORK_POLICY_SHARED_PT)
     return -1;
+  /* LAB(cow) BEGIN "shared page tables (FORK_POLICY_SHARED_PT) share pages copy-on-write: this comes after the lab" */
   if (policy == FORK_POLICY_SHARED_PT && fork_shares_writable(parent))
     policy = FORK_POLICY_COW;
+  #if 0 /* LAB STARTER */
+  (void)fork_shares_writable;
+  if (policy == FORK_POLICY_SHARED_PT)
+    policy = FORK_POLICY_COW;          /* tables are shared only on top of copy-on-write pages */
+  #endif /* LAB END */
   struct proc *child = proc_alloc(parent->name, 0);
   if (!child)
     return -1;

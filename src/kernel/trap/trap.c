@@ -68,6 +68,13 @@ int trap_expect_consume(struct trap_frame *tf, uint32_t cr2)
 /* A CPU exception other than the page fault. */
 static void trap_exception(struct trap_frame *tf)
 {
+  /* LAB(cow) BEGIN "remove this once asm_page_fault_handler (isr.asm) calls c_page_fault_handler itself" */
+  #if 0 /* LAB STARTER */
+  if (tf->vector == T_PAGE_FAULT) {
+    c_page_fault_handler(tf->error, read_cr2(), tf);
+    return;
+  }
+  #endif /* LAB END */
   if (trap_expect_consume(tf, read_cr2()))
     return;
   if (trap_from_user(tf)) {
