@@ -17,6 +17,7 @@ cow region); LAB(a,b) is a region of both labs.
   lab.py handout LAB OUT          write the handout tree of LAB into OUT (a new directory)
   lab.py restore LAB HANDOUT OUT  the handout with LAB's reference regions put back, into OUT
   lab.py leaks LAB HANDOUT        every solution line of LAB found in HANDOUT's files (exit 1)
+  lab.py mutants LAB              the broken kernels (run/test/mutants) that change LAB's regions
   lab.py regions [LAB]            the regions: file, lines, lab, hint
 The labs, the files a handout drops or replaces: run/lab/labs.conf (`region` and `handout`
 lines). Paths are relative to the tree this script lies in.
@@ -82,6 +83,7 @@ def parse(lines, path):
             mode[-1] = 'starter'
         elif END_RE.search(line) and len(stack) > 1:
             stack[-1]['end'] = line
+            stack[-1]['end_line'] = n
             stack.pop()
             mode.pop()
         else:
@@ -285,6 +287,42 @@ def cmd_leaks(lab, handout):
     return 1 if leaks else 0
 
 
+def cmd_mutants(lab):
+    """The broken kernels (run/test/mutants/*.patch) that change a region of a lab the handout of
+    lab cuts, one name a line: a hunk whose removed lines (or, adding only, its context lines)
+    include a line of such a region. By content, so a patch made before a marker moved a line
+    still counts."""
+    spec = cuts_of(lab)
+    inside = {}
+    for f in tracked_files(ROOT):
+        if is_source(f):
+            for r in regions_of(parse(load(f), f), spec['cuts'], []):
+                inside.setdefault(f, set()).update(
+                    x.strip() for x in raw(r, [])[1:-1] if len(x.strip()) > 2)
+    mdir = os.path.join(ROOT, 'run/test/mutants')
+    for name in sorted(os.listdir(mdir)):
+        if not name.endswith('.patch'):
+            continue
+        path, hunks = None, []
+        for line in open(os.path.join(mdir, name), encoding='utf-8', errors='replace'):
+            m = re.match(r'\+\+\+ (?:b/)?(\S+)', line)
+            if m:
+                path = m.group(1)
+            elif line.startswith('@@'):
+                hunks.append((path, [], []))
+            elif hunks and line.startswith('-') and not line.startswith('---'):
+                hunks[-1][1].append(line[1:].strip())
+            elif hunks and line.startswith(' '):
+                hunks[-1][2].append(line[1:].strip())
+        hit = False
+        for path, removed, context in hunks:
+            lines = set(x for x in (removed or context) if len(x) > 2)
+            hit |= bool(lines & inside.get(path, set()))
+        if hit:
+            print(name[:-len('.patch')])
+    return 0
+
+
 def cmd_regions(lab):
     for f in tracked_files(ROOT):
         if not is_source(f):
@@ -306,6 +344,8 @@ def main(argv):
         return cmd_restore(argv[1], argv[2], argv[3])
     if len(argv) == 3 and argv[0] == 'leaks':
         return cmd_leaks(argv[1], argv[2])
+    if len(argv) == 2 and argv[0] == 'mutants':
+        return cmd_mutants(argv[1])
     if argv and argv[0] == 'regions':
         return cmd_regions(argv[1] if len(argv) > 1 else None) or 0
     print(__doc__, file=sys.stderr)

@@ -179,7 +179,6 @@ void page_ref_release_table(const uint32_t *pt)
   page_ref_unlock();
 }
 
-/* LAB(cow) BEGIN "page_ref_dec: one reference less; the frame goes back to the pool only with the last one" */
 uint32_t page_ref_dec(uint32_t pa)
 {
   page_ref_lock();
@@ -189,14 +188,6 @@ uint32_t page_ref_dec(uint32_t pa)
     page_ref_free(pa);
   return left;
 }
-#if 0 /* LAB STARTER */
-uint32_t page_ref_dec(uint32_t pa)
-{
-  page_ref_set_raw(pa, 0);             /* for now every frame has one owner: give it back */
-  page_ref_free(pa);
-  return 0;
-}
-#endif /* LAB END */
 
 void page_ref_bad_share(uint32_t pa, int outside)
 {

@@ -184,6 +184,7 @@ static int fork_copy_space(struct proc *parent, struct proc *child, int policy, 
   return 0;
 }
 
+/* LAB(cow) BEGIN */
 /* Build the child's space from the parent's (policy as copy_process's), then flush every CPU
  * that may cache the parent's space: its entries lost PTE_W (COW) or its PDEs turned read-only
  * (SHARED_PT), and a sibling thread on another CPU may hold them writable in its TLB. Until the
@@ -191,6 +192,10 @@ static int fork_copy_space(struct proc *parent, struct proc *child, int policy, 
  * store made before fork returned, never a later one. After it, the sibling's next store faults
  * and copies. With other threads the parent's space lock is held throughout, so no sibling
  * changes an entry under the walk. -1 when out of memory or the parent is killed. */
+#if 0 /* LAB STARTER */
+/* Build the child's space from the parent's (policy as copy_process's); -1 when out of memory or
+ * the parent is killed. */
+#endif /* LAB END */
 static int fork_build_space(struct proc *parent, struct proc *child, int policy)
 {
   struct vm_space *vs = &parent->vm;
@@ -201,7 +206,11 @@ static int fork_build_space(struct proc *parent, struct proc *child, int policy)
     pt_share_space(vs->pd, child->vm.pd);
   else
     ok = fork_copy_space(parent, child, policy, !locked);
+  /* LAB(cow) BEGIN "the parent's entries lost PTE_W: which TLBs must forget them, and when" */
   uint32_t cpus = vm_space_shootdown(vs, 0, USER_TOP / PGSIZE);
+  #if 0 /* LAB STARTER */
+  uint32_t cpus = 0;
+  #endif /* LAB END */
   vm_space_unlock_shared(vs, locked);
   if (cpus)
     cow_trace_shootdown("fork", 0, USER_TOP / PGSIZE, cpus);
