@@ -118,6 +118,7 @@ static enum cow_result cow_reuse(pte_t *pte, uint32_t page, uint32_t refs, struc
  * self-test) and note a shootdown that reached others in rep. */
 static void cow_shootdown(uint32_t page, const char *why, struct cow_report *rep)
 {
+  /* LAB(smp) BEGIN "threads of this space may run on other CPUs: their TLBs hold the page too" */
   struct vm_space *vs = this_cpu()->vm;
   uint32_t cpus = 0;
   if (vs)
@@ -130,6 +131,11 @@ static void cow_shootdown(uint32_t page, const char *why, struct cow_report *rep
     rep->shot_pages = 1;
     rep->shot_why = why;
   }
+  #if 0 /* LAB STARTER */
+  (void)why;
+  (void)rep;
+  vm_invlpg(page);                     /* this CPU only */
+  #endif /* LAB END */
 }
 
 /* Shared frame: repoint the entry at new_pa, already holding the copy (count lock held; refs:
@@ -178,6 +184,7 @@ static enum cow_result cow_unshare_table(uint32_t va, struct cow_report *rep)
  * copy sequence is odd: memcheck waits it out. */
 static enum cow_result cow_copy_or_reuse(pte_t *pte, uint32_t page, struct cow_report *rep)
 {
+  /* LAB(smp) BEGIN "one CPU only: the count may change between its read and the move (another CPU copies or exits)" */
   uint32_t old_pa = PTE_ADDR(*pte);
   struct cpu_cow_counts *cc = &this_cpu()->cow;
   cc->copy_seq++;
@@ -197,6 +204,20 @@ static enum cow_result cow_copy_or_reuse(pte_t *pte, uint32_t page, struct cow_r
     cow_note(rep, "out-of-memory", old_pa, 0, refs, refs);
   cc->copy_seq++;
   return r;
+  #if 0 /* LAB STARTER */
+  uint32_t old_pa = PTE_ADDR(*pte);
+  uint32_t refs = page_ref_get(old_pa);
+  if (refs == 1)
+    return cow_reuse(pte, page, refs, rep);
+  uint32_t new_pa = pool_alloc_frame(&pool_user);
+  if (!new_pa) {
+    cow_note(rep, "out-of-memory", old_pa, 0, refs, refs);
+    return COW_OUT_OF_MEMORY;
+  }
+  vm_copy_to_frame_masked(new_pa, (const void *)page);
+  page_ref_move_if_shared_locked(old_pa, new_pa);
+  return cow_copy(pte, page, new_pa, refs, rep);
+  #endif /* LAB END */
 }
 /* LAB END */
 

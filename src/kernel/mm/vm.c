@@ -4,10 +4,15 @@
  * Page directories and page tables come from the kernel pool, which is
  * direct-mapped, so any space can be walked through P2V. User frames are
  * not mapped in the kernel half; the kernel reaches them through the
- * scratch page. Each CPU has its own scratch page (SCRATCH_VA + id pages,
+ * scratch page.
+ * LAB(smp) BEGIN
+ * Each CPU has its own scratch page (SCRATCH_VA + id pages,
  * all in the one scratch page table every space shares): only that CPU
  * maps or reads it, with interrupts masked from map to unmap, so two CPUs
  * never map two frames at one scratch address and no lock is needed.
+ * LAB STARTER
+ * (Several CPUs: why each CPU's use of the scratch page is safe without a lock.)
+ * LAB END
  */
 #include "mm/vm.h"
 #include "mm/pool.h"

@@ -106,7 +106,11 @@ static int fork_page_slow(uint32_t va, pte_t *ppte, pte_t *cpte, enum fork_share
 static uint32_t fork_share_table(pte_t *src, pte_t *dst, uint32_t from)
 {
   uint32_t j;
+  /* LAB(smp) BEGIN "several CPUs change counts at once" */
   page_ref_lock();
+  #if 0 /* LAB STARTER */
+  push_off();                          /* one CPU: no interrupt, so no one else changes a count */
+  #endif /* LAB END */
   struct page_ref_view v = page_ref_view_locked();
   for (j = from; j < PT_ENTRIES; j++) {
     pte_t e = src[j];
@@ -122,7 +126,11 @@ static uint32_t fork_share_table(pte_t *src, pte_t *dst, uint32_t from)
     dst[j] = e;
   }
   page_ref_shared_done_locked(&v);
+  /* LAB(smp) BEGIN "the end of the loop's hold" */
   page_ref_unlock();
+  #if 0 /* LAB STARTER */
+  pop_off();
+  #endif /* LAB END */
   return j;
 }
 
@@ -207,7 +215,12 @@ static int fork_build_space(struct proc *parent, struct proc *child, int policy)
   else
     ok = fork_copy_space(parent, child, policy, !locked);
   /* LAB(cow) BEGIN "the parent's entries lost PTE_W: which TLBs must forget them, and when" */
+  /* LAB(smp) BEGIN "other threads of the parent may run on other CPUs" */
   uint32_t cpus = vm_space_shootdown(vs, 0, USER_TOP / PGSIZE);
+  #if 0 /* LAB STARTER */
+  vm_flush_tlb();                      /* this CPU only */
+  uint32_t cpus = 0;
+  #endif /* LAB END */
   #if 0 /* LAB STARTER */
   uint32_t cpus = 0;
   #endif /* LAB END */
