@@ -54,10 +54,14 @@
  * copy, the count. LAB.md says what this paragraph should cover.)
  * LAB END
  *
+ * LAB(sharedpt) BEGIN
  * A write into a page table shared by FORK_POLICY_SHARED_PT (its PDE read-only
  * with PDE_SHARED_PT) first makes the table private: reused when this space is
  * its last user, copied otherwise (ptshare.c); then the page-level decision
  * above runs as for any other write.
+ * LAB STARTER
+ * (A write into a shared page table: what happens first.)
+ * LAB END
  *
  * Each decision goes into the caller's struct cow_report; the fault handler
  * prints it as the [cow] trace line (src/kernel/proc/cow_trace.c).
@@ -153,6 +157,7 @@ static enum cow_result cow_copy(pte_t *pte, uint32_t page, uint32_t new_pa, uint
 }
 /* LAB END */
 
+/* LAB(sharedpt) BEGIN "cow_unshare_table: a write into a shared table's range makes the table private first (pt_unshare)" */
 /* A write into a shared page table's region: make the table private to this space. Returns
  * COW_OUT_OF_MEMORY when no frame was left for the copy, COW_REUSED otherwise. */
 static enum cow_result cow_unshare_table(uint32_t va, struct cow_report *rep)
@@ -176,6 +181,7 @@ static enum cow_result cow_unshare_table(uint32_t va, struct cow_report *rep)
     cow_note(rep, "table reuse", table, now, count, 0);
   return COW_REUSED;
 }
+/* LAB END */
 
 /* LAB(cow) BEGIN "cow_copy_or_reuse: a shared frame: copy it through the scratch page (vm_copy_to_frame_masked), then move the count" */
 /* Shared: copy outside the count lock, then let the count decide under it: still shared, the
@@ -231,12 +237,14 @@ enum cow_result cow_handle_write(uint32_t va, struct cow_report *rep)
   pte_t *pte = vm_pte_current(va);
   if ((*pte & (PTE_P | PTE_U)) != (PTE_P | PTE_U))
     return COW_NOT_COW;
+  /* LAB(sharedpt) BEGIN "a write into a shared page table: make the table private first" */
   if (*vm_pde_current(va) & PDE_SHARED_PT) {
     if (cow_unshare_table(va, rep) == COW_OUT_OF_MEMORY)
       return COW_OUT_OF_MEMORY;
     if (*pte & PTE_W)
       return COW_REUSED;          /* the entry was writable: the write can go ahead now */
   }
+  /* LAB END */
   if (!(*pte & PTE_COW)) {
     if (!(*pte & PTE_W) || !(*vm_pde_current(va) & PTE_W))
       return COW_NOT_COW;

@@ -33,6 +33,7 @@ static uint16_t *pt_count_slot(uint32_t pa)
 
 void pt_share_space(pde_t *parent, pde_t *child)
 {
+  /* LAB(sharedpt) BEGIN "every user PDE of the child points at the parent's table: counts, flags" */
   spin_lock(&pt_lock);
   for (uint32_t i = 0; i < USER_PDES; i++) {
     pde_t e = parent[i];
@@ -47,6 +48,11 @@ void pt_share_space(pde_t *parent, pde_t *child)
     parent[i] = child[i] = e;
   }
   spin_unlock(&pt_lock);
+  #if 0 /* LAB STARTER */
+  (void)parent;
+  (void)child;
+  panic("pt_share_space: not written yet");
+  #endif /* LAB END */
 }
 
 /* One user fewer for the table behind *c (lock held). */
@@ -74,7 +80,7 @@ static void pt_count_drop(uint16_t *c)
  * holds a writable translation through it; the writer's space is flushed by pt_unshare. */
 static uint32_t pt_copy_table(pte_t *old)
 {
-  /* LAB(cow) BEGIN "the copy of a shared table: fork's sharing rule for every entry" */
+  /* LAB(cow,sharedpt) BEGIN "the copy of a shared table: fork's sharing rule for every entry" */
   uint32_t pa = kframe_alloc();
   if (!pa)
     return 0;
@@ -103,6 +109,7 @@ static uint32_t pt_copy_table(pte_t *old)
 enum pt_unshare_result pt_unshare(pde_t *pd, uint32_t pdx, uint32_t *table_before, uint32_t *count_before,
                                   uint32_t *shot_cpus)
 {
+  /* LAB(sharedpt) BEGIN "a write into a shared table: reuse it at count 1, else copy it (pt_copy_table) and flush" */
   enum pt_unshare_result r = PT_PRIVATE;
   spin_lock(&pt_lock);
   pde_t e = pd[pdx];
@@ -144,6 +151,16 @@ enum pt_unshare_result pt_unshare(pde_t *pd, uint32_t pdx, uint32_t *table_befor
   if (pd == vm_current())
     vm_flush_tlb();
   return r;
+  #if 0 /* LAB STARTER */
+  (void)pd;
+  (void)pdx;
+  (void)table_before;
+  (void)count_before;
+  (void)shot_cpus;
+  (void)pt_copy_table;
+  (void)pt_count_drop;
+  return PT_PRIVATE;                   /* no table is shared yet */
+  #endif /* LAB END */
 }
 
 int pt_unshare_range(pde_t *pd, uint32_t start, uint32_t end)
@@ -158,6 +175,7 @@ int pt_unshare_range(pde_t *pd, uint32_t start, uint32_t end)
 
 int pt_share_release(pde_t *pd, uint32_t pdx)
 {
+  /* LAB(sharedpt) BEGIN "one user fewer: is pd the table's last user?" */
   pde_t e = pd[pdx];
   if (!(e & PDE_SHARED_PT))
     return 1;
@@ -170,6 +188,11 @@ int pt_share_release(pde_t *pd, uint32_t pdx)
     pt_count_drop(c);
   spin_unlock(&pt_lock);
   return last;
+  #if 0 /* LAB STARTER */
+  (void)pd;
+  (void)pdx;
+  return 1;                            /* no table is shared yet: every one is its space's own */
+  #endif /* LAB END */
 }
 
 uint32_t pt_share_count(uint32_t pt)

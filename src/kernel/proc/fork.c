@@ -15,10 +15,14 @@
  *   FORK_POLICY_THREAD data, bss and heap pages that exist now are shared
  *                      writable; the rest (text, stack) as for COW. The parent's
  *                      shared page tables are made private first.
+ * LAB(sharedpt) BEGIN
  *   FORK_POLICY_SHARED_PT the child's PDEs point at the parent's page tables,
  *                      read-only and marked shared (ptshare.c); no PTE is read or
  *                      written. A process that shares pages writable with a live
  *                      THREAD relative is forked as for COW instead.
+ * LAB STARTER
+ *   FORK_POLICY_SHARED_PT the child shares the parent's page tables (write here how).
+ * LAB END
  *
  * A page that is writable and already shared writable with a THREAD
  * sibling is copied for the child under every policy: marking it COW would
@@ -253,8 +257,14 @@ int copy_process(int policy)
       policy != FORK_POLICY_SHARED_PT)
     return -1;
   /* LAB(cow) BEGIN "shared page tables (FORK_POLICY_SHARED_PT) share pages copy-on-write: this comes after the lab" */
+  /* LAB(sharedpt) BEGIN "remove the fallback: which processes may share tables?" */
   if (policy == FORK_POLICY_SHARED_PT && fork_shares_writable(parent))
     policy = FORK_POLICY_COW;
+  #if 0 /* LAB STARTER */
+  (void)fork_shares_writable;
+  if (policy == FORK_POLICY_SHARED_PT)
+    policy = FORK_POLICY_COW;          /* until pt_share_space and pt_unshare exist */
+  #endif /* LAB END */
   #if 0 /* LAB STARTER */
   (void)fork_shares_writable;
   if (policy == FORK_POLICY_SHARED_PT)
