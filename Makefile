@@ -70,7 +70,7 @@ LIBGCC = $$($(CC) -m32 -print-libgcc-file-name)
 
 TOOLS := $(B)/.tools
 GEN_INC := $(G)/layout.inc $(G)/bootinfo.inc $(G)/syscall.inc $(G)/trap.inc $(G)/x86.inc \
-           $(G)/lapic.inc $(G)/smp.inc $(G)/sched.inc
+           $(G)/lapic.inc $(G)/smp.inc $(G)/sched.inc $(G)/mmu.inc
 
 KERNEL_C   := $(shell find src/kernel src/test/kernel -name '*.c' | sort) src/lib/string.c src/lib/fmt.c
 KERNEL_ASM := $(shell find src/kernel src/test/kernel -name '*.asm' | sort) src/lib/string_rep.asm
