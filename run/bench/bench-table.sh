@@ -201,7 +201,7 @@ END {
         boots = n + 0 > 1 ? sprintf("%.2fx [%.2f, %.2f]", par[kb] / 1000, parmin[kb] / 1000, parmax[kb] / 1000) \
                       : sprintf("%s [%s, %s]", commas(par[kb]), commas(parmin[kb]), commas(parmax[kb]))
       printf "| %s | %s [%s, %s] | %s | %s | %s | %s |", n, commas(par[k]), commas(parmin[k]), commas(parmax[k]), \
-        ("par_faults_smp1" in par) ? ratio(par[k], one) "x" : "n/a", \
+        ("par_faults_smp1" in par) ? ratio(par[k], one) "x" (n + 0 > 1 && (loaded(1) || loaded(n)) ? " (not telling)" : "") : "n/a", \
         (k1 in par) ? commas(par[k1]) : "-", \
         (ks in par) ? sprintf("%.2fx [%.2f, %.2f]%s", par[ks] / 1000, parmin[ks] / 1000, parmax[ks] / 1000, \
                               loaded(n) ? " (not telling)" : "") : "-", boots
