@@ -35,7 +35,7 @@ int forkbench_threads_main(int argc, char *argv[]);
 #define SMPF_PAGES         256            /* pages each process writes: 1 MiB */
 #define SMPF_PAGES_QUICK   64
 #define SMPF_START_DELAY   150000u        /* instructions, per process, from before the first fork to the start */
-#define SMPF_FAULT_GUESS   20000u         /* instructions a fault may take before a 1-process run said */
+#define SMPF_FAULT_GUESS   4000u          /* instructions a fault takes, until a 1-process run says */
 #define SMPF_END_PERCENT   110u           /* the workers wait until this percent of the expected window */
 #define SMPF_OVERLAP_MIN   90u            /* percent of the window all loops must share */
 #define SMPF_ROWS          (2 * SMPF_COUNTS)
