@@ -243,7 +243,8 @@ $(B)/conf/bench.conf: Makefile
 $(B)/conf/bench-par%.conf: Makefile
 	@mkdir -p $(dir $@)
 	printf 'check\nforkbench par %s\n' $* > $@
-# The threads rows (threadbench): booted on 5 CPUs under -icount by run/bench/bench.sh.
+# The threads rows and the SMP copy-fault rows (threadbench): booted on 5 CPUs under -icount by
+# run/bench/bench.sh.
 $(B)/conf/bench-threads.conf: Makefile
 	@mkdir -p $(dir $@)
 	printf 'check\nthreadbench\n' > $@
