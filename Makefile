@@ -74,7 +74,7 @@ LIBGCC = $$($(CC) -m32 -print-libgcc-file-name)
 
 TOOLS := $(B)/.tools
 GEN_INC := $(G)/layout.inc $(G)/bootinfo.inc $(G)/syscall.inc $(G)/trap.inc $(G)/x86.inc \
-           $(G)/lapic.inc $(G)/smp.inc $(G)/sched.inc
+           $(G)/lapic.inc $(G)/smp.inc $(G)/sched.inc $(G)/mmu.inc
 
 KERNEL_C   := $(shell find src/kernel src/test/kernel -name '*.c' | sort) src/lib/string.c src/lib/fmt.c
 KERNEL_ASM := $(shell find src/kernel src/test/kernel -name '*.asm' | sort) src/lib/string_rep.asm
@@ -247,7 +247,8 @@ $(B)/conf/bench.conf: Makefile
 $(B)/conf/bench-par%.conf: Makefile
 	@mkdir -p $(dir $@)
 	printf 'check\nforkbench par %s\n' $* > $@
-# The threads rows (threadbench): booted on 5 CPUs under -icount by run/bench/bench.sh.
+# The threads rows and the SMP copy-fault rows (threadbench): booted on 5 CPUs under -icount by
+# run/bench/bench.sh.
 $(B)/conf/bench-threads.conf: Makefile
 	@mkdir -p $(dir $@)
 	printf 'check\nthreadbench\n' > $@

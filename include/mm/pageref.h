@@ -38,9 +38,6 @@ void page_ref_free(uint32_t pa);
 uint32_t page_ref_dec(uint32_t pa);
 /* The current count of the frame at pa (count lock held, or a value that cannot move). */
 uint32_t page_ref_get(uint32_t pa);
-/* The count of the frame at pa read once without the lock: a snapshot that may already be stale,
- * except that 1 stays 1 when the caller's own private PTE is that reference (cow_fault.c). */
-uint32_t page_ref_peek(uint32_t pa);
 /* The reason a decrement of pa would be a kernel bug, or 0 when it is fine. */
 const char *page_ref_check_dec(uint32_t pa);
 /* The reason freeing pa to the pool would be a kernel bug, or 0 when it is fine. */
@@ -103,6 +100,18 @@ static inline void page_ref_shared_done_locked(const struct page_ref_view *v)
 {
   page_ref_array.shared += v->newly_shared;
   page_ref_array.generation++;
+}
+/* Panic: a count was asked of pa, which is not a user frame. */
+void page_ref_bad_frame(uint32_t pa) __attribute__((noreturn));
+/* The count of the frame at pa read once without the lock: a snapshot that may already be stale,
+ * except that 1 stays 1 when the caller's own private PTE is that reference (cow_fault.c).
+ * Inline: the copy-on-write fault reads it before anything else. */
+static inline uint32_t page_ref_peek(uint32_t pa)
+{
+  uint32_t i = (pa - pool_user.base) >> PGSHIFT;
+  if (i >= pool_user.frames)
+    page_ref_bad_frame(pa);
+  return __atomic_load_n(&page_ref_array.counts[i], __ATOMIC_ACQUIRE);
 }
 /* Set a count directly (memcheck's self-test only). */
 void page_ref_set_raw(uint32_t pa, uint16_t count);

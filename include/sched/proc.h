@@ -69,7 +69,9 @@ extern struct spinlock proc_lock;   /* the process table: list, pids, states, li
  * Inline: every trap's way back to user mode asks. */
 static inline struct proc *proc_current(void)
 {
-  return this_cpu()->proc;
+  struct proc *p;
+  THIS_CPU_READ(proc, p);
+  return p;
 }
 /* The process of the thread running on this CPU (its leader's record): where the [process]
  * fields are. */

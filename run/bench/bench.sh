@@ -23,7 +23,10 @@
 #      stays free for the forked child, as in every row), and a COW copy fault in a 2-thread
 #      process with its sibling asleep and spinning on another CPU (rows
 #      cow_copy_fault_threads_alone and _sibling, and their run-by-run difference shootdown_cost:
-#      the IPI to the sibling's CPU and the wait for its acknowledgement).
+#      the IPI to the sibling's CPU and the wait for its acknowledgement); and a COW copy fault with 1, 2
+#      and 4 processes faulting at once, each on a CPU of its own (rows cow_copy_fault_smpN: the
+#      instructions of all CPUs from the first write loop's start to the last one's end, per fault;
+#      cow_copy_fault_smpN_overlap: the percent of that window in which all N loops ran).
 #   The parallel boots of 3 also measure N threads of one process each writing its own pages of a
 #   region a COW child holds (row par_thread_faults_smpN).
 # Between runs 1 and 2, run/bench/bench-base.sh builds and measures the kernel before SMP under the
@@ -185,6 +188,8 @@ cpu=${BENCH_GUEST_CPU:-${host_cpu:-unknown}}
     echo "# rows par_faults_*: columns 4-6 are COW write faults per second of wall clock (guest TSC against the timer, no -icount, accelerator $par_accel), column 7 the frames a run took; par_faults_smpN: N processes on N CPUs, par_faults_1proc_smpN: 1 process in that same boot; par_speedup_smpN: each N-process run's rate over the 1-process run just before it, in thousandths; these rows come from the median one of $BENCH_PAR_BOOTS boots; par_boots_smpN: that boot figure (par_faults_smp1, par_speedup_smpN) of every boot, median min max, column 7 the boots; par_hostload_smpN: column 3 the host CPUs (nproc), 4 and 5 the host's 1-minute load average (hundredths) before and after the median boot, 6 the boots on a loaded host ($BENCH_LOADED_RULE), 7 the boots"
   [ ! -s build/bench-threads.rows ] ||
     echo "# rows fork_cow_256k_threadsN, cow_copy_fault_threads_*, shootdown_cost: guest instructions of every CPU (-icount, $BENCH_THREADS_SMP CPUs run in turn); fork_cow_256k_threadsN: the fork row's measurement with N threads running; cow_copy_fault_threads_alone/_sibling: per page, a write to each of 64 pages a COW child holds, in a 2-thread process whose sibling sleeps in futex_wait (its CPU out of the space) or spins on another CPU; shootdown_cost: sibling minus alone, run by run (one IPI and its acknowledgement); column 7 the frames taken (for shootdown_cost the difference)"
+  ! grep -q '^cow_copy_fault_smp' build/bench-threads.rows ||
+    echo "# rows cow_copy_fault_smpN: N processes, each forked (COW) from one parent and on a CPU of its own, write one word in each of their own pages (column 3: KiB each) from the same TSC value, a pause after each page (the CPUs' faults take turns); columns 4-6: guest instructions of every CPU from the first write loop's start to the last one's end, per fault; column 7 the frames taken; rows cow_copy_fault_smpN_overlap: columns 4-6 the percent of that window in which all N loops ran"
   [ ! -s build/bench-par.rows ] || ! grep -q '^par_thread_' build/bench-par.rows ||
     echo "# rows par_thread_faults_smpN: COW copy faults per second of wall clock while N threads of one process each write their own pages (column 3: KiB per thread) of a region a COW child holds; each fault shoots the page down on the other threads' CPUs"
   echo "# accelerator=tcg-icount cpu=$cpu host_cpu=${host_cpu:-unknown}"

@@ -283,16 +283,24 @@ def gen_run_times():
 
 
 def code_excerpt(path, name):
-    """Function NAME of a C file with its contract comment, or assembly label NAME to iret."""
+    """Function NAME of a C file with its contract comment, or assembly label NAME to its iret or
+    ret (a macro NAME of the file first, when the label's code uses one: to its %endmacro)."""
     lines = read(path).splitlines()
     if path.endswith(".asm"):
         start = next((i for i, l in enumerate(lines) if l.startswith(name + ":")), None)
         if start is None:
             fail("no label %s in %s" % (name, path))
-        end = next((i for i in range(start, len(lines)) if lines[i].strip().startswith("iret")), None)
+        end = next((i for i in range(start, len(lines)) if lines[i].strip() in ("iret", "ret")), None)
         if end is None:
-            fail("label %s in %s has no iret" % (name, path))
-        return fence("\n".join(lines[start:end + 1]), "nasm")
+            fail("label %s in %s has no iret or ret" % (name, path))
+        used = set(re.findall(r"^\s+([A-Z_]+)\b", "\n".join(lines[start:end + 1]), re.M))
+        macros = []
+        for i, l in enumerate(lines):
+            m = re.match(r"%macro ([A-Z_]+) ", l)
+            if m and m.group(1) in used:
+                stop = next(j for j in range(i, len(lines)) if lines[j].startswith("%endmacro"))
+                macros += lines[i:stop + 1] + [""]
+        return fence("\n".join(macros + lines[start:end + 1]), "nasm")
     sig = re.compile(r"^[A-Za-z].*\b%s\(" % re.escape(name))
     start = next((i for i, l in enumerate(lines) if sig.match(l) and not l.rstrip().endswith(";")), None)
     if start is None:

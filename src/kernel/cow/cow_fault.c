@@ -113,7 +113,7 @@ static enum cow_result cow_reuse(pte_t *pte, uint32_t page, uint32_t refs, struc
   uint32_t pa = PTE_ADDR(*pte);
   *pte = pte_make_private(*pte, pa);
   vm_invlpg(page);
-  this_cpu()->cow.reuses++;
+  THIS_CPU_INC(cow.reuses);
   cow_note(rep, "reuse", pa, pa, refs, refs);
   return COW_REUSED;
 }
@@ -160,7 +160,7 @@ static enum cow_result cow_copy(pte_t *pte, uint32_t page, uint32_t new_pa, uint
 /* LAB(sharedpt) BEGIN "cow_unshare_table: a write into a shared table's range makes the table private first (pt_unshare)" */
 /* A write into a shared page table's region: make the table private to this space. Returns
  * COW_OUT_OF_MEMORY when no frame was left for the copy, COW_REUSED otherwise. */
-static enum cow_result cow_unshare_table(uint32_t va, struct cow_report *rep)
+__attribute__((noinline)) static enum cow_result cow_unshare_table(uint32_t va, struct cow_report *rep)
 {
   uint32_t table = 0, count = 0, cpus = 0;
   enum pt_unshare_result r = pt_unshare(vm_current(), PDX(va), &table, &count, &cpus);
@@ -188,7 +188,8 @@ static enum cow_result cow_unshare_table(uint32_t va, struct cow_report *rep)
  * entry moves to the copy; down to 1 (every other sharer copied meanwhile), the frame is reused
  * and the copy goes back. From the frame's allocation to its count (or its return) this CPU's
  * copy sequence is odd: memcheck waits it out. */
-static enum cow_result cow_copy_or_reuse(pte_t *pte, uint32_t page, struct cow_report *rep)
+__attribute__((noinline)) static enum cow_result cow_copy_or_reuse(pte_t *pte, uint32_t page,
+                                                                    struct cow_report *rep)
 {
   /* LAB(smp) BEGIN "one CPU only: the count may change between its read and the move (another CPU copies or exits)" */
   uint32_t old_pa = PTE_ADDR(*pte);
@@ -227,36 +228,63 @@ static enum cow_result cow_copy_or_reuse(pte_t *pte, uint32_t page, struct cow_r
 }
 /* LAB END */
 
-enum cow_result cow_handle_write(uint32_t va, struct cow_report *rep)
+/* LAB(cow) BEGIN "cow_handle_write_cow: count the fault (cow.faults), then reuse or copy" */
+/* A write to the present PTE_COW page at page, entry pte in a private table: reuse at count 1
+ * (final without the lock: see the header), otherwise copy or reuse under the lock. */
+static inline enum cow_result cow_handle_write_cow(pte_t *pte, uint32_t page, struct cow_report *rep)
+{
+  THIS_CPU_INC(cow.faults);
+  if (page_ref_peek(PTE_ADDR(*pte)) == 1)
+    return cow_reuse(pte, page, 1, rep);
+  return cow_copy_or_reuse(pte, page, rep);
+}
+#if 0 /* LAB STARTER */
+/* A write to the present PTE_COW page at page, entry pte in a private table. */
+static inline enum cow_result cow_handle_write_cow(pte_t *pte, uint32_t page, struct cow_report *rep)
+{
+  (void)pte;
+  (void)page;
+  (void)rep;
+  return COW_NOT_COW;
+}
+#endif /* LAB END */
+
+/* The writes that are not a plain copy-on-write fault (cow_handle_write's contract): a write
+ * into a shared page table's region, an entry another thread made writable meanwhile, or no
+ * copy-on-write page at all, or no page table. pde and pte are va's entries (pte is read only when
+ * pde is present). */
+__attribute__((noinline)) static enum cow_result cow_handle_other(uint32_t va, pde_t pde, pte_t *pte,
+                                                                   struct cow_report *rep)
 {
   uint32_t page = PG_ROUND_DOWN(va);
-  rep->n = 0;
-  rep->shot_cpus = 0;
-  if (va >= USER_TOP || !(*vm_pde_current(va) & PTE_P))
-    return COW_NOT_COW;
-  pte_t *pte = vm_pte_current(va);
-  if ((*pte & (PTE_P | PTE_U)) != (PTE_P | PTE_U))
+  if (!(pde & PTE_P) || (*pte & (PTE_P | PTE_U)) != (PTE_P | PTE_U))
     return COW_NOT_COW;
   /* LAB(sharedpt) BEGIN "a write into a shared page table: make the table private first" */
-  if (*vm_pde_current(va) & PDE_SHARED_PT) {
+  if (pde & PDE_SHARED_PT) {
     if (cow_unshare_table(va, rep) == COW_OUT_OF_MEMORY)
       return COW_OUT_OF_MEMORY;
     if (*pte & PTE_W)
       return COW_REUSED;          /* the entry was writable: the write can go ahead now */
+    if (*pte & PTE_COW)
+      return cow_handle_write_cow(pte, page, rep);
+    return COW_NOT_COW;
   }
   /* LAB END */
-  if (!(*pte & PTE_COW)) {
-    if (!(*pte & PTE_W) || !(*vm_pde_current(va) & PTE_W))
-      return COW_NOT_COW;
-    vm_invlpg(page);              /* fixed already: this CPU held a stale read-only translation */
-    return COW_SPURIOUS;
-  }
-  /* LAB(cow) BEGIN "a write to a PTE_COW page: count the fault (cow.faults), then reuse or copy" */
-  this_cpu()->cow.faults++;
-  if (page_ref_peek(PTE_ADDR(*pte)) == 1)     /* final without the lock: see the header */
-    return cow_reuse(pte, page, 1, rep);
-  return cow_copy_or_reuse(pte, page, rep);
-  #if 0 /* LAB STARTER */
-  return COW_NOT_COW;
-  #endif /* LAB END */
+  if (!(*pte & PTE_W) || !(pde & PTE_W))
+    return COW_NOT_COW;
+  vm_invlpg(page);                /* fixed already: this CPU held a stale read-only translation */
+  return COW_SPURIOUS;
+}
+
+enum cow_result cow_handle_write(uint32_t va, struct cow_report *rep)
+{
+  rep->n = 0;
+  rep->shot_cpus = 0;
+  if (va >= USER_TOP)
+    return COW_NOT_COW;
+  pde_t pde = *vm_pde_current(va);
+  pte_t *pte = vm_pte_current(va);                   /* read only once the table is present */
+  if ((pde & (PTE_P | PDE_SHARED_PT)) != PTE_P || (*pte & (PTE_P | PTE_U | PTE_COW)) != (PTE_P | PTE_U | PTE_COW))
+    return cow_handle_other(va, pde, pte, rep);
+  return cow_handle_write_cow(pte, PG_ROUND_DOWN(va), rep);
 }

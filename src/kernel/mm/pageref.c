@@ -18,11 +18,16 @@
 struct page_ref_array page_ref_array;
 struct spinlock page_ref_spin = SPINLOCK_INIT("pageref", SPIN_RANK_PAGEREF);
 
+void page_ref_bad_frame(uint32_t pa)
+{
+  panic("pageref: frame 0x%x is not a user frame", pa);
+}
+
 /* Index of the frame at pa in the count array; panics outside the user pool. */
 static uint32_t page_ref_index(uint32_t pa)
 {
   if (!pool_contains(&pool_user, pa))
-    panic("pageref: frame 0x%x is not a user frame", pa);
+    page_ref_bad_frame(pa);
   return pool_frame_slot(&pool_user, pa);
 }
 
@@ -197,11 +202,6 @@ void page_ref_bad_share(uint32_t pa, int outside)
 uint32_t page_ref_get(uint32_t pa)
 {
   return page_ref_array.counts[page_ref_index(pa)];
-}
-
-uint32_t page_ref_peek(uint32_t pa)
-{
-  return __atomic_load_n(&page_ref_array.counts[page_ref_index(pa)], __ATOMIC_ACQUIRE);
 }
 
 void page_ref_copy_locked(uint32_t first, uint32_t n, uint8_t *out, uint32_t max)

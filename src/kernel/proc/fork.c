@@ -102,40 +102,58 @@ static int fork_page_slow(uint32_t va, pte_t *ppte, pte_t *cpte, enum fork_share
 }
 
 /* LAB(cow) BEGIN "fork_share_table: fork's sharing loop over one page table, under one hold of the count lock" */
+/* The common case of fork's sharing rule, in fork_share.asm: from entry p of a parent table up
+ * to end, each present, writable entry whose frame has count 1 turns read-only and PTE_COW in the
+ * parent and in the child's table (which ends at dst_end), and the count becomes 2. Returns the
+ * first entry that is anything else, or end. neg_bias is -(pool base + PTE_P + PTE_W) and limit
+ * the pool's frames << (PGSHIFT - 2) (the file says why); the count lock is held. */
+pte_t *fork_share_run(pte_t *p, const pte_t *end, pte_t *dst_end, uint16_t *counts, uint32_t neg_bias,
+                      uint32_t limit);
+
 /* Fork's sharing rule, for the entries of parent table src from index from on, under one hold
  * of the count lock: a writable entry loses PTE_W and gains PTE_COW (pte_make_cow), a read-only
  * one (text) is shared as it is; the child's entry in dst is the same, and the frame gains one
  * reference. Stops at a writable entry whose frame is already shared (a THREAD sibling writes
- * it: the child gets a copy) and returns its index; PT_ENTRIES when every entry is done. */
+ * it: the child gets a copy) and returns its index; PT_ENTRIES when every entry is done. Runs of
+ * the common case go through fork_share_run; this loop takes the entries between them. */
 static uint32_t fork_share_table(pte_t *src, pte_t *dst, uint32_t from)
 {
-  uint32_t j;
   /* LAB(smp) BEGIN "several CPUs change counts at once" */
   page_ref_lock();
   #if 0 /* LAB STARTER */
   push_off();                          /* one CPU: no interrupt, so no one else changes a count */
   #endif /* LAB END */
   struct page_ref_view v = page_ref_view_locked();
-  for (j = from; j < PT_ENTRIES; j++) {
-    pte_t e = src[j];
-    if (!(e & PTE_P))
+  const uint32_t neg_bias = -(v.base + (PTE_P | PTE_W)), limit = v.frames << (PGSHIFT - 2);
+  pte_t *p = src + from, *end = src + PT_ENTRIES;
+  uint32_t fast = 0;
+  for (;;) {
+    pte_t *run = p;
+    p = fork_share_run(p, end, dst + PT_ENTRIES, v.counts, neg_bias, limit);
+    fast += (uint32_t)(p - run);
+    if (p == end)
+      break;
+    pte_t e = *p;
+    if (!(e & PTE_P)) {                /* a hole: skip to the next present entry */
+      while (++p < end && !(*p & PTE_P))
+        ;
       continue;
-    uint32_t slot, c = page_ref_mapped_locked(&v, PTE_ADDR(e), &slot);
-    if (e & PTE_W) {
-      if (c > 1)
-        break;
-      src[j] = e = pte_make_cow(e);
     }
+    uint32_t slot, c = page_ref_mapped_locked(&v, PTE_ADDR(e), &slot);
+    if ((e & PTE_W) && c > 1)
+      break;
     page_ref_share_locked(&v, slot, c);
-    dst[j] = e;
+    dst[p - src] = e;
+    p++;
   }
+  v.newly_shared += fast;            /* each entry of the common case took its frame 1 -> 2 */
   page_ref_shared_done_locked(&v);
   /* LAB(smp) BEGIN "the end of the loop's hold" */
   page_ref_unlock();
   #if 0 /* LAB STARTER */
   pop_off();
   #endif /* LAB END */
-  return j;
+  return (uint32_t)(p - src);
 }
 
 /* The COW policy's table: every entry shared by fork_share_table; a page a THREAD sibling writes

@@ -75,19 +75,23 @@ void c_page_fault_handler(uint32_t error_code, uint32_t cr2, struct trap_frame *
 {
   enum cow_result r = COW_NOT_COW;
   struct cow_report rep;
-  struct vm_space *vs = this_cpu()->vm;
+  struct vm_space *vs;
+  THIS_CPU_READ(vm, vs);
   int locked = vs && cr2 < USER_TOP ? vm_space_lock_shared(vs) : 0;
-  rep.n = 0;
-  rep.shot_cpus = 0;
-  if ((error_code & (PF_PRESENT | PF_WRITE)) == (PF_PRESENT | PF_WRITE))
-    r = cow_handle_write(cr2, &rep);
-  else if (locked && page_fault_spurious(cr2, error_code))
-    r = COW_SPURIOUS;
+  if ((error_code & (PF_PRESENT | PF_WRITE)) == (PF_PRESENT | PF_WRITE)) {
+    r = cow_handle_write(cr2, &rep);                 /* it fills rep */
+  } else {
+    rep.n = 0;
+    rep.shot_cpus = 0;
+    if (locked && page_fault_spurious(cr2, error_code))
+      r = COW_SPURIOUS;
+  }
   vm_space_unlock_shared(vs, locked);
-  if (rep.n || rep.shot_cpus)
+  struct proc *p = proc_current();
+  if (p && p->cow_trace && (rep.n || rep.shot_cpus))
     cow_trace(cr2, error_code, tf->eip, &rep);
   if (r == COW_COPIED || r == COW_REUSED || r == COW_SPURIOUS) {
-    if (trap_from_user(tf))
+    if (p && p->killed_by && trap_from_user(tf))
       proc_check_killed(tf);
     return;
   }
