@@ -102,6 +102,9 @@ static void demo_map(struct fmap_list *map, const char *title)
   fmap_out_flush(&out);
 }
 
+/* The demo page's frame in the parent before the fork (the child compares its own with it). */
+static unsigned demo_parent_frame;
+
 /* The child (forked untraced): tell the parent it runs (its stack written), wait for the go,
  * read and write the demo page traced, hand the parent its new frame, wait, exit. */
 static void demo_child(struct demo_turns *t)
@@ -110,12 +113,14 @@ static void demo_child(struct demo_turns *t)
   demo_turn_give(t->to_parent[1], &token, 1);
   demo_turn_take(t->to_child[0], &token, 1);
   cowtrace(1);
-  printf("[cowdemo] child pid %d: reads %d at va %p, phys 0x%08x (same frame)\n", getpid(), demo_page[0],
-         (void *)demo_page, vtop(demo_page));
+  unsigned before = vtop(demo_page);
+  printf("[cowdemo] child pid %d: reads %d at va %p, phys 0x%08x (%s)\n", getpid(), demo_page[0],
+         (void *)demo_page, before, before == demo_parent_frame ? "same frame" : "not the parent's frame");
   printf("[cowdemo] child writes %d ...\n", NEW_VALUE);
   demo_page[0] = NEW_VALUE;
   unsigned frame = vtop(demo_page);
-  printf("[cowdemo] child now reads %d at phys 0x%08x (its own copy)\n", demo_page[0], frame);
+  printf("[cowdemo] child now reads %d at phys 0x%08x (%s)\n", demo_page[0], frame,
+         frame != demo_parent_frame ? "its own copy" : "still the parent's frame");
   demo_turn_give(t->to_parent[1], &frame, sizeof frame);
   demo_turn_take(t->to_child[0], &token, 1);
   exit(0);
@@ -136,6 +141,7 @@ static int demo_fork_copy_reuse(struct fmap_list *map, int mode)
   printf("[cowdemo] parent pid %d: value %d at va %p, phys 0x%08x\n", getpid(), demo_page[0], (void *)demo_page,
          vtop(demo_page));
   demo_map(map, "before fork");
+  demo_parent_frame = vtop(demo_page);
   unsigned stack_frame = vtop(&token);
   int old_trace = cowtrace(0);                     /* the two stack writes race: untraced */
   int pid = fork();
@@ -163,8 +169,10 @@ static int demo_fork_copy_reuse(struct fmap_list *map, int mode)
   demo_pause(mode, "exit");
   printf("[cowdemo] parent pid %d: still reads %d at phys 0x%08x\n", getpid(), demo_page[0], vtop(demo_page));
   printf("[cowdemo] parent writes %d with the child gone (reference count 1) ...\n", NEW_VALUE + 1);
+  unsigned before_write = vtop(demo_page);
   demo_page[0] = NEW_VALUE + 1;
-  printf("[cowdemo] parent reads %d at phys 0x%08x (same frame, no copy)\n", demo_page[0], vtop(demo_page));
+  printf("[cowdemo] parent reads %d at phys 0x%08x (%s)\n", demo_page[0], vtop(demo_page),
+         vtop(demo_page) == before_write ? "same frame, no copy" : "a new frame: copied");
   demo_map(map, "after the parent's write: reuse, nothing changed");
   return 0;
 }
