@@ -80,7 +80,7 @@ static void pt_count_drop(uint16_t *c)
  * holds a writable translation through it; the writer's space is flushed by pt_unshare. */
 static uint32_t pt_copy_table(pte_t *old)
 {
-  /* LAB(cow,sharedpt) BEGIN "the copy of a shared table: fork's sharing rule for every entry" */
+  /* LAB(cow,sharedpt) BEGIN */
   uint32_t pa = kframe_alloc();
   if (!pa)
     return 0;

@@ -274,7 +274,7 @@ int copy_process(int policy)
   if (policy != FORK_POLICY_OLD && policy != FORK_POLICY_COW && policy != FORK_POLICY_THREAD &&
       policy != FORK_POLICY_SHARED_PT)
     return -1;
-  /* LAB(cow) BEGIN "shared page tables (FORK_POLICY_SHARED_PT) share pages copy-on-write: this comes after the lab" */
+  /* LAB(cow) BEGIN */
   /* LAB(sharedpt) BEGIN "remove the fallback: which processes may share tables?" */
   if (policy == FORK_POLICY_SHARED_PT && fork_shares_writable(parent))
     policy = FORK_POLICY_COW;
