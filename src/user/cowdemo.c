@@ -245,6 +245,11 @@ static void demo_cow_fork_shares(void)
     return;
   memstat(&m0);
   int pid = xfork(FORK_POLICY_COW);
+  if (pid < 0) {
+    printf("[cowdemo] page by page (FORK_POLICY_COW): the fork failed (no memory for copies)\n");
+    demo_turns_close(&t);
+    return;
+  }
   if (pid == 0) {
     demo_turn_give(t.to_parent[1], &token, 1);
     demo_turn_take(t.to_child[0], &token, 1);
@@ -280,6 +285,14 @@ static void demo_shared_tables(int mode)
   printf("[cowdemo] %d KiB heap (%d pages) written; xfork(FORK_POLICY_SHARED_PT):\n", pages * 4, pages);
   memstat(&m0);
   int pid = xfork(FORK_POLICY_SHARED_PT);
+  if (pid < 0) {
+    printf("[cowdemo] the fork failed (no memory for copies of the heap)\n");
+    demo_turns_close(&t);
+    sbrk(-(pages * PGSIZE));
+    cowtrace(old_trace);
+    demo_pause(mode, "sharedpt");
+    return;
+  }
   if (pid == 0)
     demo_shared_child(&t, big, last);
   demo_turn_take(t.to_parent[0], &token, 1);
