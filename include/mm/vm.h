@@ -75,7 +75,7 @@ int vm_spaces_in_flux(void);
  * (a spinlock is held); 0 (nothing held) when one is in flux now. */
 int vm_spaces_hold_still(void);
 void vm_spaces_release(void);
-/* Unmap user pages in [start, end) of pd, dropping their references. */
+/* Unmap user pages in [start, end) of pd, dropping their references (the zero frame has none). */
 void vm_unmap_range(pde_t *pd, uint32_t start, uint32_t end);
 
 /* Install the kernel page directory built by mm_init and switch to it. */

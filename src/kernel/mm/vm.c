@@ -192,7 +192,7 @@ void vm_unmap_range(pde_t *pd, uint32_t start, uint32_t end)
       continue;
     }
     pte_t old = vm_unmap(pd, va);
-    if (old & PTE_P)
+    if ((old & (PTE_P | PTE_ZERO)) == PTE_P)   /* the zero frame has no count */
       page_ref_dec(PTE_ADDR(old));
   }
 }
