@@ -41,6 +41,8 @@ void *vm_scratch_map(uint32_t pa);
 void vm_scratch_unmap(void);
 /* Fill frame pa with zeros through the scratch page. */
 void vm_zero_frame(uint32_t pa);
+/* The same for a caller with interrupts already masked on this CPU (the zero-fill fault). */
+void vm_zero_frame_masked(uint32_t pa);
 /* Copy one page from the mapped address src into frame dst_pa through the scratch page. */
 void vm_copy_to_frame(uint32_t dst_pa, const void *src);
 /* The same for a caller with interrupts already masked on this CPU: the copy-on-write copy, made

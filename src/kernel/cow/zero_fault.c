@@ -48,7 +48,7 @@ static enum cow_result zero_fill(pte_t *pte, uint32_t page, struct cow_report *r
     zero_note(rep, "zero out-of-memory", PTE_ADDR(old), 0, 0);
     return COW_ZERO_OUT_OF_MEMORY;
   }
-  vm_zero_frame(pa);
+  vm_zero_frame_masked(pa);            /* the fault gate masked interrupts already */
   if (old & PTE_P) {                    /* the zero frame: break before make */
     *pte = 0;
     struct vm_space *vs = this_cpu()->vm;

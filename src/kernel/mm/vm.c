@@ -151,6 +151,12 @@ void vm_zero_frame(uint32_t pa)
   vm_scratch_unmap();
 }
 
+void vm_zero_frame_masked(uint32_t pa)
+{
+  memset(vm_scratch_map_masked(pa), 0, PGSIZE);
+  vm_scratch_unmap_masked();
+}
+
 void vm_copy_to_frame(uint32_t dst_pa, const void *src)
 {
   str_copy_words(vm_scratch_map(dst_pa), src, PGSIZE / sizeof(uint32_t));
