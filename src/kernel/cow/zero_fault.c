@@ -60,8 +60,7 @@ static enum cow_result zero_fill(pte_t *pte, uint32_t page, struct cow_report *r
       rep->shot_why = "zero fill";
     }
   }
-  *pte = pa | PTE_W | PTE_U | PTE_P;
-  vm_invlpg(page);
+  *pte = pa | PTE_W | PTE_U | PTE_P;     /* no invlpg: a not-present entry is never cached */
   cc->copy_seq++;
   zero_note(rep, "zero-fill", PTE_ADDR(old), pa, 1);
   return COW_ZERO_MAPPED;
@@ -75,7 +74,7 @@ enum cow_result zero_handle_fault(uint32_t va, uint32_t err, uint32_t lo, uint32
   if ((*vm_pde_current(va) & (PTE_P | PDE_SHARED_PT)) == (PTE_P | PDE_SHARED_PT) &&
       cow_unshare_table(va, rep) == COW_OUT_OF_MEMORY)
     return COW_ZERO_OUT_OF_MEMORY;
-  pte_t *pte = vm_walk(vm_current(), page, 1);
+  pte_t *pte = *vm_pde_current(va) & PTE_P ? vm_pte_current(va) : vm_walk(vm_current(), page, 1);
   if (!pte) {
     zero_note(rep, "zero out-of-memory", 0, 0, 0);
     return COW_ZERO_OUT_OF_MEMORY;        /* no page table for it */
