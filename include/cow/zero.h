@@ -1,5 +1,5 @@
 /*
- * zero.h - faults on lazily backed zero pages (untouched heap and bss).
+ * zero.h - faults on lazily backed zero pages (the untouched heap).
  */
 #ifndef COW_ZERO_H
 #define COW_ZERO_H
@@ -7,8 +7,7 @@
 #include "cow/cow.h"
 
 /* Resolve a fault at va (err: the page-fault error code) in the current space when its page lies
- * in [lo, hi), the range backed lazily (the caller's process: its bss beyond the file and its
- * heap up to the break): a read of an absent page maps the zero frame read-only ("zero-read"); a
+ * in [lo, hi), the range backed lazily (the caller's process: [zero_start, break), its heap): a read of an absent page maps the zero frame read-only ("zero-read"); a
  * write to an absent page or to the zero frame maps a fresh zeroed frame, writable ("zero-fill";
  * never a copy of the zero frame). A page table shared by FORK_POLICY_SHARED_PT is made private
  * first. Returns COW_ZERO_MAPPED, COW_SPURIOUS (the entry allows the access already),

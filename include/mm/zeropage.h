@@ -1,5 +1,5 @@
 /*
- * zeropage.h - the one shared zero frame behind untouched heap and bss pages.
+ * zeropage.h - the one shared zero frame behind untouched heap pages.
  *
  * The frame is a kernel-pool frame taken once at boot and never written; a
  * user entry maps it read-only with PTE_ZERO (bit 10) and never PTE_COW or

@@ -3,7 +3,7 @@
  *
  * A range is valid when every page in it is below USER_TOP, present and
  * user-accessible, and (for writes) writable or copy-on-write, or lies in
- * the process's lazily backed range (untouched bss and heap, backed by the
+ * the process's lazily backed range (the untouched heap, backed by the
  * copy's own fault). Writes go
  * through uaccess_copy, so a copy-on-write page faults in kernel mode and
  * is broken exactly as for a user write; if that fault cannot be resolved

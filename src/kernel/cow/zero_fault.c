@@ -1,9 +1,11 @@
 /*
- * zero_fault.c - the first touch of a lazily backed page (untouched heap,
- * bss beyond the file's bytes).
+ * zero_fault.c - the first touch of a lazily backed page (the untouched
+ * heap).
  *
- * sbrk and exec map nothing there; the process's range [zero_start, break)
- * says which absent pages read as zeros. The first fault on such a page:
+ * sbrk maps nothing; the process's range [zero_start, break) says which
+ * absent pages read as zeros. exec sets zero_start to the heap's start (it
+ * still maps bss; a zero_start below the heap would make the bss beyond
+ * the file's bytes lazy too, with nothing else to change here). The first fault on such a page:
  *   - a read maps the shared zero frame (mm/zeropage.c) read-only with
  *     PTE_ZERO: no frame is allocated and no count changes ("zero-read");
  *   - a write, to an absent page or to one that maps the zero frame, maps

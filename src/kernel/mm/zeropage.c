@@ -1,9 +1,9 @@
 /*
  * zeropage.c - the shared zero frame.
  *
- * A heap page below the break that was never touched, and a bss page that
- * holds none of the file's bytes, is backed lazily (cow/zero_fault.c): a
- * read maps this one frame, a write gets a fresh zeroed frame of its own.
+ * A heap page below the break that was never touched is backed lazily
+ * (cow/zero_fault.c): a read maps this one frame, a write gets a fresh
+ * zeroed frame of its own.
  *
  * The rules that keep the frame all zeros:
  *   - It is a kernel-pool frame, outside the user pool: it has no slot in

@@ -4,7 +4,7 @@
  * Decides what a page fault is:
  *   - a write to a present PTE_COW page (from user or kernel mode): the
  *     copy-on-write path (cow_fault.c);
- *   - the first touch of an untouched heap or bss page (from user or kernel
+ *   - the first touch of an untouched heap page (from user or kernel
  *     mode, e.g. copy-out): the zero frame or a zeroed frame (zero_fault.c);
  *   - a fault the entries no longer explain: another thread of the space
  *     fixed it first (a copy-on-write copy's entry, cleared for its
@@ -74,8 +74,8 @@ static int page_fault_spurious(uint32_t va, uint32_t err)
   return 1;
 }
 
-/* A fault on the current process's lazily backed range (bss beyond the file, heap up to the
- * break): zero_handle_fault, or COW_NOT_COW outside it. */
+/* A fault on the current process's lazily backed range [zero_start, break) (its heap):
+ * zero_handle_fault, or COW_NOT_COW outside it. */
 static enum cow_result page_fault_zero(uint32_t va, uint32_t err, struct cow_report *rep)
 {
   struct proc *p = proc_current();
