@@ -21,7 +21,7 @@
  *
  * An entry that maps the shared zero frame (PTE_ZERO, mm/zeropage.h) is
  * given to the child as it is, read-only and without a count, under every
- * policy; a THREAD fork first backs the parent's untouched heap and bss
+ * policy; a THREAD fork first backs the parent's untouched heap
  * pages with frames of their own, so that the relatives share them.
  */
 #include "sched/proc.h"
