@@ -136,8 +136,8 @@ static enum cow_result cow_copy(pte_t *pte, uint32_t page, uint32_t new_pa, uint
 }
 
 /* A write into a shared page table's region: make the table private to this space. Returns
- * COW_OUT_OF_MEMORY when no frame was left for the copy, COW_REUSED otherwise. */
-__attribute__((noinline)) static enum cow_result cow_unshare_table(uint32_t va, struct cow_report *rep)
+ * COW_OUT_OF_MEMORY when no frame was left for the copy, COW_REUSED otherwise (also zero_fault.c). */
+__attribute__((noinline)) enum cow_result cow_unshare_table(uint32_t va, struct cow_report *rep)
 {
   uint32_t table = 0, count = 0, cpus = 0;
   enum pt_unshare_result r = pt_unshare(vm_current(), PDX(va), &table, &count, &cpus);
