@@ -10,7 +10,9 @@
  * follow (make grade boots one group of programs at a time with them):
  * `only=NAME,NAME,...` runs just those programs, in that order, and
  * `repeat=N` runs the whole list N times in this boot, each round ending
- * with the check `suite_round_K` (all its programs passed).
+ * with the check `suite_round_K` (all its programs passed); each round
+ * starts with a line `[suite] round K of N`, after which run/test/test-qemu.sh
+ * counts the round's check and progress lines as new progress.
  *
  * Order: what a check depends on is checked before it, so the first failed
  * check names the most basic broken step. t_cow_basic runs first (fork
@@ -201,6 +203,8 @@ int main(int argc, char *argv[])
          only ? "the listed" : smp ? "several-CPU" : "one-CPU");
   ran = 0;
   for (int r = 1; r <= repeat && !suite_stray_seen; r++) {
+    if (repeat > 1)
+      printf("[suite] round %d of %d\n", r, repeat);   /* its checks and progress lines are new again */
     unsigned passed = suite_passed, n = suite_round(order, only, mode);
     ran += n;
     if (repeat > 1) {
