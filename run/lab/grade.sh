@@ -79,7 +79,7 @@ grade_judge() {
             if (name ~ /^suite_/ && name !~ /^suite_(round_[0-9]+|runner_alone)$/) {
                 prog = substr(name, 7)
                 if (index(whole, " " prog " ")) {
-                    if (bad) fail(NR, name); else if (region_fail) fail(region_at, region_name); else seen[prog] = 1
+                    if (region_fail) fail(region_at, region_name); else if (bad) fail(NR, name); else seen[prog] = 1
                 }
                 region_fail = 0
                 next
