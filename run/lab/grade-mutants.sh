@@ -14,6 +14,7 @@
 # Output: one line per kernel as it finishes, then a markdown table "mutant | the bug | groups
 # that failed | points lost | score | seconds", also written to GRADE_MUTANTS_REPORT (default
 # TREE/build/grade-mutants/table.md).
+# GRADE_MUTANTS_CONTROL=0 leaves out the unchanged tree (when it was graded already).
 # Exit status: 0 when the unchanged tree scored full marks and every mutant lost points; 1
 # otherwise (a patch that does not apply counts); 2 on a usage error.
 set -uo pipefail
@@ -90,7 +91,8 @@ main() {
     done
     mkdir -p "$WORK_DIR"
     printf '%-24s %-5s %-8s %7s  %s\n' mutant lost score seconds "groups that failed"
-    for name in "$CONTROL" "${names[@]}"; do
+    [[ ${GRADE_MUTANTS_CONTROL:-1} == 0 ]] || names=("$CONTROL" "${names[@]}")
+    for name in "${names[@]}"; do
         grade_one "$name"
     done
     {
