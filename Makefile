@@ -340,7 +340,8 @@ clean:
 # The compiler's dependency files, but only those whose source (the first prerequisite) still
 # exists: a source that moved or was deleted leaves its .d behind, naming a file no rule makes.
 # The continuation lines are joined first: a long target puts its first prerequisite on line 2.
-# build/mutants holds whole copies of the tree (make mutants): their files are not this build's.
--include $(shell for d in $$(find $(B) -path $(B)/mutants -prune -o -name '*.d' -print 2>/dev/null); do \
+# build/mutants and build/grade-mutants hold whole copies of the tree (make mutants,
+# run/lab/grade-mutants.sh): their files are not this build's.
+-include $(shell for d in $$(find $(B) \( -path $(B)/mutants -o -path $(B)/grade-mutants \) -prune -o -name '*.d' -print 2>/dev/null); do \
                    s=$$(tr '\\\n' '  ' < "$$d" | sed -n '1s/^[^:]*:[ ]*\([^ ]*\).*/\1/p'); \
                    [ -e "$$s" ] && echo "$$d"; done)
