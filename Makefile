@@ -22,6 +22,7 @@
 #                   of README.md, report/GUIDE.md and report/README.md from that one run
 #   make docs-check README.md, report/GUIDE.md and report/README.md against the current build
 #                   (CI runs it after make test)
+#   make grade      score the groups of run/lab/labs.conf, one boot each [LAB=cow] [GRADE_JSON=results.json]
 #   make build-check a clean build whose first libgcc query still sees a 64-bit-only gcc
 #   make clean
 
@@ -41,6 +42,10 @@ TEST_SMP   ?= 2 4
 TEST_SMP_MEM ?= 32
 TEST_TIMEOUT ?= 900
 GDB_PORT   ?= 1234
+# make grade: the lab (default: run/lab/HANDOUT's, else every lab), a JSON file to write, groups to keep
+LAB        ?=
+GRADE_JSON ?=
+GRADE_GROUPS ?=
 # make check: seconds before the run is stopped
 CHECK_TIMEOUT ?= 600
 BOCHS_TIMEOUT ?= 2400
@@ -306,6 +311,15 @@ check: $(IMAGE_DEPS)
 	$(call image,$(B)/check.img,$(B)/conf/check.conf)
 	SMP=$(SMP) run/test/check.sh $(B)/check.img $(MEM) $(CHECK_TIMEOUT)
 
+# make grade [LAB=NAME] [GRADE_JSON=FILE] [GRADE_GROUPS="NAME..."]: the groups of run/lab/labs.conf,
+# each in boots of its own (run/lab/grade.sh, which builds grade-images first: a tree that does not
+# build still gets its score, 0). The images are build/grade/GROUP-Nc.img, made with this command.
+.PHONY: grade grade-images
+grade-images: $(IMAGE_DEPS)
+grade:
+	@GRADE_MAKE="$(MAKE)" GRADE_MKIMAGE='$(call image,@OUT@,@CONF@)' GRADE_LAB="$(LAB)" \
+	  GRADE_JSON="$(GRADE_JSON)" GRADE_GROUPS="$(GRADE_GROUPS)" run/lab/grade.sh
+
 # deliberately broken kernels against the suite (slow; not part of `make test`)
 .PHONY: mutants
 mutants: $(B)/test.img
@@ -327,7 +341,8 @@ clean:
 # The compiler's dependency files, but only those whose source (the first prerequisite) still
 # exists: a source that moved or was deleted leaves its .d behind, naming a file no rule makes.
 # The continuation lines are joined first: a long target puts its first prerequisite on line 2.
-# build/mutants holds whole copies of the tree (make mutants): their files are not this build's.
--include $(shell for d in $$(find $(B) -path $(B)/mutants -prune -o -name '*.d' -print 2>/dev/null); do \
+# build/mutants and build/grade-mutants hold whole copies of the tree (make mutants,
+# run/lab/grade-mutants.sh): their files are not this build's.
+-include $(shell for d in $$(find $(B) \( -path $(B)/mutants -o -path $(B)/grade-mutants \) -prune -o -name '*.d' -print 2>/dev/null); do \
                    s=$$(tr '\\\n' '  ' < "$$d" | sed -n '1s/^[^:]*:[ ]*\([^ ]*\).*/\1/p'); \
                    [ -e "$$s" ] && echo "$$d"; done)
