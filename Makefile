@@ -22,6 +22,7 @@
 #                   of README.md, report/GUIDE.md and report/README.md from that one run
 #   make docs-check README.md, report/GUIDE.md and report/README.md against the current build
 #                   (CI runs it after make test)
+#   make grade      score the groups of run/lab/labs.conf, one boot each [LAB=cow] [GRADE_JSON=results.json]
 #   make build-check a clean build whose first libgcc query still sees a 64-bit-only gcc
 #   make handout LAB=cow  build/handout-LAB/ (a fresh git repository) and build/handout-LAB.tar.gz:
 #                   the lab's marked regions replaced by their starter (run/lab/lab.py, labs.conf)
@@ -45,6 +46,10 @@ TEST_SMP   ?= 2 4
 TEST_SMP_MEM ?= 32
 TEST_TIMEOUT ?= 900
 GDB_PORT   ?= 1234
+# make grade: the lab (default: run/lab/HANDOUT's, else every lab), a JSON file to write, groups to keep
+LAB        ?=
+GRADE_JSON ?=
+GRADE_GROUPS ?=
 # make check: seconds before the run is stopped
 CHECK_TIMEOUT ?= 600
 BOCHS_TIMEOUT ?= 2400
@@ -310,6 +315,15 @@ check: $(IMAGE_DEPS)
 	$(call image,$(B)/check.img,$(B)/conf/check.conf)
 	SMP=$(SMP) run/test/check.sh $(B)/check.img $(MEM) $(CHECK_TIMEOUT)
 
+# make grade [LAB=NAME] [GRADE_JSON=FILE] [GRADE_GROUPS="NAME..."]: the groups of run/lab/labs.conf,
+# each in boots of its own (run/lab/grade.sh, which builds grade-images first: a tree that does not
+# build still gets its score, 0). The images are build/grade/GROUP-Nc.img, made with this command.
+.PHONY: grade grade-images
+grade-images: $(IMAGE_DEPS)
+grade:
+	@GRADE_MAKE="$(MAKE)" GRADE_MKIMAGE='$(call image,@OUT@,@CONF@)' GRADE_LAB="$(LAB)" \
+	  GRADE_JSON="$(GRADE_JSON)" GRADE_GROUPS="$(GRADE_GROUPS)" run/lab/grade.sh
+
 # ---- labs -----------------------------------------------------------------
 # LAB has no default here: make grade reads an empty LAB as "this tree's own lab" (run/lab/HANDOUT).
 LABS ?= cow
@@ -340,8 +354,8 @@ clean:
 # The compiler's dependency files, but only those whose source (the first prerequisite) still
 # exists: a source that moved or was deleted leaves its .d behind, naming a file no rule makes.
 # The continuation lines are joined first: a long target puts its first prerequisite on line 2.
-# build/mutants and build/handout-* hold whole copies of the tree (make mutants, make handout):
-# their files are not this build's.
--include $(shell for d in $$(find $(B) -path $(B)/mutants -prune -o -path '$(B)/handout-*' -prune -o -name '*.d' -print 2>/dev/null); do \
+# build/mutants, build/grade-mutants and build/handout-* hold whole copies of the tree (make
+# mutants, run/lab/grade-mutants.sh, make handout): their files are not this build's.
+-include $(shell for d in $$(find $(B) \( -path $(B)/mutants -o -path $(B)/grade-mutants -o -path '$(B)/handout-*' \) -prune -o -name '*.d' -print 2>/dev/null); do \
                    s=$$(tr '\\\n' '  ' < "$$d" | sed -n '1s/^[^:]*:[ ]*\([^ ]*\).*/\1/p'); \
                    [ -e "$$s" ] && echo "$$d"; done)

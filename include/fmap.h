@@ -55,6 +55,7 @@ struct fmap_grid {
   unsigned pool_base, pool_frames;
   unsigned first, frames, per_cell, cells;
   unsigned kinds[FMAP_KINDS];               /* frames of each kind in the last map */
+  unsigned zero_pages;                      /* pages mapping the shared zero frame (no pool frame) */
   unsigned char cell[FMAP_CELLS_MAX];
   unsigned short sig[FMAP_CELLS_MAX];       /* a checksum of the counts of each cell's frames */
   unsigned short prev_sig[FMAP_CELLS_MAX];  /* ... in the previous map: a cell whose differs is marked */

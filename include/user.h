@@ -90,6 +90,9 @@ struct framesnap {
   unsigned char *buf;          /* in: where the counts go */
   unsigned pool_base;          /* out: physical address of user-pool frame 0 */
   unsigned pool_frames;        /* out: frames in the user pool */
+  unsigned zero_pages;         /* out: pages that map the shared zero frame (untouched heap read so
+                                  far; no user-pool frame, no count): process pid's, or for
+                                  FRAMESNAP_POOL every live process's */
 };
 /* Fill snap->buf with the counts of the range; returns count, or -1 (bad pointer, range, mode or
  * pid: nothing written). Not atomic: the kernel takes the count lock once per chunk of frames. */

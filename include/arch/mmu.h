@@ -19,6 +19,7 @@ typedef uint32_t pde_t;
 #define PTE_D        0x040   /* dirty */
 #define PTE_COW      0x200   /* bit 9 (AVL): shared copy-on-write */
 #define PDE_SHARED_PT 0x200  /* bit 9 (AVL) of a PDE: its page table is shared, read-only here (ptshare.c) */
+#define PTE_ZERO     0x400   /* bit 10 (AVL): maps the shared zero frame, read-only, uncounted (zeropage.c) */
 #define PTE_FLAGS    0xFFF
 #define PTE_ADDR(e)  ((e) & ~(uint32_t)PTE_FLAGS)
 #define PT_ENTRIES   1024

@@ -12,6 +12,8 @@ enum cow_result {
   COW_OUT_OF_MEMORY,    /* shared, and no frame for the copy: nothing changed */
   COW_SPURIOUS,         /* the entry allows the write already (a sibling thread fixed it, or this
                            CPU held a stale translation): dropped from this CPU's TLB, retry */
+  COW_ZERO_MAPPED,      /* a lazy zero page: the zero frame or a fresh zeroed frame mapped (zero.h) */
+  COW_ZERO_OUT_OF_MEMORY, /* a write to a lazy zero page found no frame: nothing changed */
 };
 
 struct cow_stats {
@@ -31,7 +33,8 @@ void cow_copy_seqs(uint32_t *seq);
 int cow_copies_moved(const uint32_t *before);
 
 /* One decision of a write fault, for the [cow] trace line: what was done ("copy", "reuse",
- * "out-of-memory", "table copy", "table reuse", "table out-of-memory"), the frame before and
+ * "out-of-memory", "table copy", "table reuse", "table out-of-memory", and for lazy zero pages
+ * "zero-read", "zero-fill", "zero out-of-memory"), the frame before and
  * after, and its reference count before and after. */
 struct cow_step {
   const char *action;
@@ -52,5 +55,9 @@ struct cow_report {
  * this CPU's scratch page and the decision must not move to another CPU. In a space several
  * threads use, the caller holds its lock (vm_space_lock_shared). */
 enum cow_result cow_handle_write(uint32_t va, struct cow_report *rep);
+/* A write into a shared page table's region (its PDE has PDE_SHARED_PT): make the table private
+ * to the current space, noting the decision in rep. COW_OUT_OF_MEMORY when no frame was left for
+ * the copy, COW_REUSED otherwise. */
+enum cow_result cow_unshare_table(uint32_t va, struct cow_report *rep);
 
 #endif

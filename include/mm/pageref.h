@@ -24,8 +24,8 @@ void page_ref_inc_locked(uint32_t pa);
  * old_pa is still shared (count 2 or more) new_pa, fresh from the pool, gets its first reference
  * and old_pa loses one; at count 1 nothing changes. Returns old_pa's count before. */
 uint32_t page_ref_move_if_shared_locked(uint32_t old_pa, uint32_t new_pa);
-/* Drop the reference of every present entry of the page table pt under one hold of the count
- * lock; frames that reach zero go back to the pool in runs of consecutive frames, under one hold
+/* Drop the reference of every present entry of the page table pt (except the zero frame's, which
+ * have none: zeropage.h) under one hold of the count lock; frames that reach zero go back to the pool in runs of consecutive frames, under one hold
  * of the pool lock taken under the count lock (the lock order: include/arch/spinlock.h). Frames
  * other entries still map keep their counts, less this table's references. */
 void page_ref_release_table(const uint32_t *pt);

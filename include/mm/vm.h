@@ -41,6 +41,8 @@ void *vm_scratch_map(uint32_t pa);
 void vm_scratch_unmap(void);
 /* Fill frame pa with zeros through the scratch page. */
 void vm_zero_frame(uint32_t pa);
+/* The same for a caller with interrupts already masked on this CPU (the zero-fill fault). */
+void vm_zero_frame_masked(uint32_t pa);
 /* Copy one page from the mapped address src into frame dst_pa through the scratch page. */
 void vm_copy_to_frame(uint32_t dst_pa, const void *src);
 /* The same for a caller with interrupts already masked on this CPU: the copy-on-write copy, made
@@ -75,7 +77,7 @@ int vm_spaces_in_flux(void);
  * (a spinlock is held); 0 (nothing held) when one is in flux now. */
 int vm_spaces_hold_still(void);
 void vm_spaces_release(void);
-/* Unmap user pages in [start, end) of pd, dropping their references. */
+/* Unmap user pages in [start, end) of pd, dropping their references (the zero frame has none). */
 void vm_unmap_range(pde_t *pd, uint32_t start, uint32_t end);
 
 /* Install the kernel page directory built by mm_init and switch to it. */

@@ -55,6 +55,8 @@ struct proc {
   int proc_status;               /* [process] the process's (wait): set by exit, a kill or its last thread */
   uint32_t wake_tick;            /* sleep(): wake at this tick */
   uint32_t heap_start;           /* [process] first byte of the heap (page aligned) */
+  uint32_t zero_start;           /* [process] first page backed lazily (exec: the heap's start):
+                                    [zero_start, break) reads as zeros until written (zero_fault.c) */
   uint32_t brk;                  /* [process] current break */
   uint32_t data_start;           /* [process] first writable ELF page (start of data) */
   int thread_group;              /* [process] THREAD forks: pid of the group sharing pages writable, 0 none */

@@ -2,7 +2,9 @@
  * uaccess.h - checked access to user memory from system calls.
  *
  * A range is valid when every page in it is below USER_TOP, present and
- * user-accessible, and (for writes) writable or copy-on-write. Writes go
+ * user-accessible, and (for writes) writable or copy-on-write, or lies in
+ * the process's lazily backed range (the untouched heap, backed by the
+ * copy's own fault). Writes go
  * through uaccess_copy, so a copy-on-write page faults in kernel mode and
  * is broken exactly as for a user write; if that fault cannot be resolved
  * (out of memory) the copy stops and the call gets -1.

@@ -26,6 +26,8 @@ void ktest_cow(void);
 void ktest_ptshare(void);
 /* The batched teardown: counts and the pool exactly right, frames another space maps kept (kt_release.c). */
 void ktest_release(void);
+/* The zero frame: no count however many entries map it, teardown and a table copy (kt_zero.c). */
+void ktest_zero(void);
 /* The isolation rule: memcheck's report of a frame writable in two spaces, the table copy (kt_wshare.c). */
 void ktest_wshare(void);
 void ktest_cpu_check(void);

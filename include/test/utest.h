@@ -52,8 +52,8 @@ void utest_check_no_leak(const char *name, const struct memstat *before);
 void utest_check_end(const char *prefix, const struct memstat *base);
 /* Likewise, check prefix<round>: the user free pages are back at base after a round. */
 void utest_check_round_free(const char *prefix, int round, const struct memstat *base);
-/* Grow the heap by bytes and give it back, so the page tables it needs exist before a
- * baseline is taken. */
+/* Grow the heap by bytes, write one page in each 4 MiB of it (sbrk maps nothing) and give it
+ * back, so the page tables it needs exist before a baseline is taken. */
 void utest_warm_heap(int bytes);
 /* Write every page of the stack the caller's next calls will use, so they take no COW
  * fault (and need no frame) later; returns a byte of it. */
@@ -65,7 +65,8 @@ int utest_touch_stack(void);
 unsigned utest_break_pad(void);
 /* Move the break up to a page boundary (no frame needed) and return it. */
 char *utest_align_break(void);
-/* pages new page-aligned heap pages, or 0 when sbrk fails. */
+/* pages new page-aligned heap pages, each written once (so backed by a frame: sbrk maps nothing),
+ * or 0 when sbrk fails. */
 char *utest_heap_pages(int pages);
 /* Pages the heap can still grow by before it meets the stack's guard page. */
 unsigned utest_heap_room(void);

@@ -17,6 +17,8 @@
 # cow_copy_fault_threads_*, shootdown_cost) get a table of their own, and par_thread_faults_smpN a column of the
 # parallel table. The rows cow_copy_fault_smpN (N processes faulting at once, same -icount run of threadbench)
 # get a table of their own (smpf_table) and a goal line (smpf_goal): within 1.10x of the 1-process figure.
+# The lazy zero-page rows (sbrk_grow per region size, zero_read, zero_write) get a small table of their own
+# with their goals (zero_table below).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 CSV=${1:-build/bench.csv}
@@ -80,6 +82,52 @@ function nofault_why(p) {
   if (p == "OLD") return "OLD gave the child its own copy of every page at fork"
   if (p == "THREAD") return "THREAD shares the heap writable"
   return p " left the page writable"
+}
+# ---- lazy zero pages: sbrk_grow (one row per region size), zero_read, zero_write ----
+# The table and its goals: sbrk costs the same at every size and takes no frame, a first read takes
+# no frame (the shared zero frame), a first write exactly one and costs no more than a COW copy fault.
+function zero_table(   i, s, n, lo, hi, big, k, kr, kw, cow) {
+  if (nzs == 0) return
+  for (i = 1; i <= nzs; i++) for (j = i + 1; j <= nzs; j++)
+    if (zsizes[j] + 0 < zsizes[i] + 0) { t = zsizes[i]; zsizes[i] = zsizes[j]; zsizes[j] = t }
+  print ""
+  print "Lazy zero pages (sbrk maps nothing; a page is backed on first touch), guest instructions, medians [min, max]; frames: free user frames taken:"
+  print ""
+  print "| measurement | instructions | frames |"
+  print "|---|---:|---:|"
+  for (i = 1; i <= nzs; i++) {
+    s = zsizes[i]; k = "sbrk_grow," s
+    printf "| sbrk of %s (`sbrk_grow`) | %s [%s, %s] | %d |\n", (s >= 1024 ? s / 1024 " MiB" : s " KiB"), \
+      commas(zmed[k]), commas(zmin[k]), commas(zmax[k]), zfr[k]
+  }
+  kr = "zero_read,4"; kw = "zero_write,4"
+  if (kr in zmed) printf "| first read of an untouched page: maps the zero frame (`zero_read`) | %s [%s, %s] | %d |\n", commas(zmed[kr]), commas(zmin[kr]), commas(zmax[kr]), zfr[kr]
+  if (kw in zmed) printf "| first write of an untouched page: a zeroed frame of its own (`zero_write`) | %s [%s, %s] | %d |\n", commas(zmed[kw]), commas(zmin[kw]), commas(zmax[kw]), zfr[kw]
+  print ""
+  print "Zero-page goals (same run):"
+  print ""
+  lo = hi = zmed["sbrk_grow," zsizes[1]] + 0
+  for (i = 2; i <= nzs; i++) { n = zmed["sbrk_grow," zsizes[i]] + 0; if (n < lo) lo = n; if (n > hi) hi = n }
+  printf "- sbrk independent of the size (%s to %s): %s to %s instructions, largest over smallest %sx (at most 1.10x): %s\n", \
+    (zsizes[1] >= 1024 ? zsizes[1] / 1024 " MiB" : zsizes[1] " KiB"), (zsizes[nzs] >= 1024 ? zsizes[nzs] / 1024 " MiB" : zsizes[nzs] " KiB"), \
+    commas(lo), commas(hi), ratio(hi, lo), verdict(hi <= 1.10 * lo)
+  big = "sbrk_grow," zsizes[nzs]
+  printf "- user frames a %s sbrk takes before any write: %d (goal 0): %s\n", \
+    (zsizes[nzs] >= 1024 ? zsizes[nzs] / 1024 " MiB" : zsizes[nzs] " KiB"), zfr[big], verdict(zfr[big] == 0)
+  if (kr in zmed)
+    printf "- first read of an untouched page takes no frame (the shared zero frame): %d: %s\n", zfr[kr], verdict(zfr[kr] == 0)
+  if (kw in zmed) {
+    printf "- first write of an untouched page takes exactly one frame (zeroed, not a copy of the zero frame): %d: %s\n", zfr[kw], verdict(zfr[kw] == 1)
+    cow = "fault_per_page,COW," sizes[nsizes]
+    if (cow in med)
+      printf "- first write of an untouched page at most a COW copy fault (%s per page at %s): %s = %sx: %s\n", \
+        commas(med[cow]), label[nsizes], commas(zmed[kw]), ratio(zmed[kw], med[cow]), verdict(zmed[kw] <= med[cow])
+  }
+}
+$1 ~ /^(sbrk_grow|zero_read|zero_write)$/ && FILENAME != base {
+  k = $1 "," $3; zmed[k] = $4 + 0; zmin[k] = $5 + 0; zmax[k] = $6 + 0; zfr[k] = $7 + 0
+  if ($1 == "sbrk_grow") zsizes[++nzs] = $3
+  next
 }
 FILENAME == base && /^# guest instructions of commit / { basecommit = $0; sub(/^# guest instructions of commit /, "", basecommit); sub(/ .*/, "", basecommit); next }
 /^# rows fork_cow_256k_threadsN/ && match($0, /[0-9]+ CPUs run in turn/) { thrcpus = substr($0, RSTART, RLENGTH - length(" CPUs run in turn")) }
@@ -239,6 +287,7 @@ END {
       basek[++nbase] = k; basewhat[nbase] = what
     }
   }
+  zero_table()
   print ""
   print "Goals (same run):"
   print ""

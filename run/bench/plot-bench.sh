@@ -6,7 +6,10 @@
 #                     log scales;
 #   cow_fault.png     per-page cost of the child's first writes per policy,
 #                     with the reuse fault, the 4 KiB memcpy and their sum
-#                     (the least a copy fault can cost) as horizontal lines.
+#                     (the least a copy fault can cost) as horizontal lines;
+#   zero_page.png     lazy zero pages: sbrk against the heap growth (median, bars min..max),
+#                     with the first read and the first write of an untouched page and the
+#                     COW copy fault as horizontal lines (drawn when the CSV has the rows).
 # The title names the accelerator and CPU from the CSV's `# accelerator=` line; the y axis says
 # "guest instructions" when that accelerator is tcg-icount (the TSC counts retired instructions),
 # "TSC cycles" otherwise.
@@ -106,3 +109,32 @@ plot "$tmp/fault_per_page-OLD.dat" using (\$1*0.88):2:3:4 with yerrorlines ls 1 
      $copy with lines lc rgb "#ca6f1e" lw 2 dt 3 title "memcpy 4 KiB in user space ($copy)"
 EOF
 echo "plot-bench: wrote $PLOT_OUT/fork_latency.png and $PLOT_OUT/cow_fault.png"
+
+# ---- lazy zero pages: sbrk_grow per region size, zero_read, zero_write ----
+awk -F, '$1 == "sbrk_grow" { print $3, $4, $5, $6 }' "$PLOT_CSV" | sort -n > "$tmp/sbrk_grow.dat"
+zread=$(plot_ref zero_read)
+zwrite=$(plot_ref zero_write)
+zcow=$(awk -F, '$1 == "fault_per_page" && $2 == "COW" { if ($3 + 0 > s) { s = $3 + 0; v = $4 } } END { print v }' "$PLOT_CSV")
+if [ -s "$tmp/sbrk_grow.dat" ] && [ -n "$zread" ] && [ -n "$zwrite" ] && [ -n "$zcow" ]; then
+  gnuplot <<EOF
+set terminal $term
+set logscale x
+set logscale y
+set xrange [$xmin:$xmax]
+set xtics ("256 KiB" 256, "1 MiB" 1024, "4 MiB" 4096, "16 MiB" 16384, "64 MiB" 65536)
+set xlabel "heap growth (sbrk increment)"
+set grid
+set key outside below center box maxrows 2 width 2 spacing 1.2
+set bmargin 8
+set output "$PLOT_OUT/zero_page.png"
+set title "lazy zero pages: sbrk maps nothing, a page is backed on first touch ($label)"
+set ylabel "$unit (median of runs, bars min..max)"
+plot "$tmp/sbrk_grow.dat" using 1:2:3:4 with yerrorlines lc rgb "#2471a3" lw 2 pt 7 title "sbrk (no frame taken at any size)", \
+     $zread with lines lc rgb "#229954" lw 2 dt 2 title "first read of an untouched page: maps the zero frame ($zread)", \
+     $zwrite with lines lc rgb "#c0392b" lw 2 dt 1 title "first write of an untouched page: zeroed frame ($zwrite)", \
+     $zcow with lines lc rgb "black" lw 2 dt 3 title "COW copy fault per page, for scale ($zcow)"
+EOF
+  echo "plot-bench: wrote $PLOT_OUT/zero_page.png"
+else
+  echo "plot-bench: no zero-page rows in $PLOT_CSV: zero_page.png not drawn" >&2
+fi

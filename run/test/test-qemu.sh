@@ -66,6 +66,7 @@ PROGRESS_RE='^\[progress\] '
 BANNER_RE='^\[kernel\] cowos: '
 SUITE_START_RE='^\[suite\] [0-9]+ test programs, mode '
 SUITE_END_RE='^\[suite\] [0-9]+ of [0-9]+ test programs passed'
+ROUND_RE='^\[suite\] round [0-9]+ of [0-9]+'   # a suite that repeats its programs (testsuite repeat=N)
 QEMU_EXIT_PASS=33
 QEMU_EXIT_FAIL=35
 QEMU_EXIT_PANIC=37
@@ -300,18 +301,20 @@ watch_start() {
 }
 
 # watch_marks LOG: print "NAMES MARKS FAIL LAST": the number of distinct check names in LOG,
-# the number of distinct marks of progress (check names and progress lines), the name of the
+# the number of distinct marks of progress (check names and progress lines; after a line
+# `[suite] round K of N` the lines of round K count anew), the name of the
 # first failed check ("-" when none) and the last mark ("-" when none; a progress line as its
 # words joined by "_").
 watch_marks() {
-    tr -d '\r' <"$1" 2>/dev/null | awk -v cre="$CHECK_RE" -v pre="$PROGRESS_RE" -v fre="$FAIL_RE" '
+    tr -d '\r' <"$1" 2>/dev/null | awk -v cre="$CHECK_RE" -v pre="$PROGRESS_RE" -v fre="$FAIL_RE" -v rre="$ROUND_RE" '
+        $0 ~ rre { round = $0 }
         $0 ~ cre {
             name = $0; sub(/:.*/, "", name)
-            if (!(name in checks)) { checks[name] = 1; names++; marks++; last = name }
+            if (!((round, name) in checks)) { checks[round, name] = 1; names++; marks++; last = name }
             if (fail == "" && $0 ~ fre) fail = name
         }
-        $0 ~ pre && !($0 in progress) {
-            progress[$0] = 1; marks++; last = $0; sub(/^\[progress\] /, "", last); gsub(/[^A-Za-z0-9_.\/-]+/, "_", last)
+        $0 ~ pre && !((round, $0) in progress) {
+            progress[round, $0] = 1; marks++; last = $0; sub(/^\[progress\] /, "", last); gsub(/[^A-Za-z0-9_.\/-]+/, "_", last)
         }
         END { printf "%d %d %s %s\n", names, marks, (fail == "" ? "-" : fail), (last == "" ? "-" : last) }'
 }

@@ -133,9 +133,9 @@ char fmap_char(unsigned count)
   return fmap_chars[fmap_kind_of(count)];
 }
 
-/* One framesnap call; returns its result. */
+/* One framesnap call; returns its result (base, frames and zero: its answers, where not 0). */
 static int fmap_snap(int pid, unsigned start, unsigned count, unsigned char *buf, unsigned *base,
-                     unsigned *frames)
+                     unsigned *frames, unsigned *zero)
 {
   struct framesnap s;
   s.mode = pid ? FRAMESNAP_PROC : FRAMESNAP_POOL;
@@ -143,6 +143,8 @@ static int fmap_snap(int pid, unsigned start, unsigned count, unsigned char *buf
   int r = framesnap(&s);
   if (r >= 0 && base)
     *base = s.pool_base, *frames = s.pool_frames;
+  if (r >= 0 && zero)
+    *zero = s.zero_pages;
   return r;
 }
 
@@ -152,7 +154,7 @@ int fmap_grid_init(struct fmap_grid *g, int pid, unsigned first, unsigned frames
 {
   memset(g, 0, sizeof *g);
   g->pid = pid;
-  if (fmap_snap(0, 0, 0, 0, &g->pool_base, &g->pool_frames) < 0 || first >= g->pool_frames)
+  if (fmap_snap(0, 0, 0, 0, &g->pool_base, &g->pool_frames, 0) < 0 || first >= g->pool_frames)
     return -1;
   if (frames == 0 || frames > g->pool_frames - first)
     frames = g->pool_frames - first;
@@ -173,7 +175,7 @@ int fmap_grid_update(struct fmap_grid *g)
   memset(g->kinds, 0, sizeof g->kinds);
   for (unsigned done = 0; done < g->frames; done += FMAP_SCAN) {
     unsigned n = g->frames - done < FMAP_SCAN ? g->frames - done : FMAP_SCAN;
-    if (fmap_snap(g->pid, g->first + done, n, buf, 0, 0) < 0)
+    if (fmap_snap(g->pid, g->first + done, n, buf, 0, 0, done == 0 ? &g->zero_pages : 0) < 0)
       return -1;
     for (unsigned i = 0; i < n; i++) {
       unsigned c = (done + i) / g->per_cell;
@@ -202,6 +204,9 @@ void fmap_grid_render(const struct fmap_grid *g, struct fmap_out *o)
   fmap_sgr(o, FMAP_SGR_CHANGED);
   fmap_puts(o, " ^ changed\n");
   fmap_sgr(o, FMAP_SGR_RESET);
+  fmap_printf(o, "  Z zero frame: %u page%s map it (read-only, no pool frame, no count)\n", g->zero_pages,
+              g->zero_pages == 1 ? "" : "s");
+  fmap_sgr(o, FMAP_SGR_RESET);
   for (unsigned row = 0; row * FMAP_COLS < g->cells; row++) {
     unsigned c0 = row * FMAP_COLS, n = g->cells - c0 < FMAP_COLS ? g->cells - c0 : FMAP_COLS;
     int last_kind = -1, any = 0;
@@ -224,7 +229,7 @@ int fmap_list_init(struct fmap_list *l, const char *mark_name)
 {
   memset(l, 0, sizeof *l);
   l->mark_name = mark_name;
-  return fmap_snap(0, 0, 0, 0, &l->pool_base, &l->pool_frames) < 0 ? -1 : 0;
+  return fmap_snap(0, 0, 0, 0, &l->pool_base, &l->pool_frames, 0) < 0 ? -1 : 0;
 }
 
 void fmap_list_set_pid(struct fmap_list *l, int slot, int pid, unsigned mark_pa)
@@ -269,7 +274,7 @@ int fmap_list_update(struct fmap_list *l)
   for (int s = 0; s < l->npids; s++) {
     for (unsigned done = 0; l->pid[s] && done < l->pool_frames; done += FMAP_SCAN) {
       unsigned n = l->pool_frames - done < FMAP_SCAN ? l->pool_frames - done : FMAP_SCAN;
-      if (fmap_snap(l->pid[s], done, n, buf, 0, 0) < 0)
+      if (fmap_snap(l->pid[s], done, n, buf, 0, 0, 0) < 0)
         break;                                    /* the process is gone: it maps nothing */
       for (unsigned i = 0; i < n; i++) {
         struct fmap_entry *e = buf[i] ? fmap_list_entry(l, done + i) : 0;
@@ -280,7 +285,7 @@ int fmap_list_update(struct fmap_list *l)
   }
   for (unsigned i = 0; i < l->n; i++) {
     struct fmap_entry *e = &l->e[i];
-    if (fmap_snap(0, e->frame, 1, &e->count, 0, 0) < 0)
+    if (fmap_snap(0, e->frame, 1, &e->count, 0, 0, 0) < 0)
       return -1;
     e->changed = l->have_prev && (e->fresh || e->count != e->old_count || e->mapped != e->old_mapped);
   }

@@ -19,6 +19,16 @@
  * reuse, and a 4 KiB memcpy in user space. A COW copy fault costs at least
  * a reuse fault plus the copy; the summary says how close we come.
  *
+ * Lazy zero pages (sbrk maps nothing; a page is backed on first touch):
+ *   sbrk_grow       sbrk of each region size, and the user frames it took (0);
+ *   zero_read       the first read of an untouched heap page (maps the shared
+ *                   zero frame: 0 frames);
+ *   zero_write      the first write of an untouched heap page (a zeroed frame
+ *                   of its own: 1 frame).
+ * Every region and page the other rows use is written once right after its
+ * sbrk (bench_back), so they measure backed pages as they did before sbrk
+ * turned lazy.
+ *
  * Every figure is the median of the runs, with min and max. `frames` is the
  * drop in free user frames across the measured operation (median over runs).
  * The host takes the `csv: ` lines (columns BENCH_CSV_HEADER) into
@@ -67,7 +77,9 @@
 #define BENCH_POLICIES      4
 #define BENCH_METRICS       6          /* fork, fork_grandchild, first_write, fault_per_page, exit_wait, fork_exec */
 #define BENCH_REFERENCES    3          /* getpid, reuse_fault, memcpy_4k */
-#define BENCH_ROWS_MAX      (BENCH_SIZES_FULL * BENCH_POLICIES * BENCH_METRICS + BENCH_REFERENCES)
+#define BENCH_ZERO_PAGE_ROWS 2         /* zero_read, zero_write (and one sbrk_grow row per size) */
+#define BENCH_ROWS_MAX      (BENCH_SIZES_FULL * BENCH_POLICIES * BENCH_METRICS + BENCH_REFERENCES + \
+                             BENCH_SIZES_FULL + BENCH_ZERO_PAGE_ROWS)
 #define BENCH_GETPID_BATCH  64         /* calls per getpid sample */
 #define BENCH_MEMCPY_BATCH  16         /* copies per memcpy sample */
 #define BENCH_COW_FRAMES_MAX 2         /* a COW fork may copy a stack page for parent and child, no more */
@@ -99,7 +111,8 @@ static const int bench_policies[BENCH_POLICIES] = { FORK_POLICY_OLD, FORK_POLICY
                                                     FORK_POLICY_SHARED_PT };
 static const char *const bench_policy_names[BENCH_POLICIES] = { "OLD", "COW", "THREAD", "SHARED_PT" };
 static const char *const bench_metric_names[] = { "fork", "fork_grandchild", "first_write", "fault_per_page", "exit_wait",
-                                                  "fork_exec", "getpid", "reuse_fault", "memcpy_4k" };
+                                                  "fork_exec", "getpid", "reuse_fault", "memcpy_4k", "sbrk_grow",
+                                                  "zero_read", "zero_write" };
 /* The rows of threadbench (FORKBENCH_THREADS): a multi-threaded process's fork, its copy fault, a shootdown. */
 static const char *const thr_metric_names[] = { "fork_cow_256k_threads1", "fork_cow_256k_threads2",
                                                 "fork_cow_256k_threads4", "cow_copy_fault_threads_alone",
@@ -167,6 +180,14 @@ static void bench_die(const char *what)
 {
   utest_fail("bench_run", "%s", what);
   exit(1);
+}
+
+/* Write one byte in each page of [start, start + bytes): sbrk maps nothing, so this backs the
+ * pages with frames of their own, as sbrk itself did before it turned lazy. */
+static void bench_back(char *start, uint32_t bytes)
+{
+  for (uint32_t off = 0; off < bytes; off += PGSIZE)
+    ((volatile char *)start)[off] = 0;
 }
 
 /* ---- text helpers (printf has no 64-bit conversion) --------------------- */
@@ -488,6 +509,92 @@ static void bench_fork_exec_runs(volatile uint32_t *base, uint32_t pages, int pi
   bench_add_row("fork_exec", bench_policy_names[pi], size_kib, bench_stat_of(cycles, frames, bench_runs));
 }
 
+/* ---- lazy zero pages -------------------------------------------------------- */
+
+/* The sbrk_grow row of one region size: sbrk(size) alone, and the frames it took (it maps nothing). */
+static void bench_zero_sbrk(unsigned size_kib)
+{
+  uint64_t cycles[BENCH_RUNS_MAX];
+  int frames[BENCH_RUNS_MAX];
+  int bytes = (int)(size_kib * BENCH_KIB);
+  for (int r = 0; r < bench_runs; r++) {
+    int before = bench_free_frames();
+    uint64_t t0 = bench_rdtsc();
+    char *p = sbrk(bytes);
+    uint64_t t1 = bench_rdtsc();
+    frames[r] = before - bench_free_frames();
+    cycles[r] = t1 - t0;
+    if (p == (char *)-1 || sbrk(-bytes) == (char *)-1)
+      bench_die("sbrk of a region for the sbrk_grow row failed");
+  }
+  bench_add_row("sbrk_grow", BENCH_NO_POLICY, size_kib, bench_stat_of(cycles, frames, bench_runs));
+}
+
+/* One first touch (a read, or a write) of a heap page just grown: cycles and frames taken. */
+static uint64_t bench_zero_touch(char *page, int write, int *frames)
+{
+  volatile uint32_t *w = (volatile uint32_t *)page;
+  int before = bench_free_frames();
+  uint64_t t0 = bench_rdtsc();
+  if (write)
+    *w = 1;
+  else
+    (void)*w;
+  uint64_t t1 = bench_rdtsc();
+  *frames = before - bench_free_frames();
+  return t1 - t0;
+}
+
+/* The zero_read or zero_write row: the first touch of a page sbrk has just added, the page given
+ * back after each run. One untouched warm-up first (its page table stays for the runs). */
+static void bench_zero_fault(const char *metric, int write)
+{
+  uint64_t cycles[BENCH_RUNS_MAX];
+  int frames[BENCH_RUNS_MAX], warm;
+  uint32_t brk = (uint32_t)sbrk(0), pad = (PGSIZE - brk % PGSIZE) % PGSIZE;
+  if (pad && sbrk((int)pad) == (char *)-1)
+    bench_die("sbrk could not align the break");
+  for (int r = -1; r < bench_runs; r++) {
+    char *page = sbrk(PGSIZE);
+    if (page == (char *)-1)
+      bench_die("sbrk of one page failed");
+    if (r < 0)
+      bench_zero_touch(page, 1, &warm);
+    else
+      cycles[r] = bench_zero_touch(page, write, &frames[r]);
+    if (sbrk(-PGSIZE) == (char *)-1)
+      bench_die("sbrk could not give the page back");
+  }
+  bench_add_row(metric, BENCH_NO_POLICY, PGSIZE / BENCH_KIB, bench_stat_of(cycles, frames, bench_runs));
+}
+
+/* Every lazy zero-page row: sbrk of each of the first nsizes region sizes, first read, first write. */
+static void bench_zero_rows(int nsizes)
+{
+  for (int s = 0; s < nsizes; s++)
+    bench_zero_sbrk(bench_sizes_kib[s]);
+  bench_zero_fault("zero_read", 0);
+  bench_zero_fault("zero_write", 1);
+}
+
+/* The zero-page frame checks: sbrk takes no frame at any size, a first read none, a first write one. */
+static void bench_check_zero_frames(int nsizes)
+{
+  int ok = 1;
+  for (int s = 0; s < nsizes; s++) {
+    const struct bench_row *r = bench_find("sbrk_grow", BENCH_NO_POLICY, bench_sizes_kib[s]);
+    if (r->st.frames_min != 0 || r->st.frames_max != 0)
+      ok = 0;
+  }
+  const struct bench_row *rd = bench_find("zero_read", BENCH_NO_POLICY, PGSIZE / BENCH_KIB);
+  const struct bench_row *wr = bench_find("zero_write", BENCH_NO_POLICY, PGSIZE / BENCH_KIB);
+  utest_check("bench_zero_frames",
+              ok && rd->st.frames_min == 0 && rd->st.frames_max == 0 && wr->st.frames_min == 1 && wr->st.frames_max == 1,
+              "sbrk took frames at some size (%d: want 0 at every size); first read took %d..%d frames (want 0), "
+              "first write %d..%d (want 1)", !ok, rd->st.frames_min, rd->st.frames_max, wr->st.frames_min,
+              wr->st.frames_max);
+}
+
 /* All rows of one region size: allocate and touch it, run every policy, free it. */
 static void bench_region(unsigned size_kib)
 {
@@ -497,6 +604,7 @@ static void bench_region(unsigned size_kib)
   char *start = sbrk((int)(pad + bytes));
   if (start == (char *)-1)
     bench_die("sbrk could not allocate the region");
+  bench_back(start + pad, bytes);
   volatile uint32_t *base = (volatile uint32_t *)(start + pad);
   printf("[forkbench] region %u KiB (%u pages)\n", size_kib, pages);
   for (int pi = 0; pi < BENCH_POLICIES; pi++) {
@@ -810,6 +918,7 @@ static void thr_memory(void)
   char *start = sbrk((int)(pad + bytes));
   if (start == (char *)-1)
     bench_die("sbrk could not allocate the threads' pages and stacks");
+  bench_back(start + pad, bytes);
   thr_pages = (uint8_t(*)[PGSIZE])(start + pad);
   thr_stacks = (uint8_t(*)[THR_STACK_PAGES * PGSIZE])(start + pad + THR_MAX * PGSIZE);
 }
@@ -1029,6 +1138,7 @@ static int bench_threads(void)
   char *start = sbrk((int)(pad + bytes));
   if (start == (char *)-1)
     bench_die("sbrk could not allocate the threads region");
+  bench_back(start + pad, bytes);
   volatile uint32_t *base = (volatile uint32_t *)(start + pad);
   printf("[forkbench] threads: COW fork of %u KiB with 1, 2 and 4 threads; copy faults of %u KiB with the "
          "sibling asleep and running; %d runs each\n", THR_FORK_KIB, THR_FAULT_KIB, bench_runs);
@@ -1236,6 +1346,7 @@ static int bench_par(int nproc, int quick)
   char *start = sbrk((int)(pad + bytes));
   if (start == (char *)-1)
     bench_die("sbrk could not allocate the parallel region");
+  bench_back(start + pad, bytes);
   volatile uint32_t *region = (volatile uint32_t *)(start + pad);
   uint64_t hz = par_clock_hz();
   if (nproc > 1)
@@ -1325,14 +1436,16 @@ int main(int argc, char *argv[])
   bench_ref_getpid();
   bench_ref_reuse();
   bench_ref_memcpy();
+  bench_zero_rows(nsizes);
   for (int s = 0; s < nsizes; s++)
     bench_region(bench_sizes_kib[s]);
 
-  bench_print_csv(nsizes * BENCH_POLICIES * BENCH_METRICS + BENCH_REFERENCES);
+  bench_print_csv(nsizes * BENCH_POLICIES * BENCH_METRICS + BENCH_REFERENCES + nsizes + BENCH_ZERO_PAGE_ROWS);
   bench_print_table(nsizes);
   utest_check("bench_format", bench_format_error[0] == 0, "%s", bench_format_error);
   if (bench_tsc)
     bench_check_positive("bench_positive", 0);
   bench_check_frames(nsizes);
+  bench_check_zero_frames(nsizes);
   return utest_status();
 }

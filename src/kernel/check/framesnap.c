@@ -9,11 +9,16 @@
  * within a chunk but NOT atomic across chunks. Writing the buffer can
  * itself break copy-on-write on the caller's pages, so a program that wants
  * a quiet picture writes its buffer once before asking.
+ *
+ * The shared zero frame (mm/zeropage.c) is no user-pool frame: its
+ * mappings are counted apart, as the number of PTE_ZERO entries of the
+ * process (or of every live one), taken in one walk before the counts.
  */
 #include "check/framesnap.h"
 #include "mm/pageref.h"
 #include "mm/pool.h"
 #include "mm/vm.h"
+#include "mm/zeropage.h"
 #include "sched/proc.h"
 #include "sched/uaccess.h"
 #include "sched/sched.h"
@@ -47,6 +52,29 @@ static void framesnap_proc_chunk(const struct proc *p, uint32_t first, uint32_t 
   vm_each_user_pte(p->vm.pd, 0, framesnap_chunk_pte, &c);
 }
 
+/* Count one entry that maps the zero frame. */
+static void framesnap_zero_pte(uint32_t va, pte_t pte, void *arg)
+{
+  (void)va;
+  if (zero_page_entry(pte))
+    (*(uint32_t *)arg)++;
+}
+
+/* Entries that map the zero frame in process pid's space, or in every live space for pid 0. */
+static uint32_t framesnap_zero_pages(int pid)
+{
+  uint32_t n = 0;
+  while (!vm_spaces_hold_still())          /* no table may be freed under the walk */
+    sched_yield();
+  spin_lock(&proc_lock);
+  for (const struct proc *p = proc_list; p; p = p->next)
+    if (p->vm.pd && p->group == p && p->state != PROC_ZOMBIE && (pid == 0 || p->pid == pid))
+      vm_each_user_pte(p->vm.pd, 0, framesnap_zero_pte, &n);
+  spin_unlock(&proc_lock);
+  vm_spaces_release();
+  return n;
+}
+
 /* Non-zero when pid is a live process with an address space (FRAMESNAP_PROC's target). Both are
  * read under proc_lock: once it is let go the record may be freed by the process's parent on
  * another CPU, and its memory reused. */
@@ -75,6 +103,7 @@ int framesnap_copy(uint32_t ureq)
     return -1;
   req.pool_base = pool_user.base;
   req.pool_frames = pool_user.frames;
+  req.zero_pages = framesnap_zero_pages(req.mode == FRAMESNAP_PROC ? req.pid : 0);
   if (copy_to_user(ureq, &req, sizeof req) < 0)
     return -1;
   for (uint32_t done = 0; done < req.count; done += FRAMESNAP_CHUNK) {

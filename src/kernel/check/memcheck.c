@@ -16,6 +16,10 @@
  * under a read-only shared-table PDE is not writable), and no frame is
  * writable in two spaces that are not THREAD relatives (memcheck_wshare.c).
  *
+ * The zero frame (mm/zeropage.c) is no user frame and has no count: an
+ * entry with PTE_ZERO is not counted, and must map the zero frame, user,
+ * read-only and without PTE_COW; the frame must still hold only zeros.
+ *
  * The check lets other processes run while it compares and starts again if
  * a count moved.
  */
@@ -27,6 +31,7 @@
 #include "mm/kheap.h"
 #include "mm/vm.h"
 #include "mm/ptshare.h"
+#include "mm/zeropage.h"
 #include "cow/cow.h"
 #include "arch/percpu.h"
 #include "sched/proc.h"
@@ -176,6 +181,14 @@ static void memcheck_count_pte(uint32_t va, pte_t pte, void *arg)
 {
   struct memcheck_walk *w = arg;
   w->bad += memcheck_pte_flags(w->p, va, pte);
+  if (pte & PTE_ZERO) {
+    const char *bug = zero_page_check_entry(pte);
+    if (bug) {
+      kprintf("[memcheck] pid %d (%s) va 0x%08x pte 0x%08x: %s\n", w->p->pid, w->p->name, va, pte, bug);
+      w->bad++;
+    }
+    return;                            /* the zero frame has no count */
+  }
   uint32_t pa = PTE_ADDR(pte);
   if (!pool_contains(&pool_user, pa)) {
     kprintf("[memcheck] pid %d va 0x%08x maps 0x%08x outside the user pool\n", w->p->pid, va, pa);
@@ -250,6 +263,10 @@ static int memcheck_run(uint16_t *counts, struct memcheck_tables *t, int preempt
     if (p->vm.pd && p->state != PROC_ZOMBIE)
       bad += memcheck_count_space(p, counts, t, &ws);
   bad += ws.bad;
+  if (!zero_page_intact()) {
+    kprintf("[memcheck] the zero frame 0x%08x holds a non-zero byte\n", zero_page_pa);
+    bad++;
+  }
   pt_share_each(memcheck_table_count, t);
   page_ref_lock();
   bad += memcheck_cow_sharing(t->seen);

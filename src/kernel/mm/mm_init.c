@@ -10,6 +10,7 @@
  */
 #include "mm/mm.h"
 #include "mm/pool.h"
+#include "mm/zeropage.h"
 #include "mm/pageref.h"
 #include "mm/kheap.h"
 #include "mm/vm.h"
@@ -149,6 +150,7 @@ void mm_init(const struct bootinfo *bi)
   mm_fill_pool(&pool_user, bi, l->upool_base, l->upool_end);
   page_ref_init(refs);
   kvpool_init(kvbitmap);
+  zero_page_init();
 }
 
 int mm_frame_is_ram(uint32_t pa)

@@ -157,8 +157,8 @@ void page_ref_release_table(const uint32_t *pt)
   uint16_t *counts = page_ref_array.counts;
   uint32_t base_frame = pool_user.base >> PGSHIFT, frames = pool_user.frames;
   for (const uint32_t *e = pt; e < pt + PT_ENTRIES; e++) {
-    if (!(*e & PTE_P))
-      continue;
+    if ((*e & (PTE_P | PTE_ZERO)) != PTE_P)
+      continue;                        /* absent, or the zero frame (uncounted: zeropage.h) */
     uint32_t i = (*e >> PGSHIFT) - base_frame;
     if (i >= frames)
       page_ref_release_bad(PTE_ADDR(*e));

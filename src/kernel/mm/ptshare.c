@@ -89,8 +89,11 @@ static uint32_t pt_copy_table(pte_t *old)
   struct page_ref_view v = page_ref_view_locked();
   for (uint32_t j = 0; j < PT_ENTRIES; j++) {
     pte_t e = old[j];
-    if (!(e & PTE_P))
+    if ((e & (PTE_P | PTE_ZERO)) != PTE_P) {
+      if (e & PTE_ZERO)
+        copy[j] = e;               /* the zero frame: the same read-only entry, no count */
       continue;
+    }
     uint32_t slot, c = page_ref_mapped_locked(&v, PTE_ADDR(e), &slot);
     if (e & PTE_W)
       old[j] = e = pte_make_cow(e);

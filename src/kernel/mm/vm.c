@@ -156,6 +156,12 @@ void vm_zero_frame(uint32_t pa)
   vm_scratch_unmap();
 }
 
+void vm_zero_frame_masked(uint32_t pa)
+{
+  memset(vm_scratch_map_masked(pa), 0, PGSIZE);
+  vm_scratch_unmap_masked();
+}
+
 void vm_copy_to_frame(uint32_t dst_pa, const void *src)
 {
   str_copy_words(vm_scratch_map(dst_pa), src, PGSIZE / sizeof(uint32_t));
@@ -205,7 +211,7 @@ void vm_unmap_range(pde_t *pd, uint32_t start, uint32_t end)
       continue;
     }
     pte_t old = vm_unmap(pd, va);
-    if (old & PTE_P)
+    if ((old & (PTE_P | PTE_ZERO)) == PTE_P)   /* the zero frame has no count */
       page_ref_dec(PTE_ADDR(old));
   }
 }

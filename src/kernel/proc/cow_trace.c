@@ -2,7 +2,10 @@
  * cow_trace.c - the [cow] trace line: one line per decision of a write fault, for a process
  * whose trace level is on (trace 1 in the shell, the cowtrace system call).
  *
- * Trace levels: COW_TRACE_OFF (0) prints nothing, COW_TRACE_ON (1) one line per decision,
+ * Trace levels: COW_TRACE_OFF (0) prints nothing, COW_TRACE_ON (1) one line per decision
+ * (a copy-on-write copy or reuse, a shared table's copy or reuse, and the first touch of an
+ * untouched heap page as its own kind: "zero-read" maps the shared zero frame, frame
+ * 0->zero frame, ref 0->0 since it has no count; "zero-fill" maps a fresh zeroed frame, ref 0->1),
  * COW_TRACE_SHOOTDOWN (2) also one line per TLB shootdown that reached another CPU: which
  * CPUs, which range, and why (a fork, a copy-on-write copy, a shared table made private, a
  * shrinking sbrk). A thread's lines name its process's pid and, after the CPU, its tid. The lines are rate-limited over the whole machine: at most

@@ -164,6 +164,7 @@ int exec_load(struct proc *p, const char *path, char *const argv[], int argc)
   p->tf->eip = eh->e_entry;
   p->tf->esp = sp;
   g->heap_start = g->brk = PG_ROUND_UP(end);
+  g->zero_start = g->heap_start;      /* the heap is backed on first touch (sbrk.c); bss is mapped */
   g->data_start = data_start;
   /* The space stays marked in flux from the switch until the old one is gone. Once p->vm.pd is the
    * new space nothing walks the old one, yet its frames keep their references until

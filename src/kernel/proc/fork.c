@@ -27,6 +27,11 @@
  * A page that is writable and already shared writable with a THREAD
  * sibling is copied for the child under every policy: marking it COW would
  * let the sibling's writes show through.
+ *
+ * An entry that maps the shared zero frame (PTE_ZERO, mm/zeropage.h) is
+ * given to the child as it is, read-only and without a count, under every
+ * policy; a THREAD fork first backs the parent's untouched heap
+ * pages with frames of their own, so that the relatives share them.
  */
 #include "sched/proc.h"
 #include "proc/proc.h"
@@ -37,6 +42,7 @@
 #include "mm/pageref.h"
 #include "mm/ptshare.h"
 #include "mm/vm.h"
+#include "mm/zeropage.h"
 #include "arch/trapframe.h"
 #include "user.h"
 
@@ -139,6 +145,11 @@ static uint32_t fork_share_table(pte_t *src, pte_t *dst, uint32_t from)
         ;
       continue;
     }
+    if (e & PTE_ZERO) {                /* the zero frame: the same read-only entry, no count */
+      dst[p - src] = e;
+      p++;
+      continue;
+    }
     uint32_t slot, c = page_ref_mapped_locked(&v, PTE_ADDR(e), &slot);
     if ((e & PTE_W) && c > 1)
       break;
@@ -181,8 +192,11 @@ static int fork_copy_table(struct proc *parent, struct proc *child, int policy, 
     return fork_cow_table(ppt, cpt, i);
   /* LAB END */
   for (uint32_t j = 0; j < PT_ENTRIES && rc == 0; j++) {
-    if (!(ppt[j] & PTE_P))
+    if ((ppt[j] & (PTE_P | PTE_ZERO)) != PTE_P) {
+      if (ppt[j] & PTE_ZERO)
+        cpt[j] = ppt[j];           /* the zero frame: the same read-only entry, no count */
       continue;
+    }
     uint32_t va = PGADDR(i, j, 0);
     enum fork_share how = fork_decide(parent, policy, va, ppt[j]);
     int fast = how == FORK_SHARE_COW || (how == FORK_SHARE_WRITABLE && !(ppt[j] & PTE_COW));
@@ -230,8 +244,9 @@ static int fork_build_space(struct proc *parent, struct proc *child, int policy)
 {
   struct vm_space *vs = &parent->vm;
   int locked = vm_space_lock_shared(vs), ok = 0;
-  if (policy == FORK_POLICY_THREAD && pt_unshare_range(vs->pd, 0, USER_TOP) < 0)
-    ok = -1;
+  if (policy == FORK_POLICY_THREAD && (pt_unshare_range(vs->pd, 0, USER_TOP) < 0 ||
+                                      zero_page_commit_range(vs->pd, parent->zero_start, parent->brk) < 0))
+    ok = -1;                             /* the heap is shared as it is now: untouched pages backed first */
   else if (policy == FORK_POLICY_SHARED_PT)
     pt_share_space(vs->pd, child->vm.pd);
   else
@@ -300,6 +315,7 @@ int copy_process(int policy)
   child->tf->eax = 0;
   child->parent = parent;
   child->heap_start = parent->heap_start;
+  child->zero_start = parent->zero_start;
   child->brk = parent->brk;
   child->data_start = parent->data_start;
   if (policy == FORK_POLICY_THREAD) {

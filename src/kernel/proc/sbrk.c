@@ -1,13 +1,24 @@
 /*
  * sbrk.c - growing and shrinking the heap.
  *
- * Growth maps zeroed frames at once (so running out of memory is an
- * answer here, not a fault later); shrinking unmaps whole pages above the
- * new break and drops their references. Page tables shared with another
- * space (FORK_POLICY_SHARED_PT) are made private first. A one-thread
- * process lets others run between pages (sched_preempt_point): every page
- * below the break is mapped at such a point, and a killed or failed growth
- * unmaps what it added and leaves the break where it was.
+ * Growth maps nothing: it only moves the break, in time that does not
+ * depend on the size. A page below the break is backed on its first touch
+ * (cow/zero_fault.c): a read maps the shared zero frame read-only, a write
+ * a fresh zeroed frame of its own. Shrinking unmaps whole pages above the
+ * new break and drops their references (an entry of the zero frame has
+ * none: it is only cleared). Page tables shared with another space
+ * (FORK_POLICY_SHARED_PT) are made private first. A one-thread process lets
+ * others run between chunks of a shrink (sched_preempt_point).
+ *
+ * The overcommit rule: a growth by more pages than the user pool has free
+ * at the moment of the call fails with -1 (nothing changes), so a request
+ * that can never be backed gets its answer here, as before. A growth that
+ * fits is not reserved: until its pages are written the frames stay free
+ * for anyone, as the frames a copy-on-write fork will need are not
+ * reserved either (a strict reservation for the heap alone would be a
+ * promise fork breaks anyway). A write that then finds the pool empty kills
+ * the writer with "[fault] ... killed: out of memory for a zero page", the
+ * way a copy-on-write copy does; the kernel and other processes go on.
  *
  * With several threads the whole call holds the space lock (vmspace.h), so
  * two threads' calls, and a sibling's fault or fork, never interleave with
@@ -41,7 +52,7 @@ static void sbrk_unmap_chunk(struct proc *g, uint32_t va, uint32_t end)
   uint32_t frames[SBRK_UNMAP_PAGES], n = 0, pages = (end - va) / PGSIZE;
   for (uint32_t a = va; a < end; a += PGSIZE) {
     pte_t old = vm_unmap(g->vm.pd, a);
-    if (old & PTE_P)
+    if ((old & (PTE_P | PTE_ZERO)) == PTE_P)    /* the zero frame has no count */
       frames[n++] = PTE_ADDR(old);
   }
   uint32_t cpus = vm_space_shootdown(&g->vm, va, pages);
@@ -61,35 +72,23 @@ static void sbrk_unmap(struct proc *g, uint32_t start, uint32_t end, int locked)
   }
 }
 
-/* Map zeroed frames from old's page up to new; -1 (all of it unmapped again) when out of memory
- * or killed. */
-static int sbrk_grow(struct proc *g, uint32_t old, uint32_t new, int locked)
+/* May the break move from old up to new? Not past the stack's guard, and not by more pages than
+ * the user pool has free now (the overcommit rule above); nothing is mapped or reserved. */
+static int sbrk_grow_fits(uint32_t old, uint32_t new)
 {
-  for (uint32_t va = PG_ROUND_UP(old); va < new; va += PGSIZE) {
-    uint32_t pa = page_alloc_user();
-    if (pa)
-      vm_zero_frame(pa);
-    if (!pa || vm_map(g->vm.pd, va, pa, PTE_W | PTE_U) < 0) {
-      if (pa)
-        page_ref_dec(pa);
-      sbrk_unmap(g, PG_ROUND_UP(old), va, locked);
-      return -1;
-    }
-    if (sbrk_pause(locked) < 0) {
-      sbrk_unmap(g, PG_ROUND_UP(old), va + PGSIZE, locked);
-      return -1;
-    }
-  }
-  return 0;
+  if (new <= old || new > USER_STACK_GUARD)
+    return 0;
+  uint32_t pages = (PG_ROUND_UP(new) - PG_ROUND_UP(old)) / PGSIZE;
+  return pages <= __atomic_load_n(&pool_user.free, __ATOMIC_RELAXED);
 }
 
 /* Move the break by inc bytes; returns the old break or -1 (nothing changed). */
 int proc_sbrk(int inc)
 {
   struct proc *g = proc_current_group();
-  /* Growth: a frame is counted before it is mapped. Shrink: each entry is cleared before its
+  /* Growth changes no entry and no count. Shrink: each entry is cleared before its
    * reference is dropped (the other order would free a frame still mapped), with no lock over
-   * the pair: a memcheck in between would see a frame counted but not mapped. Both are marked
+   * the pair: a memcheck in between would see a frame counted but not mapped. It is marked
    * in flux: memcheck walks the spaces only while nothing is in flux, holding the flux lock so
    * no mark starts during its walk, and starts again when a mark or a count change appears
    * while it compares. The mark comes before the space lock (the lock order). */
@@ -97,8 +96,7 @@ int proc_sbrk(int inc)
   int locked = vm_space_lock_shared(&g->vm), rc = -1;
   uint32_t old = g->brk, new = old + (uint32_t)inc;
   if (inc > 0) {
-    if (new > old && new <= USER_STACK_GUARD && pt_unshare_range(g->vm.pd, PG_ROUND_UP(old), new) == 0 &&
-        sbrk_grow(g, old, new, locked) == 0)
+    if (sbrk_grow_fits(old, new))
       rc = 0;
   } else if (inc < 0) {
     if (new < old && new >= g->heap_start &&

@@ -1,5 +1,9 @@
 /*
  * uaccess.c - checking user pointers against the current page tables.
+ *
+ * A page of the lazily backed range [zero_start, break) counts as mapped
+ * and writable whatever its entry: the copy's fault backs it (a read maps
+ * the zero frame, a write a zeroed frame of its own: cow/zero_fault.c).
  */
 #include "sched/uaccess.h"
 #include "sched/proc.h"
@@ -12,8 +16,11 @@ int uaccess_check(uint32_t uva, uint32_t n, int write)
     return -1;
   if (n == 0)
     return 0;
+  const struct proc *g = p->group;
   for (uint32_t va = PG_ROUND_DOWN(uva); va < uva + n; va += PGSIZE) {
-    pte_t *pte = vm_walk(p->group->vm.pd, va, 0);
+    if (va >= g->zero_start && va < PG_ROUND_UP(g->brk))
+      continue;                        /* backed on first touch */
+    pte_t *pte = vm_walk(g->vm.pd, va, 0);
     if (!pte || (*pte & (PTE_P | PTE_U)) != (PTE_P | PTE_U))
       return -1;
     if (write && !(*pte & (PTE_W | PTE_COW)))

@@ -4,6 +4,8 @@
  * Decides what a page fault is:
  *   - a write to a present PTE_COW page (from user or kernel mode): the
  *     copy-on-write path (cow_fault.c);
+ *   - the first touch of an untouched heap page (from user or kernel
+ *     mode, e.g. copy-out): the zero frame or a zeroed frame (zero_fault.c);
  *   - a fault the entries no longer explain: another thread of the space
  *     fixed it first (a copy-on-write copy's entry, cleared for its
  *     shootdown, is back; a reuse made it writable): the stale translation
@@ -17,6 +19,7 @@
  */
 #include "trap/trap.h"
 #include "cow/cow.h"
+#include "cow/zero.h"
 #include "mm/vm.h"
 #include "mm/vmspace.h"
 #include "arch/percpu.h"
@@ -71,6 +74,16 @@ static int page_fault_spurious(uint32_t va, uint32_t err)
   return 1;
 }
 
+/* A fault on the current process's lazily backed range [zero_start, break) (its heap):
+ * zero_handle_fault, or COW_NOT_COW outside it. */
+static enum cow_result page_fault_zero(uint32_t va, uint32_t err, struct cow_report *rep)
+{
+  struct proc *p = proc_current();
+  if (!p || !p->group)
+    return COW_NOT_COW;
+  return zero_handle_fault(va, err, p->group->zero_start, PG_ROUND_UP(p->group->brk), rep);
+}
+
 void c_page_fault_handler(uint32_t error_code, uint32_t cr2, struct trap_frame *tf)
 {
   enum cow_result r = COW_NOT_COW;
@@ -86,11 +99,13 @@ void c_page_fault_handler(uint32_t error_code, uint32_t cr2, struct trap_frame *
     if (locked && page_fault_spurious(cr2, error_code))
       r = COW_SPURIOUS;
   }
+  if (r == COW_NOT_COW && vs)
+    r = page_fault_zero(cr2, error_code, &rep);
   vm_space_unlock_shared(vs, locked);
   struct proc *p = proc_current();
   if (p && p->cow_trace && (rep.n || rep.shot_cpus))
     cow_trace(cr2, error_code, tf->eip, &rep);
-  if (r == COW_COPIED || r == COW_REUSED || r == COW_SPURIOUS) {
+  if (r == COW_COPIED || r == COW_REUSED || r == COW_SPURIOUS || r == COW_ZERO_MAPPED) {
     if (p && p->killed_by && trap_from_user(tf))
       proc_check_killed(tf);
     return;
@@ -101,8 +116,9 @@ void c_page_fault_handler(uint32_t error_code, uint32_t cr2, struct trap_frame *
 
   if (trap_from_user(tf))
     page_fault_kill(cr2, error_code, tf->eip,
-                    r == COW_OUT_OF_MEMORY ? "out of memory for a copy-on-write copy"
-                                           : page_fault_reason(error_code, cr2));
+                    r == COW_OUT_OF_MEMORY        ? "out of memory for a copy-on-write copy"
+                    : r == COW_ZERO_OUT_OF_MEMORY ? "out of memory for a zero page"
+                                                  : page_fault_reason(error_code, cr2));
 
   if (page_fault_in_uaccess(tf->eip) && cr2 < USER_TOP) {
     tf->eip = (uint32_t)uaccess_fault_resume;

@@ -58,6 +58,7 @@ void ktest_run_all(void)
   ktest_cow();         /* before anything built on the copy-on-write decision */
   ktest_ptshare();
   ktest_release();     /* a space torn down whole, private and shared tables */
+  ktest_zero();        /* the zero frame: uncounted entries in teardown and a table copy */
   ktest_wshare();
   ktest_smp();
   ktest_smp_run();

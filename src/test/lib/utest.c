@@ -15,6 +15,7 @@
 #define UTEST_HOLD_CHUNK   65536u       /* pages per sbrk call of a holder (the increment is an int) */
 #define UTEST_HOLDER_OK    7            /* a holder's status when it held its frames and let go */
 #define UTEST_HOLDER_READY 'h'
+#define UTEST_TABLE_SPAN   (1024u * PGSIZE) /* the user memory one page table maps (4 MiB) */
 
 static int utest_failed;
 
@@ -162,8 +163,13 @@ void utest_check_round_free(const char *prefix, int round, const struct memstat 
 
 void utest_warm_heap(int bytes)
 {
-  if (sbrk(bytes) != (void *)-1)
-    sbrk(-bytes);
+  char *p = sbrk(bytes);
+  if (p == (void *)-1)
+    return;
+  /* sbrk maps nothing: a write in each 4 MiB the range reaches makes its page table */
+  for (unsigned a = (unsigned)p; a < (unsigned)p + (unsigned)bytes; a = (a | (UTEST_TABLE_SPAN - 1)) + 1)
+    *(volatile char *)a = 0;
+  sbrk(-bytes);
 }
 
 int __attribute__((noinline)) utest_touch_stack(void)
@@ -199,7 +205,11 @@ char *utest_heap_pages(int pages)
   if (pad != 0 && sbrk((int)pad) == (void *)-1)
     return 0;
   p = sbrk(pages * PGSIZE);
-  return p == (void *)-1 ? 0 : p;
+  if (p == (void *)-1)
+    return 0;
+  for (int i = 0; i < pages; i++)
+    p[i * PGSIZE] = 0;                 /* backed now: sbrk maps nothing until a page is written */
+  return p;
 }
 
 unsigned utest_heap_room(void)

@@ -145,9 +145,12 @@ static void oom_child_grab_and_read(void *out)
   memstat(&m);
   chunk = (int)m.free_pages;
   while (chunk > 0) {
-    if (sbrk(chunk * PGSIZE) != (void *)-1)
+    char *got_pages = sbrk(chunk * PGSIZE);
+    if (got_pages != (char *)-1) {
+      for (int i = 0; i < chunk; i++)
+        got_pages[i * PGSIZE] = 0;       /* sbrk maps nothing: the write takes the frame */
       grabbed += chunk;
-    else
+    } else
       chunk /= 2;
   }
   memstat(&m);

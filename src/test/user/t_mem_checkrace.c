@@ -77,7 +77,7 @@ int main(int argc, char *argv[])
     int found = memcheck();
     if (found != 0 && bad_call < 0)
       bad_call = i, bad_found = found;
-    struct framesnap s = { FRAMESNAP_PROC, mutator + (i % CR_PID_WINDOW), 0, 0, buf, 0, 0 };
+    struct framesnap s = { FRAMESNAP_PROC, mutator + (i % CR_PID_WINDOW), 0, 0, buf, 0, 0, 0 };
     int r = framesnap(&s);                 /* count 0: learn the pool size */
     if (r == 0) {
       s.count = s.pool_frames < CR_SNAP_FRAMES ? s.pool_frames : CR_SNAP_FRAMES;

@@ -58,7 +58,7 @@ static void fm_name(char *name, const char *step, const char *suffix)
 /* One framesnap call into buf. */
 static int fm_snap(unsigned mode, int pid, unsigned start, unsigned count, unsigned char *buf)
 {
-  struct framesnap s = { mode, pid, start, count, buf, 0, 0 };
+  struct framesnap s = { mode, pid, start, count, buf, 0, 0, 0 };
   return framesnap(&s);
 }
 
@@ -261,7 +261,7 @@ static void fm_bad(const char *what, unsigned mode, int pid, unsigned start, uns
                    unsigned char *guard)
 {
   char name[UTEST_NAME_MAX];
-  struct framesnap s = { mode, pid, start, count, buf, FM_GUARD_WORD, FM_GUARD_WORD };
+  struct framesnap s = { mode, pid, start, count, buf, FM_GUARD_WORD, FM_GUARD_WORD, FM_GUARD_WORD };
   int kept = 1;
   memset(guard, FM_GUARD, FM_GUARD_LEN);
   int r = framesnap(&s);
@@ -303,7 +303,7 @@ static void fm_check_bad(void)
               "a read-only request did not fail");
   utest_check("framemap_bad_request_past_heap", framesnap(past) == -1, "a request across the break did not fail");
 
-  struct framesnap s = { FRAMESNAP_POOL, 0, fm_frames, 0, 0, 0, 0 };
+  struct framesnap s = { FRAMESNAP_POOL, 0, fm_frames, 0, 0, 0, 0, 0 };
   int r = framesnap(&s);
   utest_check("framemap_empty_range", r == 0 && s.pool_base == fm_base && s.pool_frames == fm_frames,
               "framesnap %d, base 0x%x frames %u", r, s.pool_base, s.pool_frames);
@@ -330,7 +330,7 @@ static void fm_child(int go, int back)
 int main(int argc, char *argv[])
 {
   (void)argc, (void)argv;
-  struct framesnap info = { FRAMESNAP_POOL, 0, 0, 0, 0, 0, 0 };
+  struct framesnap info = { FRAMESNAP_POOL, 0, 0, 0, 0, 0, 0, 0 };
   unsigned idx[FM_PAGES + FM_HALF], vt[FM_PAGES];
   unsigned char want[FM_PAGES + FM_HALF];
   char chars[FM_PAGES], marks[FM_PAGES];

@@ -52,6 +52,7 @@ static void bad_setup_break(void)
 {
   sbrk((int)utest_break_pad() + PGSIZE);
   bad_break = (char *)sbrk(0);
+  bad_break[-1] = 0;                  /* back the page below the break (sbrk maps nothing) */
 }
 
 /* Fill c with the bad pointers for a len-byte object; writes: the kernel writes it

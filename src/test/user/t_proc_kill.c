@@ -146,7 +146,7 @@ static void kill_check_batch(int batch)
 static int kill_alive(int pid)
 {
   unsigned char b;
-  struct framesnap snap = { FRAMESNAP_PROC, pid, 0, 1, &b, 0, 0 };
+  struct framesnap snap = { FRAMESNAP_PROC, pid, 0, 1, &b, 0, 0, 0 };
   return framesnap(&snap) >= 0;
 }
 

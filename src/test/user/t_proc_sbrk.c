@@ -1,10 +1,12 @@
 /*
  * t_proc_sbrk - growing and shrinking the heap with sbrk.
  *
- * Growing allocates frames eagerly (free_pages drops by exactly the pages
- * grown) and hands out zeroed, writable memory; shrinking unmaps and frees
- * them again; partial pages are counted once; asking for more than the free
- * frames returns (void *)-1 and changes neither the break nor free_pages.
+ * Growing maps nothing (free_pages stays; the memory reads as zeros) and the
+ * first write to each page takes exactly one frame (free_pages drops by the
+ * pages written); shrinking unmaps and frees them again; partial pages are
+ * counted once; asking for more than the free frames returns (void *)-1 and
+ * changes neither the break nor free_pages; every free frame can be grown
+ * into and written, then one more page fails.
  * Sizes come from memstat, so the program runs on any memory size; above
  * SBRK_FREE_MAX free frames (more than one address space or one sbrk increment
  * can take) holder processes keep the rest while the checks run.
@@ -56,7 +58,7 @@ static int sbrk_write_readback(char *p, int pages)
 /* Grow by pages, check frames, zeroing and use; shrink and check everything is back. */
 static void sbrk_check_grow_shrink(int pages)
 {
-  struct memstat m0, m1, m2;
+  struct memstat m0, m1, m2, m3;
   char *start = utest_align_break(), *p, *q, *end;
   int nonzero, bad_page;
 
@@ -66,10 +68,10 @@ static void sbrk_check_grow_shrink(int pages)
   end = sbrk(0);
   utest_check("proc_sbrk_grow",
               p == start && end == start + pages * PGSIZE &&
-              m0.free_pages - m1.free_pages == (unsigned)pages,
+              m0.free_pages == m1.free_pages && vtop(start) == 0,
               "sbrk(%d pages) returned 0x%x (want 0x%x), break now 0x%x, free pages %u -> %u "
-              "(want -%d)", pages, (unsigned)p, (unsigned)start, (unsigned)end,
-              m0.free_pages, m1.free_pages, pages);
+              "(want no change), first page mapped at 0x%x (want 0: nothing mapped)", pages, (unsigned)p,
+              (unsigned)start, (unsigned)end, m0.free_pages, m1.free_pages, vtop(start));
   if (p != start) {
     utest_fail("proc_sbrk_zeroed", "no heap to look at: sbrk returned 0x%x", (unsigned)p);
     utest_fail("proc_sbrk_usable", "no heap to look at: sbrk returned 0x%x", (unsigned)p);
@@ -81,18 +83,20 @@ static void sbrk_check_grow_shrink(int pages)
               "0x%x, not 0", nonzero, (unsigned)(p + nonzero * 4),
               nonzero < 0 ? 0 : ((unsigned *)p)[nonzero]);
   bad_page = sbrk_write_readback(p, pages);
-  utest_check("proc_sbrk_usable", bad_page < 0, "page %d of %d did not read back what was "
-              "written", bad_page, pages);
+  memstat(&m2);
+  utest_check("proc_sbrk_usable", bad_page < 0 && m1.free_pages - m2.free_pages == (unsigned)pages,
+              "page %d of %d did not read back what was written (-1: all did); free pages %u -> %u "
+              "after writing (want -%d)", bad_page, pages, m1.free_pages, m2.free_pages, pages);
 
   q = sbrk(-pages * PGSIZE);
-  memstat(&m2);
+  memstat(&m3);
   utest_check("proc_sbrk_shrink",
-              q == end && sbrk(0) == start && m2.free_pages == m0.free_pages &&
+              q == end && sbrk(0) == start && m3.free_pages == m0.free_pages &&
               vtop(start) == 0 && vtop(end - 1) == 0,
               "sbrk(-%d pages) gave 0x%x (want old break 0x%x), break 0x%x (want 0x%x), "
               "free pages %u (want %u), vtop of first/last page 0x%x/0x%x (want 0)",
               pages, (unsigned)q, (unsigned)end, (unsigned)sbrk(0), (unsigned)start,
-              m2.free_pages, m0.free_pages, vtop(start), vtop(end - 1));
+              m3.free_pages, m0.free_pages, vtop(start), vtop(end - 1));
 }
 
 /* Pages that come back after a shrink must be zeroed again, not hold old data. */
@@ -115,7 +119,8 @@ static void sbrk_check_regrow(void)
               (unsigned)p, (unsigned)start, nonzero);
 }
 
-/* Sub-page steps: a page is allocated when the break first enters it, freed when it leaves. */
+/* Sub-page steps: a page is allocated when it is first written below the break, freed when the
+ * break leaves it. */
 static void sbrk_check_partial(void)
 {
   struct memstat m0, m1, m2, m3, m4;
@@ -124,13 +129,15 @@ static void sbrk_check_partial(void)
 
   memstat(&m0);
   sbrk(SBRK_SMALL);
+  *(volatile char *)start = 'a';
   memstat(&m1);
   sbrk(PGSIZE - SBRK_SMALL);
+  *(volatile char *)(start + PGSIZE - 1) = 'b';
   memstat(&m2);
   sbrk(1);
-  memstat(&m3);
   last = (volatile char *)start + PGSIZE;
   *last = 'z';
+  memstat(&m3);
   sbrk(-(PGSIZE + 1));
   memstat(&m4);
   utest_check("proc_sbrk_partial",
@@ -163,10 +170,11 @@ static void sbrk_check_too_big(void)
               (unsigned)start, m0.free_pages, m1.free_pages);
 }
 
-/* Every free frame can be taken; then one more page fails; all comes back on shrink. */
+/* Every free frame can be grown into (nothing taken yet), read as zeros and written (then none
+ * is free); then one more page fails; all comes back on shrink. */
 static void sbrk_check_all_memory(void)
 {
-  struct memstat m0, m1, m2;
+  struct memstat m0, m1, m2, m3;
   char *start = utest_align_break(), *p;
   void *more = SBRK_FAIL;
   int pages, zero_ok = 0;
@@ -175,21 +183,26 @@ static void sbrk_check_all_memory(void)
   pages = (int)m0.free_pages;
   p = sbrk(pages * PGSIZE);
   memstat(&m1);
+  m2 = m1;
   if (p == start) {
+    zero_ok = sbrk_first_nonzero(p, 1) < 0 &&
+              sbrk_first_nonzero(p + (pages - 1) * PGSIZE, 1) < 0;
+    for (int i = 0; i < pages; i++)
+      p[i * PGSIZE] = 1;
+    memstat(&m2);
     more = sbrk(PGSIZE);
     if (more != SBRK_FAIL)
       sbrk(-PGSIZE);
-    zero_ok = sbrk_first_nonzero(p, 1) < 0 &&
-              sbrk_first_nonzero(p + (pages - 1) * PGSIZE, 1) < 0;
     sbrk(-pages * PGSIZE);
   }
-  memstat(&m2);
+  memstat(&m3);
   utest_check("proc_sbrk_all_memory",
-              p == start && m1.free_pages == 0 && more == SBRK_FAIL && zero_ok &&
-              m2.free_pages == m0.free_pages && sbrk(0) == start,
-              "sbrk(all %d free pages) gave 0x%x (want 0x%x), free then %u (want 0), 1 more "
-              "page 0x%x (want -1), zeroed %d, free after shrink %u (want %u)", pages, (unsigned)p, (unsigned)start, m1.free_pages,
-              (unsigned)more, zero_ok, m2.free_pages, m0.free_pages);
+              p == start && m1.free_pages == m0.free_pages && m2.free_pages == 0 && more == SBRK_FAIL &&
+              zero_ok && m3.free_pages == m0.free_pages && sbrk(0) == start,
+              "sbrk(all %d free pages) gave 0x%x (want 0x%x), free then %u (want %u), after writing "
+              "every page %u (want 0), 1 more page 0x%x (want -1), zeroed %d, free after shrink %u "
+              "(want %u)", pages, (unsigned)p, (unsigned)start, m1.free_pages, m0.free_pages,
+              m2.free_pages, (unsigned)more, zero_ok, m3.free_pages, m0.free_pages);
 }
 
 /* Run every check; the exit status is 0 when all of them passed. */

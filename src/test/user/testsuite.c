@@ -6,7 +6,13 @@
  * counts, and that memcheck finds nothing; that verdict is the line
  * `suite_NAME: ok` or `suite_NAME: FAIL: ...`. argv[1] ("quick" or
  * "full", default full) is passed on to every program; argv[2] "smp" picks
- * the order for a machine with several CPUs (below).
+ * the order for a machine with several CPUs (below). Two more words may
+ * follow (make grade boots one group of programs at a time with them):
+ * `only=NAME,NAME,...` runs just those programs, in that order, and
+ * `repeat=N` runs the whole list N times in this boot, each round ending
+ * with the check `suite_round_K` (all its programs passed); each round
+ * starts with a line `[suite] round K of N`, after which run/test/test-qemu.sh
+ * counts the round's check and progress lines as new progress.
  *
  * Order: what a check depends on is checked before it, so the first failed
  * check names the most basic broken step. t_cow_basic runs first (fork
@@ -29,6 +35,7 @@
  */
 #include "user.h"
 #include "test/utest.h"
+#include "lib/fmt.h"
 
 static const char *const suite_tests[] = {
 #include "testlist.h"
@@ -46,6 +53,7 @@ static const char *const suite_order[SUITE_GROUPS] = {
 static const char *const suite_order_smp[SUITE_GROUPS] = {
   "t_cow_basic", "t_smp_", "t_cow_", "t_mem_", "t_proc_", "t_sh_", "", "t_acc_",
 };
+#define SUITE_REPEAT_MAX 1000
 #define SUITE_SETTLE_TICKS 20   /* ticks a frame count may take to come back (init reaping orphans) */
 
 static unsigned suite_passed;
@@ -122,23 +130,94 @@ static void suite_run(const char *name, char *mode)
               "exit status %d, user frames leaked %d, kernel frames leaked %d, memcheck %d", status, ulost, klost, bad);
 }
 
+/* Non-zero when name is one of the comma-separated words of list. */
+static int suite_listed(const char *list, const char *name)
+{
+  unsigned n = strlen(name);
+  for (const char *w = list; *w; ) {
+    const char *end = w;
+    while (*end && *end != ',')
+      end++;
+    if ((unsigned)(end - w) == n && suite_begins(w, name))
+      return 1;
+    w = *end ? end + 1 : end;
+  }
+  return 0;
+}
+
+/* Run the programs of only (a comma-separated list, in its order) that exist; or, with only
+ * null, every program in order's grouping. Returns the number of programs run. */
+static unsigned suite_round(const char *const *order, const char *only, char *mode)
+{
+  unsigned ran = 0;
+  if (only) {
+    for (const char *w = only; *w && !suite_stray_seen; ) {
+      const char *end = w;
+      char name[48];
+      while (*end && *end != ',')
+        end++;
+      unsigned n = (unsigned)(end - w) < sizeof name - 1 ? (unsigned)(end - w) : sizeof name - 1;
+      memcpy(name, w, n);
+      name[n] = 0;
+      for (unsigned i = 0; i < SUITE_COUNT; i++)
+        if (strcmp(suite_tests[i], name) == 0) {
+          suite_run(suite_tests[i], mode);
+          ran++;
+        }
+      w = *end ? end + 1 : end;
+    }
+    return ran;
+  }
+  for (unsigned g = 0; g <= SUITE_GROUPS; g++)
+    for (unsigned i = 0; i < SUITE_COUNT && !suite_stray_seen; i++)
+      if (suite_group(order, suite_tests[i]) == g) {
+        suite_run(suite_tests[i], mode);
+        ran++;
+      }
+  return ran;
+}
+
 int main(int argc, char *argv[])
 {
   char *mode = argc > 1 ? argv[1] : "full";
   int smp = argc > 2 && strcmp(argv[2], "smp") == 0;
   const char *const *order = smp ? suite_order_smp : suite_order;
+  const char *only = 0;
+  int repeat = 1;
+  unsigned ran = 0;
+  for (int i = 3; i < argc; i++) {
+    if (suite_begins(argv[i], "only="))
+      only = argv[i] + 5;
+    else if (suite_begins(argv[i], "repeat=") && atoi(argv[i] + 7) > 0)
+      repeat = atoi(argv[i] + 7) < SUITE_REPEAT_MAX ? atoi(argv[i] + 7) : SUITE_REPEAT_MAX;
+    else
+      printf("[suite] unknown word '%s' (only=NAME,... or repeat=N)\n", argv[i]);
+  }
+  if (only)
+    for (unsigned i = 0; i < SUITE_COUNT; i++)
+      if (suite_listed(only, suite_tests[i]))
+        ran++;
   int old_trace = cowtrace(0);   /* tests run untraced unless they turn it on */
   suite_pid = getpid();
-  printf("[suite] %u test programs, mode %s, %s order\n", (unsigned)SUITE_COUNT, mode,
-         smp ? "several-CPU" : "one-CPU");
-  for (unsigned g = 0; g <= SUITE_GROUPS; g++)
-    for (unsigned i = 0; i < SUITE_COUNT && !suite_stray_seen; i++)
-      if (suite_group(order, suite_tests[i]) == g)
-        suite_run(suite_tests[i], mode);
+  printf("[suite] %u test programs, mode %s, %s order\n", only ? ran : (unsigned)SUITE_COUNT, mode,
+         only ? "the listed" : smp ? "several-CPU" : "one-CPU");
+  ran = 0;
+  for (int r = 1; r <= repeat && !suite_stray_seen; r++) {
+    if (repeat > 1)
+      printf("[suite] round %d of %d\n", r, repeat);   /* its checks and progress lines are new again */
+    unsigned passed = suite_passed, n = suite_round(order, only, mode);
+    ran += n;
+    if (repeat > 1) {
+      char label[24];
+      fmt_snprintf(label, sizeof label, "suite_round_%d", r);
+      utest_check(label, suite_passed - passed == n, "round %d of %d: %u of %u programs passed", r, repeat,
+                  suite_passed - passed, n);
+    }
+  }
   suite_guard("the summary");
   utest_check("suite_runner_alone", !suite_stray_seen,
               "a child came back into the runner's code; the suite stopped there");
-  printf("[suite] %u of %u test programs passed\n", suite_passed, (unsigned)SUITE_COUNT);
+  printf("[suite] %u of %u test programs passed\n", suite_passed, ran);
   cowtrace(old_trace);
   return utest_status();
 }
