@@ -178,9 +178,9 @@ $(B)/kernel.asm: $(B)/kernel.elf
 	objdump -d -M intel -S $< > $@
 # Bochs debugger scripts with this build's addresses: NAME.rc stops at the prompt when done,
 # NAME-batch.rc quits (make report runs it headless).
-$(B)/%.rc: run/launch/%.rc.in $(B)/kernel.sym run/launch/gen-rc.sh
+$(B)/%.rc: run/launch/%.rc.in $(B)/kernel.sym $(B)/kernel.asm run/launch/gen-rc.sh
 	run/launch/gen-rc.sh $< $(B)/kernel.sym $@
-$(B)/%-batch.rc: run/launch/%.rc.in $(B)/kernel.sym run/launch/gen-rc.sh
+$(B)/%-batch.rc: run/launch/%.rc.in $(B)/kernel.sym $(B)/kernel.asm run/launch/gen-rc.sh
 	run/launch/gen-rc.sh --quit $< $(B)/kernel.sym $@
 
 # ---- user programs ------------------------------------------------------

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # gen-rc.sh - turn a Bochs debugger script template (run/*.rc.in) into one for this build:
 # @sym:NAME@ becomes the address of kernel symbol NAME (from kernel.sym), @layout:EXPR@ the
-# value of a constant expression over include/boot/layout.h's #defines. Comment lines are
+# value of a constant expression over include/boot/layout.h's #defines, and
+# @after-call:FUNC:CALLEE@ the address of the instruction after each call of CALLEE in FUNC (from
+# the listing kernel.asm beside KERNEL_SYM; a line with it is repeated once per call site: the
+# point just after a call returns, where a breakpoint costs the kernel nothing). Comment lines are
 # dropped (Bochs' debugger would try to run them). With --quit, a final `q` ends Bochs;
 # without it the debugger stays at its prompt for the student.
 #
@@ -21,10 +24,29 @@ layout_value() {
     { read -r e; printf '0x%08x\n' "$(( e ))"; }
 }
 
+listing=$(dirname "$sym")/kernel.asm
+
+# The addresses (0x...) of the instructions right after each call of CALLEE inside FUNC.
+after_calls() {
+  awk -v f="<$1>:" -v c="<$2>" '
+    /^[0-9a-f]+ <.*>:$/ { if (inside) exit; if (index($0, f)) inside = 1; next }
+    !inside || !/^[0-9a-f]+:\t/ { next }                 # source lines between the instructions
+    want { split($1, a, ":"); print "0x" a[1]; want = 0 }
+    /\tcall / && index($0, c) { want = 1 }' "$listing"
+}
+
 tmp=$(mktemp)
 trap 'rm -f "$tmp"' EXIT
 while IFS= read -r line; do
   case $line in '#'* | '') continue ;; esac
+  if [[ $line =~ @after-call:([A-Za-z_][A-Za-z0-9_]*):([A-Za-z_][A-Za-z0-9_]*)@ ]]; then
+    func=${BASH_REMATCH[1]} callee=${BASH_REMATCH[2]}
+    [ -f "$listing" ] || { echo "gen-rc: $template: no listing $listing" >&2; exit 1; }
+    sites=$(after_calls "$func" "$callee")
+    [ -n "$sites" ] || { echo "gen-rc: $template: no call of $callee in $func ($listing)" >&2; exit 1; }
+    for a in $sites; do printf '%s\n' "${line//"@after-call:$func:$callee@"/$a}"; done
+    continue
+  fi
   while [[ $line =~ @sym:([A-Za-z_][A-Za-z0-9_]*)@ ]]; do
     name=${BASH_REMATCH[1]}
     addr=$(awk -v n="$name" '$2 == n { print $1; exit }' "$sym")
