@@ -127,7 +127,7 @@ set grid
 set key outside below center box maxrows 2 width 2 spacing 1.2
 set bmargin 8
 set output "$PLOT_OUT/zero_page.png"
-set title "lazy zero pages: sbrk maps nothing, a page is backed on first touch ($label)"
+set title "lazy zero pages: sbrk maps nothing, a page is backed on first touch\n($label)"
 set ylabel "$unit (median of runs, bars min..max)"
 plot "$tmp/sbrk_grow.dat" using 1:2:3:4 with yerrorlines lc rgb "#2471a3" lw 2 pt 7 title "sbrk (no frame taken at any size)", \
      $zread with lines lc rgb "#229954" lw 2 dt 2 title "first read of an untouched page: maps the zero frame ($zread)", \
