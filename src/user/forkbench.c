@@ -230,6 +230,18 @@ static void bench_line_int(struct bench_line *l, int v)
   bench_line_u64(l, v < 0 ? 0u - (unsigned)v : (unsigned)v);
 }
 
+/* Row r as one CSV line in l (BENCH_CSV_HEADER's columns, without the prefix). */
+static void bench_row_csv(const struct bench_row *r, struct bench_line *l)
+{
+  bench_line_str(l, r->metric), bench_line_str(l, ",");
+  bench_line_str(l, r->policy), bench_line_str(l, ",");
+  bench_line_u64(l, r->size_kib), bench_line_str(l, ",");
+  bench_line_u64(l, r->st.median), bench_line_str(l, ",");
+  bench_line_u64(l, r->st.min), bench_line_str(l, ",");
+  bench_line_u64(l, r->st.max), bench_line_str(l, ",");
+  bench_line_int(l, r->st.frames);
+}
+
 /* Print ratio num/den rounded to two decimal places, e.g. "12.34". */
 static void bench_print_ratio(uint64_t num, uint64_t den)
 {
@@ -771,15 +783,8 @@ static void bench_print_csv(int expected_rows)
     printf(BENCH_CSV_PREFIX "# cpu=%s\n", b);
   }
   for (int i = 0; i < bench_nrows; i++) {
-    const struct bench_row *r = &bench_rows[i];
     struct bench_line l = { .len = 0 };
-    bench_line_str(&l, r->metric), bench_line_str(&l, ",");
-    bench_line_str(&l, r->policy), bench_line_str(&l, ",");
-    bench_line_u64(&l, r->size_kib), bench_line_str(&l, ",");
-    bench_line_u64(&l, r->st.median), bench_line_str(&l, ",");
-    bench_line_u64(&l, r->st.min), bench_line_str(&l, ",");
-    bench_line_u64(&l, r->st.max), bench_line_str(&l, ",");
-    bench_line_int(&l, r->st.frames);
+    bench_row_csv(&bench_rows[i], &l);
     bench_check_csv(l.buf);
     printf(BENCH_CSV_PREFIX "%s\n", l.buf);
   }

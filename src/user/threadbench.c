@@ -159,15 +159,8 @@ static struct smpf_run smpf_run_once(volatile uint32_t *region, uint32_t pages, 
 static void smpf_print_csv(int first)
 {
   for (int i = first; i < bench_nrows; i++) {
-    const struct bench_row *r = &bench_rows[i];
     struct bench_line l = { .len = 0 };
-    bench_line_str(&l, r->metric), bench_line_str(&l, ",");
-    bench_line_str(&l, r->policy), bench_line_str(&l, ",");
-    bench_line_u64(&l, r->size_kib), bench_line_str(&l, ",");
-    bench_line_u64(&l, r->st.median), bench_line_str(&l, ",");
-    bench_line_u64(&l, r->st.min), bench_line_str(&l, ",");
-    bench_line_u64(&l, r->st.max), bench_line_str(&l, ",");
-    bench_line_int(&l, r->st.frames);
+    bench_row_csv(&bench_rows[i], &l);
     printf(BENCH_CSV_PREFIX "%s\n", l.buf);
   }
 }
