@@ -45,6 +45,17 @@ struct cpu_cow_counts {
   volatile uint32_t copy_seq;  /* odd while a copy holds a frame it has not counted yet (cow_fault.c) */
 };
 
+/* Free user frames this CPU keeps at hand (pool.c): one word of the user pool's bitmap taken
+ * whole, its free bits moved here. Bit b set: the frame at first_pa + b pages is free, marked
+ * allocated in the bitmap but counted in the pool's free total. Only this CPU refills it or takes
+ * from it, with interrupts masked; another CPU only empties it, under the user pool's lock, with
+ * one xchg of bits (so a frame is taken by exactly one of them). */
+struct cpu_frame_stock {
+  volatile uint32_t bits;
+  uint32_t word;               /* its bitmap word (pool_frame_slot / 32) */
+  uint32_t first_pa;           /* the frame of bit 0 */
+};
+
 /* A function another CPU asked this one to run in its IPI handler (smp_call). */
 struct cpu_call {
   void (*fn)(void *arg);
@@ -87,6 +98,7 @@ struct cpu {
   uint8_t seen_apic_id;        /* read from its own local APIC ID register */
   uint32_t seen_esp;           /* its stack pointer in smp_ap_main */
   uint32_t seen_cr0, seen_cr3; /* CR0 at its start (cpu0: kernel_main), CR3 (APs) */
+  struct cpu_frame_stock frames;   /* its stock of free user frames (pool.c) */
 };
 
 extern struct cpu cpus[CPU_MAX];

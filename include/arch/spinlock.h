@@ -53,8 +53,11 @@
  *   KHEAP    kheap     (mm/kmalloc.c)  kmalloc's size classes and their pages' free lists
  *   FILE     file      (fs/file.c)     open-file reference counts
  *   KVGUARD  kvguard   (mm/kvpool.c)   the kernel stacks' guard-page bitmap
- *   POOL     user, kernel, kvpool      each pool's bitmap
- *                      (mm/pool.c)
+ *   POOL     user, kernel, kvpool      each pool's bitmap and hint; the user pool's lock also
+ *                      (mm/pool.c)     covers filling a CPU's stock of free frames and emptying
+ *                                      every CPU's stock back into the bitmap (a CPU takes from
+ *                                      its own stock without it: percpu.h, struct
+ *                                      cpu_frame_stock)
  *   TLB      tlb       (arch/tlb.c)    the one shootdown request in flight (only tried, never
  *                                      spun on without answering other CPUs' shootdowns)
  *   CONSOLE  console   (arch/console.c) VGA cursor and colour, line-start state, COM1 output
@@ -183,6 +186,34 @@ static inline void spin_unlock(struct spinlock *l)
   if (--c->irq_depth == 0 && c->irq_were_enabled)
     sti();
 }
+/* spin_lock_at for a caller whose interrupts the CPU itself masked (an interrupt gate: the page
+ * fault), paired with spin_unlock_masked: the same order check, wait and holder record, but no
+ * masking depth to keep (nothing to undo at the release). Panics when interrupts are on. */
+static inline void spin_lock_masked_at(struct spinlock *l, const char *file, int line)
+{
+  struct cpu *c = this_cpu();
+  if (__builtin_expect(read_eflags() & EFLAGS_IF, 0))
+    spin_bad_masking(c);
+  uint32_t bit = l->rank_bit;
+  if (__builtin_expect(c->ranks_held >= bit, 0))
+    spin_out_of_order(l, c, file, line);   /* panics: report mode is for spin_lock_at's self-tests */
+  if (__builtin_expect(spin_xchg(&l->locked, 1), 0))
+    spin_wait(l, c, file, line);
+  spin_took(l, c, file, line, bit);
+}
+
+/* Release a lock taken with spin_lock_masked_at; interrupts stay masked. */
+static inline void spin_unlock_masked(struct spinlock *l)
+{
+  struct cpu *c = this_cpu();
+  if (__builtin_expect(l->cpu != c || !l->locked, 0))
+    spin_bad_unlock(l, c);
+  l->cpu = 0;
+  l->file = 0;
+  c->ranks_held ^= l->rank_bit;
+  __atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
+}
+
 /* One attempt, with the same order check as spin_lock_at: 1 and the lock held, or 0 and nothing
  * changed (held by another CPU). */
 int spin_trylock_at(struct spinlock *l, const char *file, int line);
@@ -193,6 +224,7 @@ int spin_locks_held(const struct cpu *c);
 
 #define spin_lock(l) spin_lock_at((l), __FILE__, __LINE__)
 #define spin_trylock(l) spin_trylock_at((l), __FILE__, __LINE__)
+#define spin_lock_masked(l) spin_lock_masked_at((l), __FILE__, __LINE__)
 
 /* What the checker saw when report mode caught a mistake instead of panicking. */
 struct spin_report {

@@ -18,5 +18,11 @@ int atoi(const char *s);
 /* Copy count 32-bit words from s to d (both word aligned, not overlapping) with rep movsd:
  * memcpy's word loop, for a caller that knows its sizes (a page copy). */
 void str_copy_words(void *d, const void *s, unsigned count);
+/* str_copy_words written out at its caller (rep movsd, DF cleared), for the copy-on-write fault's
+ * page copy, which then pays no call for it. */
+static inline void str_copy_words_inline(void *d, const void *s, unsigned count)
+{
+  __asm__ volatile("cld; rep movsl" : "+D"(d), "+S"(s), "+c"(count) : : "memory", "cc");
+}
 
 #endif

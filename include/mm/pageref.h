@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include "arch/spinlock.h"
 #include "mm/pool.h"
+#include "arch/printk.h"
 
 /* Place the count array (one uint16_t per user-pool frame) at counts. */
 void page_ref_init(uint16_t *counts);
@@ -20,10 +21,6 @@ uint32_t page_alloc_user(void);
 void page_ref_inc(uint32_t pa);
 /* page_ref_inc for a caller that already holds the count lock (page_ref_lock). */
 void page_ref_inc_locked(uint32_t pa);
-/* The copy-on-write decision on a copy made before the count lock was taken (lock held): while
- * old_pa is still shared (count 2 or more) new_pa, fresh from the pool, gets its first reference
- * and old_pa loses one; at count 1 nothing changes. Returns old_pa's count before. */
-uint32_t page_ref_move_if_shared_locked(uint32_t old_pa, uint32_t new_pa);
 /* Drop the reference of every present entry of the page table pt (except the zero frame's, which
  * have none: zeropage.h) under one hold of the count lock; frames that reach zero go back to the pool in runs of consecutive frames, under one hold
  * of the pool lock taken under the count lock (the lock order: include/arch/spinlock.h). Frames
@@ -55,6 +52,9 @@ extern struct spinlock page_ref_spin;
  * lock records the caller's file and line). */
 #define page_ref_lock() spin_lock(&page_ref_spin)
 #define page_ref_unlock() spin_unlock(&page_ref_spin)
+/* The same for a caller whose interrupts the CPU masked (the page fault: spin_lock_masked_at). */
+#define page_ref_lock_masked() spin_lock_masked(&page_ref_spin)
+#define page_ref_unlock_masked() spin_unlock_masked(&page_ref_spin)
 /* The count array and its bookkeeping, for the inline functions below; everything else goes
  * through the functions above. */
 struct page_ref_array {
@@ -113,6 +113,40 @@ static inline uint32_t page_ref_peek(uint32_t pa)
     page_ref_bad_frame(pa);
   return __atomic_load_n(&page_ref_array.counts[i], __ATOMIC_ACQUIRE);
 }
+/* Checkers see that counts moved (lock held): one increment in memory. */
+static inline void page_ref_generation_bump(void)
+{
+  __asm__ volatile("incl %0" : "+m"(page_ref_array.generation));
+}
+/* Panic: new_pa, the frame a copy was made into, is outside the user pool or already counted. */
+void page_ref_bad_copy(uint32_t new_pa) __attribute__((noreturn));
+/* The copy-on-write decision on a copy made before the count lock was taken (lock held): while
+ * old_pa is still shared (count 2 or more) new_pa, fresh from the pool, gets its first reference
+ * and old_pa loses one; at count 1 nothing changes. Returns old_pa's count before. old_pa is a
+ * frame the caller's entry maps (page_ref_peek checked it). Inline: every COW copy runs it. */
+/* LAB(cow) BEGIN "page_ref_move_if_shared_locked: the count side of a copy (see above)" */
+static inline uint32_t page_ref_move_if_shared_locked(uint32_t old_pa, uint32_t new_pa)
+{
+  uint16_t *counts = page_ref_array.counts;
+  uint32_t base = pool_user.base, i = (old_pa - base) >> PGSHIFT, refs = counts[i];
+  if (refs > 1) {                      /* the drop below cannot reach zero */
+    uint32_t n = (new_pa - base) >> PGSHIFT;
+    if (n >= pool_user.frames || counts[n] != 0)
+      page_ref_bad_copy(new_pa);
+    counts[n] = 1;
+    counts[i] = (uint16_t)(refs - 1);
+    if (refs == 2)
+      page_ref_array.shared--;
+    page_ref_generation_bump();
+  }
+  return refs;
+}
+#if 0 /* LAB STARTER */
+static inline uint32_t page_ref_move_if_shared_locked(uint32_t old_pa, uint32_t new_pa)
+{
+  panic("pageref: page_ref_move_if_shared_locked(0x%x, 0x%x) is not written yet", old_pa, new_pa);
+}
+#endif /* LAB END */
 /* Set a count directly (memcheck's self-test only). */
 void page_ref_set_raw(uint32_t pa, uint16_t count);
 

@@ -21,6 +21,10 @@ void ktest_dev(void);
 void ktest_tty(void);
 void ktest_cpu(void);
 void ktest_mm(void);
+struct pool;
+/* Allocate every frame of p one at a time, check the pool then says empty, free all, check the
+ * count; prints name's verdict (kt_mm.c). */
+void kt_pool_exhaust(const char *name, struct pool *p);
 /* The copy-on-write decision on a write fault: reuse at count 1, copy when shared (kt_cow.c). */
 void ktest_cow(void);
 void ktest_ptshare(void);

@@ -4,7 +4,7 @@
  * For every user frame: the number of user page-table entries that map it
  * (over every live address space) must equal its reference count, and the
  * frame must be allocated in the pool bitmap exactly when that count is
- * non-zero. Every user PTE must point into the user pool. A page table
+ * non-zero or the frame sits in a CPU's stock of free frames (pool.h). Every user PTE must point into the user pool. A page table
  * shared by several spaces is counted once; its count (ptshare.c) must
  * equal the number of page directories that point at it, each of those
  * PDEs read-only and marked PDE_SHARED_PT, and a private table must have
@@ -290,7 +290,7 @@ static int memcheck_run(uint16_t *counts, struct memcheck_tables *t, int preempt
       r.bug = MEMCHECK_COUNT_MISMATCH;
     else if (r.refs != 0 && !used)
       r.bug = MEMCHECK_FREE_BUT_COUNTED;
-    else if (r.refs == 0 && used && mm_frame_is_ram(r.pa))
+    else if (r.refs == 0 && used && mm_frame_is_ram(r.pa) && !pool_in_stock(&pool_user, r.pa))
       r.bug = MEMCHECK_LEAKED;
     else
       continue;

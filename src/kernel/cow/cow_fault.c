@@ -143,15 +143,24 @@ static void cow_shootdown(uint32_t page, const char *why, struct cow_report *rep
 }
 
 /* Shared frame: repoint the entry at new_pa, already holding the copy (count lock held; refs:
- * the count before the move). Break before make: cleared and shot down first. */
+ * the count before the move). With other threads in the space, break before make: cleared and
+ * shot down first. Alone (one thread, which only this fault could raise), no other CPU holds a
+ * translation of the space: this CPU's is dropped after the store. */
 static enum cow_result cow_copy(pte_t *pte, uint32_t page, uint32_t new_pa, uint32_t refs, struct cow_report *rep)
 {
   pte_t old = *pte;
   uint32_t old_pa = PTE_ADDR(old);
-  *pte = 0;
-  cow_shootdown(page, "copy", rep);
-  *pte = pte_make_private(old, new_pa);
-  this_cpu()->cow.copies++;
+  struct vm_space *vs;
+  THIS_CPU_READ(vm, vs);
+  if (vs && vs->threads <= 1) {
+    *pte = pte_make_private(old, new_pa);
+    vm_invlpg(page);
+  } else {
+    *pte = 0;
+    cow_shootdown(page, "copy", rep);
+    *pte = pte_make_private(old, new_pa);
+  }
+  THIS_CPU_INC(cow.copies);
   cow_note(rep, "copy", old_pa, new_pa, refs, refs - 1);
   return COW_COPIED;
 }
@@ -201,23 +210,22 @@ __attribute__((noinline)) static enum cow_result cow_copy_or_reuse(pte_t *pte, u
 {
   /* LAB(smp) BEGIN "one CPU only: the count may change between its read and the move (another CPU copies or exits)" */
   uint32_t old_pa = PTE_ADDR(*pte);
-  struct cpu_cow_counts *cc = &this_cpu()->cow;
-  cc->copy_seq++;
-  uint32_t new_pa = pool_alloc_frame(&pool_user);
+  THIS_CPU_INC(cow.copy_seq);
+  uint32_t new_pa = pool_user_take_masked();            /* this CPU's stock: interrupts are masked */
   if (new_pa)
     vm_copy_to_frame_masked(new_pa, (const void *)page);
 
-  page_ref_lock();                                      /* the decision and the entry: atomic */
+  page_ref_lock_masked();                               /* the decision and the entry: atomic */
   uint32_t refs = new_pa ? page_ref_move_if_shared_locked(old_pa, new_pa) : page_ref_get(old_pa);
   enum cow_result r = refs == 1 ? cow_reuse(pte, page, refs, rep)
                       : new_pa ? cow_copy(pte, page, new_pa, refs, rep) : COW_OUT_OF_MEMORY;
-  page_ref_unlock();
+  page_ref_unlock_masked();
 
   if (r == COW_REUSED && new_pa)
     pool_free(&pool_user, new_pa, 1);
   if (r == COW_OUT_OF_MEMORY)
     cow_note(rep, "out-of-memory", old_pa, 0, refs, refs);
-  cc->copy_seq++;
+  THIS_CPU_INC(cow.copy_seq);
   return r;
   #if 0 /* LAB STARTER */
   uint32_t old_pa = PTE_ADDR(*pte);

@@ -148,6 +148,7 @@ void mm_init(const struct bootinfo *bi)
   mm_fill_pool(&pool_kernel, bi, l->kpool_base, kpool_end);
   pool_init(&pool_user, "user", l->upool_base, ufr, ubitmap);
   mm_fill_pool(&pool_user, bi, l->upool_base, l->upool_end);
+  pool_use_stocks(&pool_user);
   page_ref_init(refs);
   kvpool_init(kvbitmap);
   zero_page_init();

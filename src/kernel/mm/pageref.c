@@ -109,25 +109,10 @@ static inline uint32_t page_ref_drop(uint32_t pa)
   return page_ref_drop_at(i);
 }
 
-/* LAB(cow) BEGIN "page_ref_move_if_shared_locked: the count side of a copy (see mm/pageref.h)" */
-uint32_t page_ref_move_if_shared_locked(uint32_t old_pa, uint32_t new_pa)
+void page_ref_bad_copy(uint32_t new_pa)
 {
-  uint32_t i = page_ref_index(old_pa), refs = page_ref_array.counts[i];
-  if (refs > 1) {                      /* the drop below cannot reach zero */
-    uint32_t n = pool_frame_slot(&pool_user, new_pa);
-    if (n >= pool_user.frames || page_ref_array.counts[n] != 0)
-      panic("pageref: copy into frame 0x%x: not a fresh user frame", new_pa);
-    page_ref_array.counts[n] = 1;
-    page_ref_drop_at(i);
-  }
-  return refs;
+  panic("pageref: copy into frame 0x%x: not a fresh user frame", new_pa);
 }
-#if 0 /* LAB STARTER */
-uint32_t page_ref_move_if_shared_locked(uint32_t old_pa, uint32_t new_pa)
-{
-  panic("pageref: page_ref_move_if_shared_locked(0x%x, 0x%x) is not written yet", old_pa, new_pa);
-}
-#endif /* LAB END */
 
 uint32_t page_ref_dec_locked(uint32_t pa)
 {

@@ -1,5 +1,11 @@
 /*
- * pool.c - the physical address pools (bitmap, first fit, contiguous runs).
+ * pool.c - the physical address pools (bitmap, first fit, contiguous runs)
+ * and the user pool's per-CPU stocks of free frames (pool.h says what a stock
+ * is; include/arch/percpu.h's struct cpu_frame_stock how it is shared).
+ *
+ * `free` changes with atomic adds: a stock hands out a frame without the
+ * lock. It counts the bitmap's free frames plus every stocked frame; a frame
+ * moving between the bitmap and a stock does not change it.
  */
 #include "mm/pool.h"
 #include "mm/vm.h"
@@ -15,6 +21,7 @@ struct pool pool_user;
 static int pool_bit(const struct pool *p, uint32_t i) { return (p->bitmap[i / BITS] >> (i % BITS)) & 1; }
 static void pool_set(struct pool *p, uint32_t i) { p->bitmap[i / BITS] |= 1u << (i % BITS); }
 static void pool_clear(struct pool *p, uint32_t i) { p->bitmap[i / BITS] &= ~(1u << (i % BITS)); }
+static void pool_clear_run(struct pool *p, uint32_t first, uint32_t n);
 
 void pool_init(struct pool *p, const char *name, uint32_t base, uint32_t frames, uint32_t *bitmap)
 {
@@ -23,16 +30,30 @@ void pool_init(struct pool *p, const char *name, uint32_t base, uint32_t frames,
   p->frames = frames;
   p->total = p->free = 0;
   p->hint = 0;
+  p->stocked = 0;
   p->bitmap = bitmap;
   p->lock = (struct spinlock)SPINLOCK_INIT(name, SPIN_RANK_POOL);
   memset(bitmap, 0xFF, (frames + BITS - 1) / BITS * 4);
+}
+
+/* Add n to p's free count (n may wrap: a subtraction), atomically. */
+static inline void pool_count(struct pool *p, uint32_t n)
+{
+  __atomic_fetch_add(&p->free, n, __ATOMIC_RELAXED);
 }
 
 void pool_add_frame(struct pool *p, uint32_t pa)
 {
   pool_clear(p, pool_frame_slot(p, pa));
   p->total++;
-  p->free++;
+  pool_count(p, 1);
+}
+
+void pool_use_stocks(struct pool *p)
+{
+  if (p != &pool_user)
+    panic("pool %s: only the user pool has per-CPU stocks", p->name);
+  p->stocked = 1;
 }
 
 /* One frame: the first bitmap word from the hint with a clear bit, and its lowest clear bit. Lock held. */
@@ -46,29 +67,111 @@ static uint32_t pool_alloc_one(struct pool *p)
     if (i >= p->frames)
       break;
     pool_set(p, i);
-    p->free--;
+    pool_count(p, -1u);
     p->hint = i + 1;
     return p->base + i * PGSIZE;
   }
   return 0;
 }
 
+/* ---- the per-CPU stocks ---------------------------------------------------------------- */
+
+/* Take for the empty stock s the free frames of the first bitmap word of p, from the hint, that
+ * has any (the word is then all allocated in the bitmap): s's word and first_pa are set, and the
+ * free bits returned for the caller to publish; 0 when the bitmap has no free frame (p's lock
+ * held). The frames stay counted free. Bits beyond the pool's
+ * last frame are set from pool_init on, so they are never taken. */
+static uint32_t pool_stock_fill(struct pool *p, struct cpu_frame_stock *s)
+{
+  for (uint32_t w = p->hint / BITS, words = (p->frames + BITS - 1) / BITS; w < words; w++) {
+    uint32_t free_bits = ~p->bitmap[w];
+    if (!free_bits)
+      continue;
+    p->bitmap[w] = ~0u;
+    p->hint = (w + 1) * BITS;                      /* every word up to w has no free bit left */
+    s->word = w;
+    s->first_pa = p->base + w * BITS * PGSIZE;
+    return free_bits;
+  }
+  p->hint = p->frames;
+  return 0;
+}
+
+void pool_drain_stocks(struct pool *p)
+{
+  spin_lock(&p->lock);
+  for (int c = 0; c < CPU_MAX; c++) {
+    struct cpu_frame_stock *s = &cpus[c].frames;
+    uint32_t bits = __atomic_exchange_n(&s->bits, 0, __ATOMIC_ACQ_REL);   /* now ours, not its CPU's */
+    if (!bits)
+      continue;
+    if ((p->bitmap[s->word] & bits) != bits)
+      panic("pool %s: cpu%d's stock holds a frame the bitmap has free (word %u)", p->name, c, s->word);
+    p->bitmap[s->word] &= ~bits;                    /* still counted free: only the bitmap changes */
+    if (s->word * BITS < p->hint)
+      p->hint = s->word * BITS;
+  }
+  spin_unlock(&p->lock);
+}
+
+uint32_t pool_stock_refill(struct pool *p, struct cpu_frame_stock *s)
+{
+  for (int round = 0; round < 2; round++) {
+    if (round)
+      pool_drain_stocks(p);            /* the bitmap is empty: the frames may sit in stocks */
+    spin_lock(&p->lock);
+    uint32_t bits = pool_stock_fill(p, s);
+    if (bits) {
+      /* the lowest frame is the caller's; the others become the stock, seen by a drain only now */
+      __atomic_store_n(&s->bits, bits & (bits - 1), __ATOMIC_RELEASE);
+      spin_unlock(&p->lock);
+      pool_count(p, -1u);
+      return s->first_pa + ((uint32_t)__builtin_ctz(bits) << PGSHIFT);
+    }
+    spin_unlock(&p->lock);
+  }
+  return 0;
+}
+
+/* One frame from this CPU's stock of the user pool, interrupts masked around the take. */
+static uint32_t pool_stock_take(void)
+{
+  uint32_t f = read_eflags();
+  cli();                              /* the stock is this CPU's: no move to another one meanwhile */
+  uint32_t pa = pool_user_take_masked();
+  if (f & EFLAGS_IF)
+    sti();
+  return pa;
+}
+
+int pool_in_stock(const struct pool *p, uint32_t pa)
+{
+  if (!p->stocked)
+    return 0;
+  for (int c = 0; c < CPU_MAX; c++) {
+    const struct cpu_frame_stock *s = &cpus[c].frames;
+    uint32_t bits = s->bits, off = (pa - s->first_pa) >> PGSHIFT;
+    if (bits && pa >= s->first_pa && off < BITS && ((bits >> off) & 1))
+      return 1;
+  }
+  return 0;
+}
+
 uint32_t pool_alloc_frame(struct pool *p)
 {
+  if (p->stocked)
+    return pool_stock_take();         /* the user pool: the only one with stocks */
   spin_lock(&p->lock);
   uint32_t pa = pool_alloc_one(p);
   spin_unlock(&p->lock);
   return pa;
 }
 
-uint32_t pool_alloc(struct pool *p, uint32_t n)
+/* n > 1 contiguous frames from the bitmap (first fit), or 0. */
+static uint32_t pool_alloc_run(struct pool *p, uint32_t n)
 {
   uint32_t found = 0, first_free = p->frames, run = 0;
   int ok = 0;
-  if (n == 0)
-    return 0;
-  if (n == 1)
-    return pool_alloc_frame(p);
   spin_lock(&p->lock);
   for (uint32_t i = p->hint; i < p->frames; i++) {
     if (run == 0 && i % BITS == 0 && p->bitmap[i / BITS] == 0xFFFFFFFFu) {
@@ -91,12 +194,26 @@ uint32_t pool_alloc(struct pool *p, uint32_t n)
   if (ok) {
     for (uint32_t i = found; i < found + n; i++)
       pool_set(p, i);
-    p->free -= n;
+    pool_count(p, -n);
     /* Everything below the first free frame seen is in use: start there next time. */
     p->hint = first_free < found ? first_free : found + n;
   }
   spin_unlock(&p->lock);
   return ok ? p->base + found * PGSIZE : 0;
+}
+
+uint32_t pool_alloc(struct pool *p, uint32_t n)
+{
+  if (n == 0)
+    return 0;
+  if (n == 1)
+    return pool_alloc_frame(p);
+  uint32_t pa = pool_alloc_run(p, n);
+  if (!pa && p->stocked) {             /* the run may be there with the stocks given back */
+    pool_drain_stocks(p);
+    pa = pool_alloc_run(p, n);
+  }
+  return pa;
 }
 
 /* Mark slots [first, first + n) free, a bitmap word at a time, and count them (lock held); panics
@@ -112,7 +229,7 @@ static void pool_clear_run(struct pool *p, uint32_t first, uint32_t n)
     *w &= ~mask;
     i += k;
   }
-  p->free += n;
+  pool_count(p, n);
   if (first < p->hint)
     p->hint = first;
 }

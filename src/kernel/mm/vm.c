@@ -171,7 +171,7 @@ void vm_copy_to_frame(uint32_t dst_pa, const void *src)
 /* LAB(cow) BEGIN "vm_copy_to_frame_masked: vm_copy_to_frame for a caller whose interrupts are already masked" */
 void vm_copy_to_frame_masked(uint32_t dst_pa, const void *src)
 {
-  str_copy_words(vm_scratch_map_masked(dst_pa), src, PGSIZE / sizeof(uint32_t));
+  str_copy_words_inline(vm_scratch_map_masked(dst_pa), src, PGSIZE / sizeof(uint32_t));
   vm_scratch_unmap_masked();
 }
 #if 0 /* LAB STARTER */

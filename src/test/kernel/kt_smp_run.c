@@ -1,6 +1,7 @@
 /*
  * kt_smp_run.c - self-tests of the kernel running on several CPUs at once:
- * each CPU's scratch page is its own, TLB shootdowns in every direction
+ * each CPU's scratch page is its own, another CPU's stock of free frames
+ * does not make an allocation fail, TLB shootdowns in every direction
  * (kt_tlb.c), address-space CPU sets and the shootdown aimed at them
  * (kt_space.c), and (at the end of the run) every CPU ran processes.
  *
@@ -82,14 +83,38 @@ static void kt_smp_scratch(void)
     kframe_free(other.frame);
 }
 
+/* cpu1's half of kt_smp_stock: take one user frame (its stock keeps the rest of a bitmap word)
+ * and give it back. */
+static void kt_stock_fill(void *arg)
+{
+  uint32_t pa = pool_alloc_frame(&pool_user);
+  if (pa)
+    pool_free(&pool_user, pa, 1);
+  *(uint32_t *)arg = this_cpu()->frames.bits;
+}
+
+/* Frames in another CPU's stock do not make an allocation fail: with cpu1's stock filled, this
+ * CPU still gets every free frame of the user pool (the stocks go back to the bitmap first). */
+static void kt_smp_stock(void)
+{
+  uint32_t other_bits = 0;
+  int started = smp_call_start(KT_OTHER_CPU, kt_stock_fill, &other_bits) == 0;
+  if (started)
+    smp_call_wait(KT_OTHER_CPU);
+  ktest_check("kt_smp_stock_filled", started && other_bits != 0, "started %d, cpu1's stock 0x%08x", started,
+              other_bits);
+  kt_pool_exhaust("kt_smp_stock_drained", &pool_user);
+}
+
 void ktest_smp_run(void)
 {
   ktest_space_cpus();
   if (smp_cpus_up() < 2) {
-    kprintf("[ktest] kt_smp_scratch, kt_smp_shootdown, kt_smp_space_shootdown: skipped (one CPU running)\n");
+    kprintf("[ktest] kt_smp_scratch, kt_smp_stock_*, kt_smp_shootdown, kt_smp_space_shootdown: skipped (one CPU running)\n");
     return;
   }
   kt_smp_scratch();
+  kt_smp_stock();
   ktest_tlb();
   ktest_space_shootdown();
 }
