@@ -90,7 +90,8 @@ static void kt_pool_stock(void)
   ktest_check("kt_pool_stock", a && b == want_b && hint2 == hint && free2 == free0 - 2 && c_stocked && c_back &&
                                    free3 == free2,
               "a 0x%x, b 0x%x (want 0x%x), next stocked 0x%x (used+stocked %d, back in the bitmap %d), free %u -> %u "
-              "-> %u after the drain", a, b, want_b, c, c_stocked, c_back, free0, free2, free3);
+              "-> %u after the drain, hint %u -> %u over b", a, b, want_b, c, c_stocked, c_back, free0, free2, free3,
+              hint, hint2);
   if (a)
     pool_free(p, a, 1);
   if (b)
