@@ -321,6 +321,11 @@ END {
         verdict(per <= 30)
     }
   }
+  if (("exit_untouched,SHARED_PT," small) in med && ("exit_untouched,SHARED_PT," big) in med) {
+    a = med["exit_untouched,SHARED_PT," big]; b = med["exit_untouched,SHARED_PT," small]
+    printf "- SHARED_PT exit of a child that wrote nothing in the region (exit_untouched) independent of the size: %s at %s vs %s at %s = %sx (at most 1.10x): %s\n", \
+      commas(a), label[nsizes], commas(b), label[1], ratio(a, b), verdict(a <= 1.10 * b)
+  }
   smpf_goal()
   k = "fork,COW," small
   printf "- COW fork of %s at most 40 k: %s: %s\n", label[1], commas(med[k]), verdict(med[k] <= 40000)

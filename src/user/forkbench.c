@@ -14,6 +14,8 @@
  *                   SHARED_PT the table-copy fault (table copy, then page copy);
  *   fault_per_page  the child writing one word in every page, per page;
  *   exit_wait       that child, owning its pages now, exiting and being reaped;
+ *   exit_untouched  a child that wrote nothing in the region exiting and being
+ *                   reaped (SHARED_PT: it drops table counts only, whatever the size);
  *   fork_exec       xfork + exec of echo (no arguments) + its exit + wait.
  * Reference rows: getpid (a null system call), one write fault resolved by
  * reuse, and a 4 KiB memcpy in user space. A COW copy fault costs at least
@@ -75,7 +77,8 @@
 #define BENCH_SIZES_FULL    5
 #define BENCH_SIZES_QUICK   2
 #define BENCH_POLICIES      4
-#define BENCH_METRICS       6          /* fork, fork_grandchild, first_write, fault_per_page, exit_wait, fork_exec */
+#define BENCH_METRICS       7          /* fork, fork_grandchild, first_write, fault_per_page, exit_wait,
+                                          exit_untouched, fork_exec */
 #define BENCH_REFERENCES    3          /* getpid, reuse_fault, memcpy_4k */
 #define BENCH_ZERO_PAGE_ROWS 2         /* zero_read, zero_write (and one sbrk_grow row per size) */
 #define BENCH_ROWS_MAX      (BENCH_SIZES_FULL * BENCH_POLICIES * BENCH_METRICS + BENCH_REFERENCES + \
@@ -111,7 +114,7 @@ static const int bench_policies[BENCH_POLICIES] = { FORK_POLICY_OLD, FORK_POLICY
                                                     FORK_POLICY_SHARED_PT };
 static const char *const bench_policy_names[BENCH_POLICIES] = { "OLD", "COW", "THREAD", "SHARED_PT" };
 static const char *const bench_metric_names[] = { "fork", "fork_grandchild", "first_write", "fault_per_page", "exit_wait",
-                                                  "fork_exec", "getpid", "reuse_fault", "memcpy_4k", "sbrk_grow",
+                                                  "exit_untouched", "fork_exec", "getpid", "reuse_fault", "memcpy_4k", "sbrk_grow",
                                                   "zero_read", "zero_write" };
 /* The rows of threadbench (FORKBENCH_THREADS): a multi-threaded process's fork, its copy fault, a shootdown. */
 static const char *const thr_metric_names[] = { "fork_cow_256k_threads1", "fork_cow_256k_threads2",
@@ -494,6 +497,38 @@ static void bench_fork_runs(volatile uint32_t *base, uint32_t pages, int pi, uns
   bench_add_row("exit_wait", policy, size_kib, bench_stat_of(exit_cycles, exit_frames, bench_runs));
 }
 
+/* The exit_untouched row of one region and policy: a child that writes nothing in the region (its
+ * only write is bench_timed_xfork's, to its stack) waits for the go, exits, and is reaped; timed from
+ * the go to waitpid's return. */
+static void bench_exit_untouched_runs(int pi, unsigned size_kib)
+{
+  uint64_t cycles[BENCH_RUNS_MAX];
+  int frames[BENCH_RUNS_MAX];
+  for (int r = 0; r < bench_runs; r++) {
+    int go[2];
+    uint64_t fork_cycles;
+    char c;
+    if (pipe(go) < 0)
+      bench_die("pipe failed");
+    int pid = bench_timed_xfork(bench_policies[pi], &fork_cycles);
+    if (pid == 0) {
+      read(go[0], &c, 1);
+      exit(0);
+    }
+    if (pid < 0)
+      bench_die("xfork failed");
+    int before = bench_free_frames();
+    uint64_t t0 = bench_rdtsc();
+    if (write(go[1], "x", 1) != 1 || waitpid(pid, 0) != pid)
+      bench_die("waitpid for the untouched child failed");
+    uint64_t t1 = bench_rdtsc();
+    frames[r] = before - bench_free_frames();
+    cycles[r] = t1 - t0;
+    close(go[0]), close(go[1]);
+  }
+  bench_add_row("exit_untouched", bench_policy_names[pi], size_kib, bench_stat_of(cycles, frames, bench_runs));
+}
+
 /* The fork_exec row of one region and policy: xfork, exec echo, its exit, wait. */
 static void bench_fork_exec_runs(volatile uint32_t *base, uint32_t pages, int pi, unsigned size_kib)
 {
@@ -621,6 +656,7 @@ static void bench_region(unsigned size_kib)
   printf("[forkbench] region %u KiB (%u pages)\n", size_kib, pages);
   for (int pi = 0; pi < BENCH_POLICIES; pi++) {
     bench_fork_runs(base, pages, pi, size_kib);
+    bench_exit_untouched_runs(pi, size_kib);
     bench_fork_exec_runs(base, pages, pi, size_kib);
   }
   if (sbrk(-(int)(pad + bytes)) == (char *)-1)
