@@ -21,7 +21,6 @@ struct pool pool_user;
 static int pool_bit(const struct pool *p, uint32_t i) { return (p->bitmap[i / BITS] >> (i % BITS)) & 1; }
 static void pool_set(struct pool *p, uint32_t i) { p->bitmap[i / BITS] |= 1u << (i % BITS); }
 static void pool_clear(struct pool *p, uint32_t i) { p->bitmap[i / BITS] &= ~(1u << (i % BITS)); }
-static void pool_clear_run(struct pool *p, uint32_t first, uint32_t n);
 
 void pool_init(struct pool *p, const char *name, uint32_t base, uint32_t frames, uint32_t *bitmap)
 {
@@ -79,8 +78,8 @@ static uint32_t pool_alloc_one(struct pool *p)
 /* Take for the empty stock s the free frames of the first bitmap word of p, from the hint, that
  * has any (the word is then all allocated in the bitmap): s's word and first_pa are set, and the
  * free bits returned for the caller to publish; 0 when the bitmap has no free frame (p's lock
- * held). The frames stay counted free. Bits beyond the pool's
- * last frame are set from pool_init on, so they are never taken. */
+ * held). The frames stay counted free. Bits beyond the pool's last frame are set from pool_init
+ * on, so they are never taken. */
 static uint32_t pool_stock_fill(struct pool *p, struct cpu_frame_stock *s)
 {
   for (uint32_t w = p->hint / BITS, words = (p->frames + BITS - 1) / BITS; w < words; w++) {
@@ -97,6 +96,8 @@ static uint32_t pool_stock_fill(struct pool *p, struct cpu_frame_stock *s)
   return 0;
 }
 
+/* A frame pool_free gives back while it sits in a stock (a free of a frame never allocated) is
+ * caught here: the stock's bits must all still be allocated in the bitmap. */
 void pool_drain_stocks(struct pool *p)
 {
   spin_lock(&p->lock);
