@@ -89,6 +89,8 @@ static uint32_t pt_copy_table(pte_t *old)
   struct page_ref_view v = page_ref_view_locked();
   for (uint32_t j = 0; j < PT_ENTRIES; j++) {
     pte_t e = old[j];
+    if (!e)
+      continue;                    /* absent: the fresh table is zeroed already */
     if ((e & (PTE_P | PTE_ZERO)) != PTE_P) {
       if (e & PTE_ZERO)
         copy[j] = e;               /* the zero frame: the same read-only entry, no count */
