@@ -6,8 +6,7 @@
  * mappings) are mapped in every address space and touched by every CPU,
  * so unmapping one must reach every CPU before the frame or the virtual
  * page is used again. A user mapping needs it only in a space several threads use, and then
- * only on the CPUs in that space (vm_space_shootdown; report/GUIDE.md, "TLB shootdown: which
- * paths need it").
+ * only on the CPUs in that space (vm_space_shootdown, mm/vmspace.h).
  */
 #ifndef ARCH_TLB_H
 #define ARCH_TLB_H

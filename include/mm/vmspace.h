@@ -30,7 +30,7 @@
  * include/user.h's thread_create) may be changed by one CPU while another
  * runs in it. Every change to its entries then holds its lock, and every
  * change that takes a permission or a frame away is shot down before it
- * counts (report/GUIDE.md, "TLB shootdown"). While one thread uses it the
+ * counts (vm_space_shootdown below; arch/tlb.h). While one thread uses it the
  * lock is not taken: only that thread can change the space, or start a
  * second thread (vm_space_lock_shared says why that is enough).
  */

@@ -10,9 +10,16 @@
 # seconds each run took. Builds nothing (make report builds first).
 #
 #   GDB_PORT (default 1234), SHOT_MONITOR_PORT (default 45454) for parallel runs
+# In a lab handout (run/lab/HANDOUT) it stops at once and says what to do instead.
 set -euo pipefail
 
 cd "$(dirname "$0")/../.."
+if [ -f run/lab/HANDOUT ]; then
+  echo "make report: this is the $(cat run/lab/HANDOUT) lab handout; the reference report it fills is not part of it." >&2
+  echo "  Write your report in report/README.md from report/TEMPLATE.md: make screenshots captures your" >&2
+  echo "  kernel's pictures into report/figures/, make bench measures it (build/bench.md)." >&2
+  exit 2
+fi
 out=build/report
 mkdir -p "$out"
 : > "$out/times"

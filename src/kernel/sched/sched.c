@@ -80,7 +80,7 @@ void sched_run(void)
     tss_set_kernel_stack(p->kstack_top);
     vm_space_enter(&p->group->vm);   /* its process's; no pd: it is exiting, its space detached (exit.c) */
     sched_context_switch(&c->sched_esp, p->context_esp);
-    /* This CPU keeps no process's directory loaded (report/GUIDE.md: TLB shootdown), and leaves
+    /* This CPU keeps no process's directory loaded (a space's CPU set: mm/vmspace.h), and leaves
      * the space before proc_lock goes: whoever finds p not RUNNING under proc_lock knows this
      * CPU's bit is clear. */
     vm_space_leave(&p->group->vm);
