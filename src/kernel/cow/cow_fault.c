@@ -118,12 +118,22 @@ static enum cow_result cow_reuse(pte_t *pte, uint32_t page, uint32_t refs, struc
   return COW_REUSED;
 }
 
-/* Flush page from every CPU in the current space (this one's TLB only outside any space: a
- * self-test) and note a shootdown that reached others in rep. */
-static void cow_shootdown(uint32_t page, const char *why, struct cow_report *rep)
+/* Point the entry pte of page at new, the old translation gone from every CPU that may hold it
+ * first, and note a shootdown that reached other CPUs in rep. Alone in its space (one thread,
+ * which only this fault could raise) no other CPU holds a translation of it: the store, then this
+ * CPU's flush. With other threads, break before make: the entry cleared, shot down on every CPU
+ * in the space, then set. Outside any space (a self-test), this CPU's flush. */
+static void cow_repoint(pte_t *pte, uint32_t page, pte_t new, const char *why, struct cow_report *rep)
 {
   /* LAB(smp) BEGIN "threads of this space may run on other CPUs: their TLBs hold the page too" */
-  struct vm_space *vs = this_cpu()->vm;
+  struct vm_space *vs;
+  THIS_CPU_READ(vm, vs);
+  if (vs && vs->threads <= 1) {
+    *pte = new;
+    vm_invlpg(page);
+    return;
+  }
+  *pte = 0;
   uint32_t cpus = 0;
   if (vs)
     cpus = vm_space_shootdown_page(vs, page);
@@ -135,31 +145,22 @@ static void cow_shootdown(uint32_t page, const char *why, struct cow_report *rep
     rep->shot_pages = 1;
     rep->shot_why = why;
   }
+  *pte = new;
   #if 0 /* LAB STARTER */
   (void)why;
   (void)rep;
+  *pte = new;
   vm_invlpg(page);                     /* this CPU only */
   #endif /* LAB END */
 }
 
 /* Shared frame: repoint the entry at new_pa, already holding the copy (count lock held; refs:
- * the count before the move). With other threads in the space, break before make: cleared and
- * shot down first. Alone (one thread, which only this fault could raise), no other CPU holds a
- * translation of the space: this CPU's is dropped after the store. */
+ * the count before the move). */
 static enum cow_result cow_copy(pte_t *pte, uint32_t page, uint32_t new_pa, uint32_t refs, struct cow_report *rep)
 {
   pte_t old = *pte;
   uint32_t old_pa = PTE_ADDR(old);
-  struct vm_space *vs;
-  THIS_CPU_READ(vm, vs);
-  if (vs && vs->threads <= 1) {
-    *pte = pte_make_private(old, new_pa);
-    vm_invlpg(page);
-  } else {
-    *pte = 0;
-    cow_shootdown(page, "copy", rep);
-    *pte = pte_make_private(old, new_pa);
-  }
+  cow_repoint(pte, page, pte_make_private(old, new_pa), "copy", rep);
   THIS_CPU_INC(cow.copies);
   cow_note(rep, "copy", old_pa, new_pa, refs, refs - 1);
   return COW_COPIED;
