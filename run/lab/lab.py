@@ -19,6 +19,9 @@ cow region); LAB(a,b) is a region of both labs.
   lab.py leaks LAB HANDOUT        every solution line of LAB found in HANDOUT's files (exit 1)
   lab.py mutants LAB              the broken kernels (run/test/mutants) that change LAB's regions
   lab.py regions [LAB]            the regions: file, lines, lab, hint
+  lab.py cut TREE FILE:LINE...    in TREE (a copy of this tree), only the regions that begin at
+                                  those lines (as `regions` lists them) replaced by their starter:
+                                  one planted bug at a time (the races of the smp lab, alone)
 The labs, the files a handout drops or replaces: run/lab/labs.conf (`region` and `handout`
 lines). Paths are relative to the tree this script lies in.
 """
@@ -323,6 +326,49 @@ def cmd_mutants(lab):
     return 0
 
 
+def emit_only(items, begins, out):
+    """The lines of the file with only the regions whose BEGIN line is in begins cut."""
+    for it in items:
+        if isinstance(it, str):
+            out.append(it)
+        elif it['line'] in begins:
+            t = todo_line(it)
+            if t is not None:
+                out.append(t)
+            out.extend(it['starter'])
+        else:
+            out.append(it['begin'])
+            emit_only(it['body'], begins, out)
+            if it['start_line'] is not None:
+                out.append(it['start_line'])
+                out.extend(it['starter'])
+            out.append(it['end'])
+    return out
+
+
+def cmd_cut(tree, specs):
+    files = {}
+    for spec in specs:
+        f, _, n = spec.rpartition(':')
+        if not f or not n.isdigit():
+            die('cut: %s is not FILE:LINE' % spec)
+        files.setdefault(f, set()).add(int(n))
+    for f, begins in files.items():
+        items = parse(load(f), f)
+        found = set()
+        def walk(its):
+            for it in its:
+                if isinstance(it, dict):
+                    found.add(it['line'])
+                    walk(it['body'])
+        walk(items)
+        if begins - found:
+            die('cut: no region begins at %s:%s' % (f, ','.join(map(str, sorted(begins - found)))))
+        with open(os.path.join(tree, f), 'w', encoding='utf-8') as h:
+            h.write('\n'.join(emit_only(items, begins, [])))
+    return 0
+
+
 def cmd_regions(lab):
     for f in tracked_files(ROOT):
         if not is_source(f):
@@ -346,6 +392,8 @@ def main(argv):
         return cmd_leaks(argv[1], argv[2])
     if len(argv) == 2 and argv[0] == 'mutants':
         return cmd_mutants(argv[1])
+    if len(argv) >= 3 and argv[0] == 'cut':
+        return cmd_cut(argv[1], argv[2:])
     if argv and argv[0] == 'regions':
         return cmd_regions(argv[1] if len(argv) > 1 else None) or 0
     print(__doc__, file=sys.stderr)

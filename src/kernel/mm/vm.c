@@ -41,11 +41,19 @@ void vm_init(pde_t *pd, pte_t *scratch_pt)
   vm_activate(pd);
 }
 
+/* LAB(smp) BEGIN "vm_scratch_init_cpu: the scratch page CPU c maps frames at, when several CPUs copy at once" */
 void vm_scratch_init_cpu(struct cpu *c)
 {
   c->scratch_va = SCRATCH_VA + (uint32_t)c->id * PGSIZE;
   c->scratch_pte = &scratch_table[PTX(c->scratch_va)];
 }
+#if 0 /* LAB STARTER */
+void vm_scratch_init_cpu(struct cpu *c)
+{
+  c->scratch_va = SCRATCH_VA;          /* one scratch page, the same for every CPU */
+  c->scratch_pte = &scratch_table[PTX(c->scratch_va)];
+}
+#endif /* LAB END */
 
 pte_t *vm_walk(pde_t *pd, uint32_t va, int create)
 {

@@ -9,6 +9,9 @@
  *                touched) while every table of the region becomes shared;
  *   copy, reuse  the child's first write copies the table (one table copy, one
  *                page copy); the parent's later write reuses both;
+ *   page level   inside a table that was shared and then copied, a second page
+ *                is still copy-on-write: the child's write copies it alone, the
+ *                parent's later write reuses it;
  *   reads        reading the whole region unshares nothing;
  *   kernel       read() from a pipe into a shared table copies it; the other
  *                side's bytes stay;
@@ -30,6 +33,7 @@
 #define SPT_FORK_KFRAMES      3         /* a page directory and a two-page kernel stack (KSTACK_PAGES) */
 #define SPT_STACK_PAGES       8         /* USER_STACK_PAGES: a stack-table copy shares at most these */
 #define SPT_TABLE_PAGES       1024      /* pages behind one page table */
+#define SPT_TABLE_BYTES       (SPT_TABLE_PAGES * PGSIZE)
 #define SPT_WORDS             (PGSIZE / 4)
 #define SPT_TAG               0x5A17
 #define SPT_CHILD_WORD        0xC0DEC0DEu
@@ -202,6 +206,63 @@ static void spt_check_copy_then_reuse(void)
   spt_base[last * SPT_WORDS] = spt_word(last);
   close(go[0]), close(go[1]), close(back[0]), close(back[1]);
   utest_memcheck("sharedpt_write_memcheck");
+}
+
+/* ---- page-level copy-on-write inside a table that was shared ---------------- */
+
+/* Whether pages i and j of the region lie behind one page table. */
+static int spt_same_table(int i, int j)
+{
+  return ((unsigned)&spt_base[i * SPT_WORDS] / SPT_TABLE_BYTES) == ((unsigned)&spt_base[j * SPT_WORDS] / SPT_TABLE_BYTES);
+}
+
+static void spt_check_page_cow(void)
+{
+  int go[2], back[2], a = spt_pages - 1, b = spt_pages - 2;
+  struct spt_write_report child[2], parent;
+  char byte;
+  if (!spt_same_table(a, b))
+    a--, b--;                      /* a table boundary lies between the last two pages */
+  if (pipe(go) < 0 || pipe(back) < 0) {
+    utest_fail("sharedpt_page_cow_copy", "pipe failed");
+    return;
+  }
+  utest_touch_stack();
+  int pid = xfork(FORK_POLICY_SHARED_PT);
+  if (pid == 0) {
+    utest_touch_stack();
+    struct spt_write_report r[2];
+    r[0] = spt_write_page(a, SPT_CHILD_WORD);   /* the table is copied, page a with it */
+    r[1] = spt_write_page(b, SPT_CHILD_WORD);   /* page b, still shared in the copied table */
+    write(back[1], r, sizeof r);
+    read(go[0], &byte, 1);
+    exit(spt_base[a * SPT_WORDS] == SPT_CHILD_WORD && spt_base[b * SPT_WORDS] == SPT_CHILD_WORD ? 0 : 1);
+  }
+  int got = pid > 0 && utest_read_full(back[0], child, sizeof child) == (int)sizeof child;
+  unsigned parent_saw = spt_base[b * SPT_WORDS];
+  utest_touch_stack();
+  parent = spt_write_page(b, SPT_PARENT_WORD);
+  int status = -1;
+  write(go[1], "x", 1);
+  if (pid > 0)
+    waitpid(pid, &status);
+  int shared = got && child[0].table_copies == 1;
+  utest_check("sharedpt_page_cow_copy", shared && child[1].table_copies == 0 && child[1].page_copies == 1 &&
+              child[1].seen == SPT_CHILD_WORD && parent_saw == spt_word(b),
+              "child's first write: %d table copies (want 1: the fork shared the table); its second write in "
+              "that table: %d table copies, %d page copies (want 0, 1), it reads 0x%x; the parent reads 0x%x "
+              "(want 0x%x)", got ? child[0].table_copies : -1, got ? child[1].table_copies : -1,
+              got ? child[1].page_copies : -1, got ? child[1].seen : 0, parent_saw, spt_word(b));
+  utest_check("sharedpt_page_cow_reuse", shared && parent.table_reuses == 1 && parent.page_copies == 0 &&
+              parent.seen == SPT_PARENT_WORD && status == 0,
+              "the fork shared the table: %s; the parent's write to the page the child copied: %d table "
+              "reuses, %d page copies (want 1, 0: the last reference), it reads 0x%x; child status %d (1: "
+              "the parent's write showed in the child)", shared ? "yes" : "no", parent.table_reuses,
+              parent.page_copies, parent.seen, status);
+  spt_base[a * SPT_WORDS] = spt_word(a);
+  spt_base[b * SPT_WORDS] = spt_word(b);
+  close(go[0]), close(go[1]), close(back[0]), close(back[1]);
+  utest_memcheck("sharedpt_page_cow_memcheck");
 }
 
 /* ---- reads never unshare ------------------------------------------------- */
@@ -440,6 +501,7 @@ int main(int argc, char *argv[])
   spt_fill();
   spt_check_accounting();
   spt_check_copy_then_reuse();
+  spt_check_page_cow();
   spt_check_reads_and_kernel();
   spt_check_sbrk();
   spt_check_exits();
