@@ -294,7 +294,9 @@ def cmd_mutants(lab):
     """The broken kernels (run/test/mutants/*.patch) that change a region of a lab the handout of
     lab cuts, one name a line: a hunk whose removed lines (or, adding only, its context lines)
     include a line of such a region. By content, so a patch made before a marker moved a line
-    still counts."""
+    still counts. A patch whose header (the lines before its diff) has a line `lab: NAME...` is
+    graded with those labs only: a race in an smp region nested in a cow one is the smp lab's,
+    as no one-CPU group of the cow lab can see it."""
     spec = cuts_of(lab)
     inside = {}
     for f in tracked_files(ROOT):
@@ -306,8 +308,15 @@ def cmd_mutants(lab):
     for name in sorted(os.listdir(mdir)):
         if not name.endswith('.patch'):
             continue
-        path, hunks = None, []
+        path, hunks, header, labs = None, [], True, None
         for line in open(os.path.join(mdir, name), encoding='utf-8', errors='replace'):
+            if line.startswith('diff ') or line.startswith('--- '):
+                header = False
+            if header:
+                m = re.match(r'lab:\s*(.+)', line)
+                if m:
+                    labs = set(m.group(1).split())
+                continue
             m = re.match(r'\+\+\+ (?:b/)?(\S+)', line)
             if m:
                 path = m.group(1)
@@ -318,6 +327,10 @@ def cmd_mutants(lab):
             elif hunks and line.startswith(' '):
                 hunks[-1][2].append(line[1:].strip())
         hit = False
+        if labs is not None:
+            if labs & set(spec['cuts']):
+                print(name[:-len('.patch')])
+            continue
         for path, removed, context in hunks:
             lines = set(x for x in (removed or context) if len(x) > 2)
             hit |= bool(lines & inside.get(path, set()))

@@ -6,7 +6,8 @@
 #
 # Each mutant is a patch under run/test/mutants/NAME.patch whose first line, "bug: ...", says
 # the bug in words; an optional second line "limit: N" gives it N seconds instead of
-# MUTANT_LIMIT_S (a race only several CPUs show: `make test` boots one CPU first). For each mutant, and first for the unchanged tree ("none", which must
+# MUTANT_LIMIT_S (a race only several CPUs show: `make test` boots one CPU first); a header line
+# "lab: NAME..." is for the lab kit (run/lab/lab.py mutants) and ignored here. For each mutant, and first for the unchanged tree ("none", which must
 # pass), the script copies the working tree (without build output) into
 # build/mutants/NAME, reusing the object files of build/ so only what the patch touches is
 # rebuilt; applies the patch there (the real source is never modified; a patch that no
