@@ -354,8 +354,9 @@ clean:
 # The compiler's dependency files, but only those whose source (the first prerequisite) still
 # exists: a source that moved or was deleted leaves its .d behind, naming a file no rule makes.
 # The continuation lines are joined first: a long target puts its first prerequisite on line 2.
-# build/mutants, build/grade-mutants and build/handout-* hold whole copies of the tree (make
-# mutants, run/lab/grade-mutants.sh, make handout): their files are not this build's.
--include $(shell for d in $$(find $(B) \( -path $(B)/mutants -o -path $(B)/grade-mutants -o -path '$(B)/handout-*' \) -prune -o -name '*.d' -print 2>/dev/null); do \
+# build/mutants, build/grade-mutants, build/catch-rate and build/handout-* hold whole copies of
+# the tree (make mutants, run/lab/grade-mutants.sh, run/lab/catch-rate.sh, make handout): their
+# files are not this build's.
+-include $(shell for d in $$(find $(B) \( -path $(B)/mutants -o -path $(B)/grade-mutants -o -path $(B)/catch-rate -o -path '$(B)/handout-*' \) -prune -o -name '*.d' -print 2>/dev/null); do \
                    s=$$(tr '\\\n' '  ' < "$$d" | sed -n '1s/^[^:]*:[ ]*\([^ ]*\).*/\1/p'); \
                    [ -e "$$s" ] && echo "$$d"; done)
