@@ -40,7 +40,7 @@ copy_tree() {
     mkdir -p "$dir/build"
     tar -C "$TREE" --exclude=./build --exclude=./.git --exclude=./run/hd.img -cf - . | tar -C "$dir" -xf -
     if [[ -d $TREE/build ]]; then
-        tar -C "$TREE/build" --exclude=./mutants --exclude=./grade-mutants --exclude=./grade \
+        tar -C "$TREE/build" --exclude=./mutants --exclude=./grade-mutants --exclude=./grade --exclude=./catch-rate --exclude='./handout-*' \
             --exclude='*.log' --exclude='*.err' --exclude='*.img' -cf - . | tar -C "$dir/build" -xf -
     fi
 }

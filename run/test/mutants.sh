@@ -69,7 +69,7 @@ mutant_copy() {
     rm -rf "$dir"
     mkdir -p "$dir/build"
     tar -C "$REPO_DIR" --exclude=./build --exclude=./.git --exclude=./run/hd.img -cf - . | tar -C "$dir" -xf -
-    tar -C "$REPO_DIR/build" --exclude=./mutants --exclude='*.log' --exclude='*.err' --exclude='*.img' \
+    tar -C "$REPO_DIR/build" --exclude=./mutants --exclude=./grade-mutants --exclude=./catch-rate --exclude='./handout-*' --exclude='*.log' --exclude='*.err' --exclude='*.img' \
         --exclude='*.csv' -cf - . | tar -C "$dir/build" -xf -
 }
 
