@@ -105,19 +105,22 @@ def todo_line(r):
     return BEGIN_RE.sub(lambda m: 'TODO(%s): %s' % (','.join(r['labs']), r['hint']), r['begin'])
 
 
-def emit(items, cuts, out):
-    """The lines of the handout: regions of a lab in cuts become their starter."""
+def emit(items, cuts, out, cut=None):
+    """The lines of the handout: regions of a lab in cuts become their starter. With cut (a test of
+    a region) instead, the regions it accepts are the ones cut (run/lab/lab.py cut)."""
+    if cut is None:
+        cut = lambda r: set(r['labs']) & set(cuts)
     for it in items:
         if isinstance(it, str):
             out.append(it)
-        elif set(it['labs']) & set(cuts):
+        elif cut(it):
             t = todo_line(it)
             if t is not None:
                 out.append(t)
             out.extend(it['starter'])
         else:
             out.append(it['begin'])
-            emit(it['body'], cuts, out)
+            emit(it['body'], cuts, out, cut)
             if it['start_line'] is not None:
                 out.append(it['start_line'])
                 out.extend(it['starter'])
@@ -339,26 +342,6 @@ def cmd_mutants(lab):
     return 0
 
 
-def emit_only(items, begins, out):
-    """The lines of the file with only the regions whose BEGIN line is in begins cut."""
-    for it in items:
-        if isinstance(it, str):
-            out.append(it)
-        elif it['line'] in begins:
-            t = todo_line(it)
-            if t is not None:
-                out.append(t)
-            out.extend(it['starter'])
-        else:
-            out.append(it['begin'])
-            emit_only(it['body'], begins, out)
-            if it['start_line'] is not None:
-                out.append(it['start_line'])
-                out.extend(it['starter'])
-            out.append(it['end'])
-    return out
-
-
 def cmd_cut(tree, specs):
     files = {}
     for spec in specs:
@@ -378,7 +361,7 @@ def cmd_cut(tree, specs):
         if begins - found:
             die('cut: no region begins at %s:%s' % (f, ','.join(map(str, sorted(begins - found)))))
         with open(os.path.join(tree, f), 'w', encoding='utf-8') as h:
-            h.write('\n'.join(emit_only(items, begins, [])))
+            h.write('\n'.join(emit(items, [], [], lambda r: r['line'] in begins)))
     return 0
 
 
